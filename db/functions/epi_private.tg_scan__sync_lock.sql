@@ -1,0 +1,21 @@
+/* why: while the provincial front-database sync is enabled, scans come only from the sync job;
+   import and delete are refused here, in the database, whatever calls them. */
+create or replace function epi_private.tg_scan__sync_lock() returns trigger
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if coalesce((select s.value = 'true'::jsonb from epi.setting s where s.key = 'frontdb_sync_enabled'), false)
+     and epi_private.current_kind() is distinct from 'jobs' then
+    raise exception '前置库同步已启用，扫码进场信息的导入和删除已停用'
+      using errcode = 'insufficient_privilege',
+            hint = '数据由省前置库同步任务写入；如需导入或删除，请先由管理员关闭前置库同步。';
+  end if;
+  return null;
+end
+$$;
+comment on function epi_private.tg_scan__sync_lock() is 'Refuse scan import and delete while frontdb_sync_enabled is on (except for the sync job).';
+
+drop trigger if exists tg_scan__sync_lock on epi.scan;
+create trigger tg_scan__sync_lock before insert or delete or truncate on epi.scan
+  for each statement execute function epi_private.tg_scan__sync_lock();

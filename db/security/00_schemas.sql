@@ -1,0 +1,15 @@
+/* why: who may even name the schemas. Runtime roles reach epi for the writes they are granted
+   column by column; oa for reading. epi_private is never granted: its helpers are reached
+   through policies, triggers and views. OA reader logins get their grants one by one from
+   epi_private.grant_reader() (they are members of no role, so SET ROLE is impossible for them). */
+revoke all on schema epi, oa, epi_private, epi_ext from public;
+grant usage on schema epi to epi_ops, epi_unit, epi_jobs;
+grant usage on schema oa to epi_ops, epi_unit, epi_jobs;
+
+revoke execute on all functions in schema epi_private from public;
+revoke execute on all functions in schema epi from public;
+grant execute on function epi_private.current_kind(), epi_private.current_unit(),
+  epi_private.current_account(), epi_private.visible_daily_counts()
+  to epi_ops, epi_unit, epi_jobs;
+grant execute on function epi.audit(text, jsonb) to epi_ops, epi_unit, epi_jobs;
+grant execute on function epi.ensure_scan_partitions(timestamptz, timestamptz) to epi_ops, epi_jobs;

@@ -1,0 +1,17 @@
+alter table epi.sms_outbox enable row level security, force row level security;
+revoke all on epi.sms_outbox from public;
+
+drop policy if exists "Ops and jobs see every text" on epi.sms_outbox;
+create policy "Ops and jobs see every text" on epi.sms_outbox for select
+  using ((select epi_private.current_kind()) in ('ops', 'jobs'));
+drop policy if exists "The SMS job queues texts" on epi.sms_outbox;
+create policy "The SMS job queues texts" on epi.sms_outbox for insert
+  with check ((select epi_private.current_kind()) = 'jobs');
+drop policy if exists "The SMS job records what became of texts" on epi.sms_outbox;
+create policy "The SMS job records what became of texts" on epi.sms_outbox for update
+  using ((select epi_private.current_kind()) = 'jobs')
+  with check ((select epi_private.current_kind()) = 'jobs');
+
+grant select on epi.sms_outbox to epi_ops, epi_jobs;
+grant insert (unit_code, phone, day, content, status, attempts, response),
+      update (status, attempts, response, updated_at, sent_at) on epi.sms_outbox to epi_jobs;

@@ -1,0 +1,20 @@
+alter table epi.unit enable row level security, force row level security;
+revoke all on epi.unit from public;
+
+drop policy if exists "Ops and jobs see every unit" on epi.unit;
+create policy "Ops and jobs see every unit" on epi.unit for select
+  using ((select epi_private.current_kind()) in ('ops', 'jobs'));
+drop policy if exists "Units see their own unit" on epi.unit;
+create policy "Units see their own unit" on epi.unit for select
+  using (unit_code = (select epi_private.current_unit()));
+drop policy if exists "Ops add units" on epi.unit;
+create policy "Ops add units" on epi.unit for insert
+  with check ((select epi_private.current_kind()) = 'ops');
+drop policy if exists "Ops change units" on epi.unit;
+create policy "Ops change units" on epi.unit for update
+  using ((select epi_private.current_kind()) = 'ops')
+  with check ((select epi_private.current_kind()) = 'ops');
+
+grant select on epi.unit to epi_ops, epi_unit, epi_jobs;
+grant insert (unit_code, unit_name, head_name, head_phone, active),
+      update (unit_name, head_name, head_phone, active, updated_at) on epi.unit to epi_ops;

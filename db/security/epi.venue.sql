@@ -1,0 +1,31 @@
+alter table epi.venue enable row level security, force row level security;
+revoke all on epi.venue from public;
+
+drop policy if exists "Ops and jobs see every venue" on epi.venue;
+create policy "Ops and jobs see every venue" on epi.venue for select
+  using ((select epi_private.current_kind()) in ('ops', 'jobs'));
+drop policy if exists "Units see the venues they supervise" on epi.venue;
+create policy "Units see the venues they supervise" on epi.venue for select
+  using (unit_code = (select epi_private.current_unit()));
+drop policy if exists "Ops and discovery add venues" on epi.venue;
+create policy "Ops and discovery add venues" on epi.venue for insert
+  with check ((select epi_private.current_kind()) in ('ops', 'jobs'));
+drop policy if exists "Ops change any venue" on epi.venue;
+create policy "Ops change any venue" on epi.venue for update
+  using ((select epi_private.current_kind()) = 'ops')
+  with check ((select epi_private.current_kind()) = 'ops');
+drop policy if exists "Units change thresholds of the venues they supervise" on epi.venue;
+create policy "Units change thresholds of the venues they supervise" on epi.venue for update
+  using ((select epi_private.current_kind()) = 'unit' and unit_code = (select epi_private.current_unit()))
+  with check ((select epi_private.current_kind()) = 'unit' and unit_code = (select epi_private.current_unit()));
+drop policy if exists "Ops delete venues" on epi.venue;
+create policy "Ops delete venues" on epi.venue for delete
+  using ((select epi_private.current_kind()) = 'ops');
+
+grant select on epi.venue to epi_ops, epi_unit, epi_jobs;
+grant insert (venue_id, venue_name, category, city, street, venue_admin, location, unit_code, flow_min, flow_max, source)
+  on epi.venue to epi_ops, epi_jobs;
+grant update (venue_name, category, city, street, venue_admin, location, unit_code, flow_min, flow_max)
+  on epi.venue to epi_ops;
+grant update (flow_min, flow_max) on epi.venue to epi_unit;
+grant delete on epi.venue to epi_ops;

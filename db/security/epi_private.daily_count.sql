@@ -1,0 +1,17 @@
+/* A summary table: no runtime role has any grant on it. Triggers (security definer) keep it; units
+   read it through oa.daily_count → epi_private.visible_daily_counts(), and the forced RLS below
+   still applies there, by the caller's identity. */
+alter table epi_private.daily_count enable row level security, force row level security;
+revoke all on epi_private.daily_count from public;
+
+drop policy if exists "Ops and jobs see every daily count" on epi_private.daily_count;
+create policy "Ops and jobs see every daily count" on epi_private.daily_count for select
+  using ((select epi_private.current_kind()) in ('ops', 'jobs'));
+drop policy if exists "Units see daily counts of the venues they supervise" on epi_private.daily_count;
+create policy "Units see daily counts of the venues they supervise" on epi_private.daily_count for select
+  using (venue_id = any (array(select v.venue_id from epi.venue v
+                                where v.unit_code = (select epi_private.current_unit()))));
+drop policy if exists "Scan writes by ops and jobs keep the counts" on epi_private.daily_count;
+create policy "Scan writes by ops and jobs keep the counts" on epi_private.daily_count for all
+  using ((select epi_private.current_kind()) in ('ops', 'jobs'))
+  with check ((select epi_private.current_kind()) in ('ops', 'jobs'));

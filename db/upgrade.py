@@ -1,0 +1,165 @@
+"""`invoke db.upgrade`: roles, migrations, then the repeatable SQL, in a fixed order.
+
+1. Roles (cluster-wide, created if missing, attributes enforced every time) and the database-level
+   grants they need.
+2. Alembic migrations (``db/migrations``, whose revisions run the files of ``db/schema``), as the
+   owner role, in one transaction with 3.
+3. Repeatable SQL, re-applied after every upgrade with ``create or replace`` / ``drop … if
+   exists``: ``db/functions`` → ``db/views`` → ``db/security`` (RLS, policies, grants), each
+   directory in file-name order.
+
+Everything after step 1 runs in one transaction under an advisory lock, so two upgrades never
+interleave and a failed upgrade leaves the database as it was. Running it twice changes nothing.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from db import database
+
+DB_DIR = Path(__file__).resolve().parent
+REPEATABLE_DIRS = ("functions", "views", "security")
+UPGRADE_LOCK = 0x6B61_6970  # 'kaip'
+
+ROLES = {
+    # name: attributes enforced on every upgrade
+    database.OWNER: "nologin noinherit",
+    database.OPS_ROLE: "nologin",
+    database.UNIT_ROLE: "nologin",
+    database.WEB_LOGIN: "login noinherit",
+    database.JOBS_LOGIN: "login",
+}
+SAFE = "nosuperuser nocreatedb nocreaterole noreplication nobypassrls"
+
+
+def ensure_roles(conn: psycopg.Connection) -> None:
+    """Create the project roles if missing and (re)state their attributes and memberships."""
+    for name, attrs in ROLES.items():
+        exists = conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone()
+        if not exists:
+            try:
+                with conn.transaction():
+                    conn.execute(sql.SQL("create role {} " + attrs).format(sql.Identifier(name)))
+            except psycopg.errors.DuplicateObject:
+                pass  # created meanwhile by an upgrade of another database in this cluster
+        conn.execute(sql.SQL("alter role {} " + attrs + " " + SAFE).format(sql.Identifier(name)))
+    for env, login in (("EPI_WEB_PASSWORD", database.WEB_LOGIN), ("EPI_JOBS_PASSWORD", database.JOBS_LOGIN)):
+        if os.environ.get(env):
+            conn.execute(sql.SQL("alter role {} password {}").format(
+                sql.Identifier(login), sql.Literal(os.environ[env])))
+    # the web login switches to ops or unit per transaction; nothing else is a member of those
+    conn.execute(sql.SQL("grant {}, {} to {}").format(
+        sql.Identifier(database.OPS_ROLE), sql.Identifier(database.UNIT_ROLE), sql.Identifier(database.WEB_LOGIN)))
+    # the admin acts as the owner for migrations and as the jobs role for `invoke jobs.run`
+    me = conn.execute("select current_user").fetchone()[0]
+    conn.execute(sql.SQL("grant {}, {} to {}").format(
+        sql.Identifier(database.OWNER), sql.Identifier(database.JOBS_LOGIN), sql.Identifier(me)))
+
+
+def grant_database(conn: psycopg.Connection, dbname: str) -> None:
+    db = sql.Identifier(dbname)
+    conn.execute(sql.SQL("grant connect, temporary on database {} to {}, {}").format(
+        db, sql.Identifier(database.WEB_LOGIN), sql.Identifier(database.JOBS_LOGIN)))
+    conn.execute(sql.SQL("grant connect, create on database {} to {}").format(db, sql.Identifier(database.OWNER)))
+
+
+def sql_files() -> list[Path]:
+    """The repeatable files in the order they are applied."""
+    files: list[Path] = []
+    for d in REPEATABLE_DIRS:
+        files.extend(sorted((DB_DIR / d).glob("*.sql")))
+    return files
+
+
+def apply_repeatables(conn: psycopg.Connection) -> None:
+    conn.execute("set local check_function_bodies = off")
+    for path in sql_files():
+        try:
+            conn.execute(path.read_text(encoding="utf-8"))
+        except psycopg.Error as exc:
+            raise RuntimeError(f"{path.relative_to(DB_DIR.parent)}: {exc}") from exc
+    conn.execute("set local check_function_bodies = on")
+
+
+def upgrade(url: str | None = None, *, create: bool = True, echo=print) -> str:
+    """Bring the database named by ``url`` (default: the configured one) to the current schema."""
+    import sqlalchemy
+    from alembic import command
+    from alembic.config import Config
+
+    url = url or database.admin_url()
+    dbname = database.database_name(url)
+    if create and database.ensure_database(url):
+        echo(f"已创建数据库 {dbname}")
+    with psycopg.connect(url, autocommit=True) as conn:
+        ensure_roles(conn)
+        grant_database(conn, dbname)
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(DB_DIR / "migrations"))
+    engine = sqlalchemy.create_engine("postgresql+psycopg://", creator=lambda: psycopg.connect(url),
+                                      poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.begin() as sa_conn:  # one transaction: commits at the end, rolls back on error
+            conn = sa_conn.connection.driver_connection
+            conn.execute("select pg_advisory_xact_lock(%s)", (UPGRADE_LOCK,))
+            conn.execute(sql.SQL("create schema if not exists epi_private authorization {}").format(
+                sql.Identifier(database.OWNER)))
+            conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
+            conn.execute("set local search_path = pg_catalog, public")
+            cfg.attributes["connection"] = sa_conn
+            command.upgrade(cfg, "head")
+            apply_repeatables(conn)
+            head = conn.execute("select version_num from epi_private.alembic_version").fetchone()[0]
+    finally:
+        engine.dispose()
+    echo(f"数据库 {dbname} 已升级到版本 {head}，视图、函数和权限已重新应用")
+    return head
+
+
+def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None,
+             url: str | None = None, echo=print) -> None:
+    """Create or rebind a database login for an OA system that reads oa.* as one unit (or as ops).
+
+    The login is a member of no role (so it can never SET ROLE to one) and receives its read
+    grants directly; what it sees is decided by its binding in epi_private.oa_login.
+    """
+    if bool(unit) == bool(ops):
+        raise ValueError("请指定 --unit 机构编码 或 --ops 二者之一")
+    if login in ROLES or login.startswith("pg_"):
+        raise ValueError(f"{login} 是系统或项目角色，不能用作 OA 读取账号")
+    url = url or database.admin_url()
+    dbname = database.database_name(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("select rolsuper, rolbypassrls from pg_roles where rolname = %s", (login,)).fetchone()
+        if row and (row[0] or row[1]):
+            raise ValueError(f"{login} 是超级用户或可绕过行级安全的角色，不能用作 OA 读取账号")
+        if not row:
+            try:
+                conn.execute(sql.SQL("create role {} login").format(sql.Identifier(login)))
+            except psycopg.errors.DuplicateObject:
+                pass
+        conn.execute(sql.SQL("alter role {} login noinherit " + SAFE).format(sql.Identifier(login)))
+        if password:
+            conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(login), sql.Literal(password)))
+        member_of = [r[0] for r in conn.execute(
+            "select r.rolname from pg_auth_members m join pg_roles r on r.oid = m.roleid "
+            "join pg_roles u on u.oid = m.member where u.rolname = %s", (login,))]
+        for role in member_of:
+            conn.execute(sql.SQL("revoke {} from {}").format(sql.Identifier(role), sql.Identifier(login)))
+        conn.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(dbname), sql.Identifier(login)))
+        superuser = conn.execute("select rolsuper from pg_roles where rolname = current_user").fetchone()[0]
+        if unit and superuser and not conn.execute("select 1 from epi.unit where unit_code = %s", (unit,)).fetchone():
+            echo(f"提示：机构编码 {unit} 尚不在监管单位表中；导入该单位后此账号才能看到数据")
+    with psycopg.connect(url) as conn, conn.transaction():
+        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
+        conn.execute(
+            "insert into epi_private.oa_login (login, unit_code, is_ops) values (%s, %s, %s) "
+            "on conflict (login) do update set unit_code = excluded.unit_code, is_ops = excluded.is_ops, bound_at = now()",
+            (login, unit, ops))
+        conn.execute("select epi_private.grant_reader(%s, %s)", (login, ops))
+    echo(f"OA 读取账号 {login} 已绑定到 " + ("运维单位权限" if ops else f"监管单位 {unit}") + f"（数据库 {dbname}）")

@@ -81,7 +81,7 @@ def apply_repeatables(conn: psycopg.Connection) -> None:
         try:
             conn.execute(path.read_text(encoding="utf-8"))
         except psycopg.Error as exc:
-            raise RuntimeError(f"{path.relative_to(DB_DIR.parent)}: {exc}") from exc
+            raise RuntimeError(f"db/{path.parent.name}/{path.name}: {exc}") from exc
     conn.execute("set local check_function_bodies = on")
 
 

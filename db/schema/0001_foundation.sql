@@ -50,6 +50,8 @@ create table epi.venue (
 );
 create index venue_unit_code_idx on epi.venue (unit_code);
 comment on table epi.venue is '场所信息: public venues with their supervising unit and daily visitor thresholds.';
+comment on constraint venue_venue_id_check on epi.venue is '公共场所ID不能为空';
+comment on constraint venue_source_check on epi.venue is '场所来源只能是 ops、bulk、discovery 或 frontdb';
 comment on constraint venue_flow_min_nonnegative on epi.venue is '场所日人流量阈值（最小值）必须是不小于0的整数';
 comment on constraint venue_flow_max_nonnegative on epi.venue is '场所日人流量阈值（最大值）必须是不小于0的整数';
 comment on constraint venue_flow_min_le_max on epi.venue is '场所日人流量阈值（最小值）不能大于最大值';

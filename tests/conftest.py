@@ -1,0 +1,188 @@
+"""Fixtures: a database created once per test session (migrations applied), each test inside a
+transaction that is rolled back, and helpers that switch identity inside that transaction the
+way the web layer, the jobs and an OA login do.
+
+The admin connection (embedded PostgreSQL, or DATABASE_URL) must be a superuser: the helpers use
+SET LOCAL SESSION AUTHORIZATION to become the web login or an OA login. Every query that a test
+asserts on runs as one of those runtime roles, never as the superuser (who bypasses RLS).
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from db import database, upgrade
+
+TEST_PREFIX = "epi_test"
+
+
+def quiet(*_args, **_kwargs):
+    pass
+
+
+def make_database(cluster_url: str, label: str) -> str:
+    name = f"{TEST_PREFIX}_{label}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = database.with_params(cluster_url, dbname=name)
+    upgrade.upgrade(url, echo=quiet)
+    return url
+
+
+def drop_database(url: str) -> None:
+    name = database.database_name(url)
+    with psycopg.connect(database.with_params(url, dbname="postgres"), autocommit=True) as c:
+        c.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+def drop_role(cluster_url: str, role: str, dbnames: list[str]) -> None:
+    for name in dbnames:
+        with psycopg.connect(database.with_params(cluster_url, dbname=name), autocommit=True) as c:
+            if c.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone():
+                c.execute(sql.SQL("drop owned by {}").format(sql.Identifier(role)))
+    with psycopg.connect(database.with_params(cluster_url, dbname="postgres"), autocommit=True) as c:
+        c.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
+
+
+@pytest.fixture(scope="session")
+def cluster_url() -> str:
+    url = database.admin_url()
+    database.ensure_database(url)
+    with psycopg.connect(url) as c:
+        if not c.execute("select rolsuper from pg_roles where rolname = current_user").fetchone()[0]:
+            pytest.exit("测试需要以超级用户连接 DATABASE_URL（用于切换为各运行时角色）", returncode=2)
+    return url
+
+
+@pytest.fixture(scope="session")
+def db_url(cluster_url):
+    """A fresh database for this test session, upgraded to head."""
+    url = make_database(cluster_url, "main")
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def oa_login_a(cluster_url, db_url):
+    """A real OA reader login bound to unit T-A in the test database."""
+    login = f"oa_test_a_{os.getpid()}"
+    upgrade.grant_oa(login, unit="T-A", ops=False, password="not-a-real-secret", url=db_url, echo=quiet)
+    yield login
+    drop_role(cluster_url, login, [database.database_name(db_url)])
+
+
+@pytest.fixture
+def conn(db_url):
+    """One connection in one transaction, rolled back after the test."""
+    with psycopg.connect(db_url) as c:
+        try:
+            yield c
+        finally:
+            c.rollback()
+
+
+def become(c: psycopg.Connection, *, session: str | None = None, role: str | None = None,
+           unit: str | None = None, account: str | None = None) -> psycopg.Connection:
+    """Switch identity for the rest of the current transaction (SET LOCAL, as the web layer does)."""
+    c.execute("set local session authorization default")
+    c.execute("set local role none")
+    if session:
+        c.execute(sql.SQL("set local session authorization {}").format(sql.Identifier(session)))
+    if role:
+        c.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+    c.execute("select set_config('epi.unit', %s, true), set_config('epi.account', %s, true)",
+              (unit or "", account or ""))
+    return c
+
+
+def as_ops(c, account="ops.tester"):
+    return become(c, session=database.WEB_LOGIN, role=database.OPS_ROLE, account=account)
+
+
+def as_unit(c, unit, account=None):
+    return become(c, session=database.WEB_LOGIN, role=database.UNIT_ROLE, unit=unit,
+                  account=account or f"{unit}.tester")
+
+
+def as_jobs(c):
+    return become(c, role=database.JOBS_LOGIN)
+
+
+def as_owner(c):
+    return become(c, role=database.OWNER)
+
+
+def as_oa(c, login):
+    return become(c, session=login)
+
+
+def as_nobody(c):
+    """The web login before it switched role: owns nothing, inherits nothing."""
+    return become(c, session=database.WEB_LOGIN)
+
+
+def as_admin(c):
+    return become(c)
+
+
+def attempt(c: psycopg.Connection, query, params=None):
+    """Run one statement in a savepoint. Returns its rowcount, or the exception it raised."""
+    try:
+        with c.transaction():
+            cur = c.execute(query, params)
+            return cur.rowcount
+    except psycopg.Error as exc:
+        return exc
+
+
+MONTH = "2022-03"
+
+
+def build_world(c: psycopg.Connection) -> dict:
+    """A small synthetic data set inside the current transaction.
+
+    Units T-A and T-B; venues VA1, VA2 (T-A), VB1 (T-B), VX (no unit); scans for each and for
+    V404 (not in the registry); one alert with its 7 days for VA1 and for VB1; one queued text
+    per unit; one job run. Names and phone numbers are obviously fake.
+    """
+    as_ops(c)
+    c.execute("select epi.ensure_scan_partitions('2022-03-01 00:00+08', '2022-03-31 23:59+08')")
+    c.execute("""insert into epi.unit (unit_code, unit_name, head_name, head_phone) values
+                 ('T-A', '测试监管单位甲', '测试负责人甲', '14400000001'),
+                 ('T-B', '测试监管单位乙', '测试负责人乙', '14400000002')""")
+    c.execute("""insert into epi.venue (venue_id, venue_name, category, street, unit_code, flow_min, flow_max) values
+                 ('VA1', '测试场所甲一', '商场', '长沙街道', 'T-A', 10, 100),
+                 ('VA2', '测试场所甲二', '餐馆', '三埠街道', 'T-A', null, null),
+                 ('VB1', '测试场所乙一', '酒店', '月山镇', 'T-B', 5, 50),
+                 ('VX',  '测试场所未分配', '超市', '水口镇', null, null, null)""")
+    batch = c.execute("""insert into epi.import_batch (file_name, file_hash, row_count, imported_by)
+                         values ('测试.xlsx', 'h0', 7, 'ops.tester') returning batch_id""").fetchone()[0]
+    c.execute("""insert into epi.scan (venue_id, venue_name, id_card, person_name, phone, collected_at,
+                                       batch_id, imported_by)
+                 select v, v || '名称', '00000000000000000X', '测试人', '14400009999', t::timestamptz, %s, 'ops.tester'
+                   from (values ('VA1', '2022-03-01 08:00+08'), ('VA1', '2022-03-02 09:00+08'),
+                                ('VA2', '2022-03-01 10:00+08'), ('VB1', '2022-03-01 11:00+08'),
+                                ('VB1', '2022-03-03 12:00+08'), ('VX', '2022-03-01 13:00+08'),
+                                ('V404', '2022-03-04 14:00+08')) s(v, t)""", (batch,))
+    as_jobs(c)
+    alerts = {}
+    for venue, reason in (("VA1", "小于阈值"), ("VB1", "大于阈值")):
+        alerts[venue] = c.execute(
+            """insert into epi.alert (venue_id, venue_name, period_start, period_end, reason, flow_min, flow_max)
+               values (%s, %s, '2022-03-01', '2022-03-07', %s, 10, 100) returning alert_id""",
+            (venue, venue + "名称", reason)).fetchone()[0]
+        c.execute("""insert into epi.alert_day (alert_id, day, n)
+                     select %s, d::date, 0 from generate_series('2022-03-01'::date, '2022-03-07', '1 day') d""",
+                  (alerts[venue],))
+    c.execute("""insert into epi.sms_outbox (unit_code, phone, day, content) values
+                 ('T-A', '14400000001', '2022-03-08', '测试'), ('T-B', '14400000002', '2022-03-08', '测试')""")
+    c.execute("insert into epi.job_run (job, as_of, ok) values ('nightly', '2022-03-08', true)")
+    as_admin(c)
+    return {"batch": batch, "alerts": alerts}
+
+
+@pytest.fixture
+def world(conn):
+    return build_world(conn)

@@ -1,0 +1,217 @@
+"""The access matrix: for ops, unit A, unit B, an OA login bound to A, the web login with no role
+and a unit role with no unit — what each can select, insert, update and delete on every table and
+view. Every denied case must fail: an error, or zero rows, as PostgreSQL does it."""
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from tests.conftest import as_nobody, as_ops, as_unit, as_oa, attempt, become
+from db import database
+
+DENIED = "denied"  # the statement raises (no privilege, or a row-level security violation)
+
+IDENTITIES = ("ops", "unit_a", "unit_b", "oa_a", "nobody", "no_unit")
+
+
+def act(c, who, oa_login):
+    if who == "ops":
+        as_ops(c)
+    elif who == "unit_a":
+        as_unit(c, "T-A")
+    elif who == "unit_b":
+        as_unit(c, "T-B")
+    elif who == "oa_a":
+        as_oa(c, oa_login)
+    elif who == "nobody":
+        as_nobody(c)
+    elif who == "no_unit":
+        become(c, session=database.WEB_LOGIN, role=database.UNIT_ROLE, unit="")
+    else:
+        raise AssertionError(who)
+
+
+ALL_VENUES = ["V404", "VA1", "VA1", "VA2", "VB1", "VB1", "VX"]
+A_SCANS = ["VA1", "VA1", "VA2"]
+B_SCANS = ["VB1", "VB1"]
+
+# An OA login reads only the oa views (no usage on schema epi): its direct reads of epi.* fail.
+# relation -> (query returning one sorted list of keys, {identity: expected keys or DENIED})
+SELECTS = {
+    "epi.unit": ("select unit_code from epi.unit order by 1",
+                 {"ops": ["T-A", "T-B"], "unit_a": ["T-A"], "unit_b": ["T-B"], "oa_a": DENIED, 
+                  "nobody": DENIED, "no_unit": []}),
+    "epi.venue": ("select venue_id from epi.venue order by 1",
+                  {"ops": ["VA1", "VA2", "VB1", "VX"], "unit_a": ["VA1", "VA2"], "unit_b": ["VB1"],
+                   "oa_a": DENIED, "nobody": DENIED, "no_unit": []}),
+    "epi.scan": ("select venue_id from epi.scan order by 1",
+                 {"ops": ALL_VENUES, "unit_a": A_SCANS, "unit_b": B_SCANS, "oa_a": DENIED,
+                  "nobody": DENIED, "no_unit": []}),
+    "epi.scan_y2022m03": ("select venue_id from epi.scan_y2022m03 order by 1",
+                          {k: DENIED for k in IDENTITIES}),
+    "epi.scan_default": ("select venue_id from epi.scan_default order by 1",
+                         {k: DENIED for k in IDENTITIES}),
+    "epi.import_batch": ("select file_name from epi.import_batch order by 1",
+                         {"ops": ["测试.xlsx"], "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
+                          "nobody": DENIED, "no_unit": DENIED}),
+    "epi_private.daily_count": ("select venue_id from epi_private.daily_count order by 1",
+                                {k: DENIED for k in IDENTITIES}),
+    "epi_private.oa_login": ("select login from epi_private.oa_login order by 1",
+                             {k: DENIED for k in IDENTITIES}),
+    "epi_private.alembic_version": ("select version_num from epi_private.alembic_version",
+                                    {k: DENIED for k in IDENTITIES}),
+    "epi.alert": ("select venue_id from epi.alert order by 1",
+                  {"ops": ["VA1", "VB1"], "unit_a": ["VA1"], "unit_b": ["VB1"], "oa_a": DENIED,
+                   "nobody": DENIED, "no_unit": []}),
+    "epi.alert_day": ("select a.venue_id from epi.alert_day d join epi.alert a using (alert_id) order by 1",
+                      {"ops": ["VA1"] * 7 + ["VB1"] * 7, "unit_a": ["VA1"] * 7, "unit_b": ["VB1"] * 7,
+                       "oa_a": DENIED, "nobody": DENIED, "no_unit": []}),
+    "epi.sms_outbox": ("select unit_code from epi.sms_outbox order by 1",
+                       {"ops": ["T-A", "T-B"], "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
+                        "nobody": DENIED, "no_unit": DENIED}),
+    "epi.job_run": ("select job from epi.job_run order by 1",
+                    {"ops": ["nightly"], "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
+                     "nobody": DENIED, "no_unit": DENIED}),
+    "epi.audit_log": ("select distinct action from epi.audit_log where action = 'venue.insert'",
+                      {"ops": ["venue.insert"], "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
+                       "nobody": DENIED, "no_unit": DENIED}),
+    "epi.setting": ("select key from epi.setting order by 1",
+                    {"ops": ["frontdb_sync_enabled"], "unit_a": ["frontdb_sync_enabled"],
+                     "unit_b": ["frontdb_sync_enabled"], "oa_a": DENIED, "nobody": DENIED, "no_unit": []}),
+    "oa.venue": ("select venue_id || ':' || coalesce(head_phone, '-') from oa.venue order by 1",
+                 {"ops": ["VA1:14400000001", "VA2:14400000001", "VB1:14400000002", "VX:-"],
+                  "unit_a": ["VA1:14400000001", "VA2:14400000001"], "unit_b": ["VB1:14400000002"],
+                  "oa_a": ["VA1:14400000001", "VA2:14400000001"], "nobody": DENIED, "no_unit": []}),
+    "oa.scan": ("select venue_id || ':' || coalesce(unit_code, '空') from oa.scan order by 1",
+                {"ops": ["V404:空", "VA1:T-A", "VA1:T-A", "VA2:T-A", "VB1:T-B", "VB1:T-B", "VX:空"],
+                 "unit_a": ["VA1:T-A", "VA1:T-A", "VA2:T-A"], "unit_b": ["VB1:T-B", "VB1:T-B"],
+                 "oa_a": ["VA1:T-A", "VA1:T-A", "VA2:T-A"], "nobody": DENIED, "no_unit": []}),
+    "oa.daily_count": ("select venue_id || ':' || day || ':' || n from oa.daily_count order by 1",
+                       {"ops": ["V404:2022-03-04:1", "VA1:2022-03-01:1", "VA1:2022-03-02:1", "VA2:2022-03-01:1",
+                                "VB1:2022-03-01:1", "VB1:2022-03-03:1", "VX:2022-03-01:1"],
+                        "unit_a": ["VA1:2022-03-01:1", "VA1:2022-03-02:1", "VA2:2022-03-01:1"],
+                        "unit_b": ["VB1:2022-03-01:1", "VB1:2022-03-03:1"],
+                        "oa_a": ["VA1:2022-03-01:1", "VA1:2022-03-02:1", "VA2:2022-03-01:1"],
+                        "nobody": DENIED, "no_unit": []}),
+    "oa.alert": ("select venue_id || ':' || unit_code from oa.alert order by 1",
+                 {"ops": ["VA1:T-A", "VB1:T-B"], "unit_a": ["VA1:T-A"], "unit_b": ["VB1:T-B"],
+                  "oa_a": ["VA1:T-A"], "nobody": DENIED, "no_unit": []}),
+    "oa.alert_day": ("select count(*)::text from oa.alert_day",
+                     {"ops": ["14"], "unit_a": ["7"], "unit_b": ["7"], "oa_a": ["7"],
+                      "nobody": DENIED, "no_unit": ["0"]}),
+    "oa.sms_log": ("select unit_code from oa.sms_log order by 1",
+                   {"ops": ["T-A", "T-B"], "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
+                    "nobody": DENIED, "no_unit": DENIED}),
+}
+
+
+def keys(c, query):
+    try:
+        with c.transaction():
+            return [r[0] for r in c.execute(query)]
+    except psycopg.Error:
+        return DENIED
+
+
+@pytest.mark.parametrize("relation", sorted(SELECTS))
+@pytest.mark.parametrize("who", IDENTITIES)
+def test_select(conn, world, oa_login_a, relation, who):
+    query, expected = SELECTS[relation]
+    act(conn, who, oa_login_a)
+    assert keys(conn, query) == expected[who]
+
+
+def test_matrix_covers_every_table_and_view(conn):
+    """A new table or view must be added to the matrix."""
+    rows = conn.execute("""
+        select n.nspname || '.' || c.relname
+          from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname in ('epi', 'epi_private', 'oa') and c.relkind in ('r', 'p', 'v', 'm')
+           and not c.relispartition""").fetchall()
+    assert {r[0] for r in rows} <= set(SELECTS), "tables or views missing from the matrix"
+
+
+OK, NONE = "ok", "none"  # statement changed rows / changed nothing
+
+# (statement, params, {identity: expectation}); unlisted identities are DENIED
+WRITES = {
+    "insert unit": ("insert into epi.unit (unit_code, unit_name) values ('T-Z', '测试单位')", None,
+                    {"ops": OK}),
+    "update other unit": ("update epi.unit set head_phone = '14400000009' where unit_code = 'T-B'", None,
+                          {"ops": OK}),
+    "insert venue": ("insert into epi.venue (venue_id, unit_code) values ('VNEW', 'T-A')", None,
+                     {"ops": OK}),
+    "update own threshold": ("update epi.venue set flow_min = 1, flow_max = 2 where venue_id = 'VA1'", None,
+                             {"ops": OK, "unit_a": OK, "unit_b": NONE, "no_unit": NONE}),
+    "update other unit's threshold": ("update epi.venue set flow_min = 1 where venue_id = 'VB1'", None,
+                                      {"ops": OK, "unit_a": NONE, "unit_b": OK, "no_unit": NONE}),
+    "move own venue to another unit": ("update epi.venue set unit_code = 'T-B' where venue_id = 'VA1'", None,
+                                       {"ops": OK}),
+    "rename venue": ("update epi.venue set venue_name = '改名' where venue_id = 'VA1'", None,
+                     {"ops": OK}),
+    "delete venue": ("delete from epi.venue where venue_id = 'VX'", None, {"ops": OK}),
+    "insert scan": ("insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
+                    "values ('VA1', '2022-03-05 10:00+08', (select min(batch_id) from epi.import_batch), 'x')", None,
+                    {"ops": OK}),
+    "insert scan with literal batch": ("insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
+                                       "values ('VA1', '2022-03-05 10:00+08', %(batch)s, 'x')", "batch",
+                                       {"ops": OK}),
+    "update scan": ("update epi.scan set phone = '0' where venue_id = 'VA1'", None, {}),
+    "delete own scans": ("delete from epi.scan where venue_id = 'VA1'", None, {"ops": OK}),
+    "insert batch": ("insert into epi.import_batch (file_name, imported_by) values ('f', 'x')", None,
+                     {"ops": OK}),
+    "write daily count": ("insert into epi_private.daily_count values ('VA1', '2022-03-09', 5)", None, {}),
+    "raise alert": ("insert into epi.alert (venue_id, period_start, period_end, reason) "
+                    "values ('VA2', '2022-03-01', '2022-03-07', '小于阈值')", None, {}),
+    "accept own alert": ("update epi.alert set status = '已接收' where venue_id = 'VA1'", None,
+                         {"unit_a": OK, "unit_b": NONE, "no_unit": NONE}),
+    "accept other unit's alert": ("update epi.alert set status = '已接收' where venue_id = 'VB1'", None,
+                                  {"unit_a": NONE, "unit_b": OK, "no_unit": NONE}),
+    "rewrite alert period": ("update epi.alert set period_start = '2022-02-01' where venue_id = 'VA1'", None, {}),
+    "delete alert": ("delete from epi.alert where venue_id = 'VA1'", None, {}),
+    "insert alert day": ("insert into epi.alert_day values (%(alert_a)s, '2022-03-08', 1)", "alert_a", {}),
+    "queue text": ("insert into epi.sms_outbox (unit_code, phone, day, content) "
+                   "values ('T-A', '14400000001', '2022-03-09', 'x')", None, {}),
+    "mark text sent": ("update epi.sms_outbox set status = 'sent'", None, {}),
+    "record job run": ("insert into epi.job_run (job, as_of) values ('sms', '2022-03-09')", None, {}),
+    "write audit directly": ("insert into epi.audit_log (account, action) values ('x', 'forged')", None, {}),
+    "erase audit": ("delete from epi.audit_log", None, {}),
+    "write audit via function": ("select epi.audit('export', '{}')", None,
+                                 {"ops": OK, "unit_a": OK, "unit_b": OK}),
+    "switch on the sync": ("update epi.setting set value = 'true' where key = 'frontdb_sync_enabled'", None, {}),
+    "bind oa login": ("insert into epi_private.oa_login (login, unit_code) values ('x', 'T-B')", None, {}),
+    "make partition": ("select epi.ensure_scan_partitions('2030-01-01', '2030-01-02')", None, {"ops": OK}),
+}
+
+
+def outcome(result):
+    if isinstance(result, Exception):
+        return DENIED
+    return OK if result > 0 else NONE
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+@pytest.mark.parametrize("who", IDENTITIES)
+def test_write(conn, world, oa_login_a, name, who):
+    statement, param, expected = WRITES[name]
+    params = None
+    if param == "batch":
+        params = {"batch": world["batch"]}
+    elif param == "alert_a":
+        params = {"alert_a": world["alerts"]["VA1"]}
+    act(conn, who, oa_login_a)
+    result = attempt(conn, statement, params)
+    assert outcome(result) == expected.get(who, DENIED), result
+
+
+def test_jobs_identity_writes_what_the_jobs_need(conn, world):
+    """The jobs role raises alerts, queues texts and records runs; it cannot accept alerts or
+    change venues' thresholds (those are people's decisions)."""
+    become(conn, role=database.JOBS_LOGIN)
+    assert outcome(attempt(conn, WRITES["raise alert"][0])) == OK
+    assert outcome(attempt(conn, WRITES["queue text"][0])) == OK
+    assert outcome(attempt(conn, WRITES["record job run"][0])) == OK
+    assert outcome(attempt(conn, "insert into epi.venue (venue_id, source) values ('VD', 'discovery')")) == OK
+    assert outcome(attempt(conn, WRITES["accept own alert"][0])) == DENIED
+    assert outcome(attempt(conn, WRITES["update own threshold"][0])) == DENIED
+    assert outcome(attempt(conn, WRITES["delete own scans"][0])) == DENIED

@@ -1,0 +1,95 @@
+"""Scan records: monthly partitions made on demand, daily counts kept in step, the sync lockout."""
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from tests.conftest import as_admin, as_jobs, as_ops, as_unit, attempt
+
+RECOUNT = """select venue_id, (collected_at at time zone 'Asia/Shanghai')::date, count(*)::int
+               from epi.scan group by 1, 2 order by 1, 2"""
+COUNTS = "select venue_id, day, n from oa.daily_count order by 1, 2"
+
+
+def insert_scans(c, batch, rows):
+    c.execute("""insert into epi.scan (venue_id, collected_at, batch_id, imported_by)
+                 select v, t::timestamptz, %s, 'ops.tester' from unnest(%s::text[], %s::text[]) r(v, t)""",
+              (batch, [r[0] for r in rows], [r[1] for r in rows]))
+
+
+def new_batch(c):
+    return c.execute("insert into epi.import_batch (file_name, imported_by) values ('t', 'ops.tester') "
+                     "returning batch_id").fetchone()[0]
+
+
+def test_partitions_follow_shanghai_months(conn):
+    as_ops(conn)
+    made = conn.execute("select epi.ensure_scan_partitions('2022-01-31 23:59+08', '2022-03-01 00:00+08')").fetchone()[0]
+    assert made == 3
+    assert conn.execute("select epi.ensure_scan_partitions('2022-02-10', '2022-02-11')").fetchone()[0] == 0
+    batch = new_batch(conn)
+    # 2022-02-28 23:30 in Kaiping is 15:30 UTC: February's partition, not March's
+    insert_scans(conn, batch, [("V1", "2022-02-28 23:30+08"), ("V1", "2022-03-01 00:00+08")])
+    as_admin(conn)
+    rows = conn.execute("select tableoid::regclass::text from epi.scan order by collected_at").fetchall()
+    assert rows == [("epi.scan_y2022m02",), ("epi.scan_y2022m03",)]
+
+
+def test_insert_without_a_partition_never_fails_and_is_moved_later(conn):
+    as_ops(conn)
+    batch = new_batch(conn)
+    insert_scans(conn, batch, [("V1", "2019-07-04 10:00+08"), ("V2", "2019-07-31 23:59+08")])
+    as_admin(conn)
+    assert conn.execute("select count(*) from epi.scan_default").fetchone()[0] == 2
+    as_ops(conn)
+    assert conn.execute("select epi.ensure_scan_partitions('2019-07-01', '2019-07-02')").fetchone()[0] == 1
+    as_admin(conn)
+    assert conn.execute("select count(*) from epi.scan_default").fetchone()[0] == 0
+    assert conn.execute("select count(*) from epi.scan_y2019m07").fetchone()[0] == 2
+    as_ops(conn)
+    assert conn.execute(COUNTS).fetchall() == conn.execute(RECOUNT).fetchall()
+
+
+def test_units_cannot_make_partitions(conn):
+    as_unit(conn, "T-A")
+    assert isinstance(attempt(conn, "select epi.ensure_scan_partitions('2022-01-01', '2022-01-02')"), psycopg.Error)
+
+
+def test_daily_counts_agree_with_a_recount_after_inserts_and_deletes(conn, world):
+    as_ops(conn)
+    assert conn.execute(COUNTS).fetchall() == conn.execute(RECOUNT).fetchall()
+    insert_scans(conn, world["batch"], [("VA1", "2022-03-01 23:59:59+08"), ("VA1", "2022-03-02 00:00:00+08"),
+                                        ("VB1", "2022-03-01 00:00:01+08")] * 3)
+    counts = dict(((v, str(d)), n) for v, d, n in conn.execute(COUNTS).fetchall())
+    assert counts[("VA1", "2022-03-01")] == 4 and counts[("VA1", "2022-03-02")] == 4
+    assert conn.execute(COUNTS).fetchall() == conn.execute(RECOUNT).fetchall()
+    conn.execute("delete from epi.scan where venue_id = 'VA1' and collected_at < '2022-03-02 00:00+08'")
+    assert conn.execute(COUNTS).fetchall() == conn.execute(RECOUNT).fetchall()
+    assert ("VA1", "2022-03-01") not in {(v, str(d)) for v, d, _ in conn.execute(COUNTS).fetchall()}
+    conn.execute("delete from epi.scan")
+    assert conn.execute(COUNTS).fetchall() == []
+
+
+def test_sync_lockout_refuses_import_and_delete_in_the_database(conn, world):
+    as_admin(conn)
+    conn.execute("update epi.setting set value = 'true' where key = 'frontdb_sync_enabled'")
+    as_ops(conn)
+    for statement in ("insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
+                      f"values ('VA1', '2022-03-05 10:00+08', {world['batch']}, 'x')",
+                      "delete from epi.scan where venue_id = 'VA1'"):
+        err = attempt(conn, statement)
+        assert isinstance(err, psycopg.errors.InsufficientPrivilege)
+        assert "前置库同步已启用" in err.diag.message_primary
+    # the sync job itself still writes
+    as_jobs(conn)
+    assert attempt(conn, "insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
+                         f"values ('VA1', '2022-03-05 10:00+08', {world['batch']}, 'frontdb')") == 1
+
+
+def test_scan_values_are_stored_as_given(conn, world):
+    as_ops(conn)
+    conn.execute("""insert into epi.scan (venue_id, id_card, phone, collected_at, batch_id, imported_by)
+                    values ('0012', '00000000000000000x', '014400000001', '2022-03-05 10:00+08', %s, 'x')""",
+                 (world["batch"],))
+    assert conn.execute("select venue_id, id_card, phone from oa.scan where venue_id = '0012'").fetchone() == \
+        ("0012", "00000000000000000x", "014400000001")

@@ -1,0 +1,117 @@
+"""invoke db.upgrade: idempotent, works on a second database of the same cluster, and OA logins
+are created and rebound safely."""
+from __future__ import annotations
+
+import re
+
+import psycopg
+import pytest
+
+from db import upgrade
+from tests.conftest import quiet
+
+SNAPSHOT = """
+select 'rel', format('%s %s %s%s %s %s', c.oid::regclass, c.relkind, c.relrowsecurity, c.relforcerowsecurity,
+                     c.reloptions, c.relacl)
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname in ('epi', 'epi_private', 'oa')
+union all
+select 'col', attrelid::regclass::text || '.' || attname || ' ' || format_type(atttypid, atttypmod) || ' '
+       || coalesce(attacl::text, '')
+  from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+ where n.nspname in ('epi', 'epi_private', 'oa') and attnum > 0 and not attisdropped
+union all
+select 'con', conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+  from pg_constraint where connamespace in (select oid from pg_namespace where nspname in ('epi', 'epi_private'))
+union all
+select 'pol', schemaname || '.' || tablename || ' ' || policyname || ' ' || cmd || ' ' || roles::text || ' '
+       || coalesce(qual, '') || ' ' || coalesce(with_check, '')
+  from pg_policies where schemaname in ('epi', 'epi_private')
+union all
+select 'fun', format('%s %s %s %s%s %s', p.oid::regprocedure, md5(p.prosrc), p.proacl, p.provolatile, p.prosecdef,
+                     p.proconfig)
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname in ('epi', 'epi_private', 'oa')
+union all
+select 'view', c.oid::regclass::text || ' ' || md5(pg_get_viewdef(c.oid))
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'oa' and c.relkind = 'v'
+union all
+select 'trg', tgrelid::regclass::text || ' ' || tgname || ' ' || pg_get_triggerdef(oid)
+  from pg_trigger where not tgisinternal
+union all
+select 'role', format('%s %s%s%s%s', rolname, rolsuper, rolinherit, rolcanlogin, rolbypassrls)
+  from pg_roles where rolname like 'epi\\_%'
+union all
+select 'ver', version_num from epi_private.alembic_version
+order by 1, 2
+"""
+
+
+def snapshot(url):
+    """The catalog as text; grants to the test session's OA logins left out (they are per database)."""
+    with psycopg.connect(url) as c:
+        return [(kind, re.sub(r",?oa_test_\w+=\w*/\w+", "", text)) for kind, text in c.execute(SNAPSHOT)]
+
+
+def test_upgrade_twice_changes_nothing(db_url):
+    before = snapshot(db_url)
+    assert len(before) > 200
+    assert upgrade.upgrade(db_url, echo=quiet) == "0001"
+    assert snapshot(db_url) == before
+
+
+def test_upgrade_on_a_second_database_of_the_cluster(cluster_url, db_url):
+    from tests.conftest import drop_database, make_database
+
+    second = make_database(cluster_url, "second")
+    try:
+        assert snapshot(second) == snapshot(db_url)
+    finally:
+        drop_database(second)
+
+
+def test_failed_upgrade_leaves_the_database_as_it_was(db_url, monkeypatch, tmp_path):
+    before = snapshot(db_url)
+    broken = tmp_path / "zz_broken.sql"
+    broken.write_text("create or replace view oa.broken with (security_invoker = true) as select 1;\n"
+                      "select no_such_function();\n")
+    real = upgrade.sql_files
+    monkeypatch.setattr(upgrade, "sql_files", lambda: real() + [broken])
+    with pytest.raises(RuntimeError, match="zz_broken.sql"):
+        upgrade.upgrade(db_url, echo=quiet)
+    assert snapshot(db_url) == before
+
+
+@pytest.mark.parametrize("login", ["epi_ops", "epi_web", "epi_owner", "pg_monitor"])
+def test_grant_oa_refuses_project_and_system_roles(db_url, login):
+    with pytest.raises(ValueError, match="不能用作"):
+        upgrade.grant_oa(login, unit="T-A", ops=False, password=None, url=db_url, echo=quiet)
+
+
+def test_grant_oa_needs_exactly_one_of_unit_or_ops(db_url):
+    with pytest.raises(ValueError, match="二者之一"):
+        upgrade.grant_oa("oa_x", unit="T-A", ops=True, password=None, url=db_url, echo=quiet)
+    with pytest.raises(ValueError, match="二者之一"):
+        upgrade.grant_oa("oa_x", unit=None, ops=False, password=None, url=db_url, echo=quiet)
+
+
+def test_grant_oa_strips_role_memberships(cluster_url, db_url):
+    """A pre-existing login that was made a member of a project role loses that membership."""
+    import os
+
+    from tests.conftest import drop_role
+
+    login = f"oa_test_member_{os.getpid()}"
+    with psycopg.connect(db_url, autocommit=True) as c:
+        c.execute(f"create role {login} login")
+        c.execute(f"grant epi_unit to {login}")
+    try:
+        upgrade.grant_oa(login, unit="T-A", ops=False, password=None, url=db_url, echo=quiet)
+        with psycopg.connect(db_url) as c:
+            assert c.execute("select count(*) from pg_auth_members m join pg_roles u on u.oid = m.member "
+                             "where u.rolname = %s", (login,)).fetchone()[0] == 0
+    finally:
+        drop_role(cluster_url, login, [psycopg.conninfo.conninfo_to_dict(db_url)["dbname"]])
+
+
+def test_grant_oa_refuses_a_superuser(db_url):
+    with pytest.raises(ValueError, match="超级用户"):
+        upgrade.grant_oa("postgres", unit="T-A", ops=False, password=None, url=db_url, echo=quiet)

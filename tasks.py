@@ -84,6 +84,110 @@ def demo(c, host="127.0.0.1", port=8000):
     serve(c, host=host, port=port)
 
 
+def _fail(exc) -> Exit:
+    return Exit(str(exc), code=2)
+
+
+@task(name="units", help={"file": "OA export (.xlsx/.xls/.csv) with 机构编码, 监管单位, 监管单位负责人, 监管单位负责人手机号",
+                          "by": "login account recorded in the audit log"})
+def load_units(c, file, by="dba"):
+    """Upsert supervising units from an OA export (units missing from it are marked inactive)."""
+    from loaders import registry
+    from loaders.errors import LoadError
+
+    try:
+        print(registry.load_units(file, account=by).describe("监管单位导入完成"))
+    except LoadError as exc:
+        raise _fail(exc) from None
+
+
+@task(name="venues", help={"file": "the venue template (.xlsx/.xls/.csv)",
+                           "by": "login account recorded in the audit log"})
+def load_venues(c, file, by="dba"):
+    """Bulk-load venues from the venue template (upsert by 公共场所ID)."""
+    from loaders import registry
+    from loaders.errors import LoadError
+
+    try:
+        print(registry.load_venues(file, account=by).describe("场所信息导入完成"))
+    except LoadError as exc:
+        raise _fail(exc) from None
+
+
+@task(name="scans", help={"file": "scan export (.xlsx/.xls/.csv)", "by": "数据导入人: the importer's login account",
+                          "force": "import even if a file with the same content was imported before"})
+def load_scans(c, file, by, force=False):
+    """Import scan records: all rows or none."""
+    import psycopg
+
+    from loaders import scans
+    from loaders.errors import LoadError
+    from loaders.progress import ProgressBar
+
+    try:
+        latest = scans.latest_collected(account=by)
+        if latest:
+            print(f"系统中已有数据的最新采集时间：{latest.astimezone(scans.SHANGHAI):%Y-%m-%d %H:%M:%S}")
+        result = scans.import_scans(file, by=by, force=force, progress=ProgressBar("导入"))
+    except LoadError as exc:
+        raise _fail(exc) from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise _fail(exc.diag.message_primary) from None
+    span = ""
+    if result.collected_min:
+        span = (f"，采集时间 {result.collected_min.astimezone(scans.SHANGHAI):%Y-%m-%d %H:%M:%S} 至 "
+                f"{result.collected_max.astimezone(scans.SHANGHAI):%Y-%m-%d %H:%M:%S}")
+    print(f"导入完成：批次 {result.batch_id}，共 {result.rows} 条{span}，用时 {result.seconds:.1f} 秒")
+    for sheet, n in result.sheets:
+        print(f"  工作表“{sheet or 'CSV'}”：{n} 条")
+    if result.skipped_sheets:
+        print("  没有扫码表头、已跳过的工作表：" + "、".join(result.skipped_sheets))
+    if result.ignored_columns:
+        print("  已忽略的列：" + "、".join(result.ignored_columns))
+
+
+@task(name="delete", help={"collected": "采集时间 range FROM..TO (dates include the whole TO day)",
+                           "imported": "数据导入时间 range FROM..TO", "by": "the deleting person's login account",
+                           "yes": "do not ask for confirmation (scripts)"})
+def scans_delete(c, by, collected=None, imported=None, yes=False):
+    """Batch delete scan records by 采集时间 or 数据导入时间 range: shows the count, asks, deletes."""
+    import psycopg
+
+    from loaders import scans
+
+    if bool(collected) == bool(imported):
+        raise Exit("请指定 --collected 起..止 或 --imported 起..止 二者之一", code=2)
+    kind = "collected" if collected else "imported"
+    try:
+        lo, hi = scans.parse_range(collected or imported)
+        plan = scans.plan_delete(by=kind, lo=lo, hi=hi, account=by)
+        print(plan.describe())
+        if plan.total == 0:
+            print("没有需要删除的记录。")
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise Exit("需要确认：请在终端中运行并输入 yes，或加 --yes", code=2)
+            if input(f"确认删除以上 {plan.total} 条记录？此操作不可恢复。输入 yes 确认：").strip().lower() != "yes":
+                raise Exit("已取消，未删除任何数据", code=1)
+        result = scans.delete_scans(by=kind, lo=lo, hi=hi, account=by, expected=None if yes else plan.total)
+    except (ValueError, scans.ChangedSincePreview) as exc:
+        raise _fail(exc) from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise _fail(exc.diag.message_primary) from None
+    months = f"（整月删除：{'、'.join(result.months_dropped)}）" if result.months_dropped else ""
+    print(f"已删除 {result.rows} 条记录{months}")
+
+
+@task(help={"out": "directory to write the templates into"})
+def templates(c, out="templates"):
+    """Write the blank xlsx templates (scan import, venues, units)."""
+    from loaders.templates import write_templates
+
+    for path in write_templates(out):
+        print(path)
+
+
 @task(help={"args": "extra arguments for pytest, e.g. \"-k matrix -x\""})
 def test(c, args=""):
     """Run the test suite against a real PostgreSQL (embedded, or DATABASE_URL)."""
@@ -91,4 +195,6 @@ def test(c, args=""):
 
 
 db = Collection("db", upgrade, grant_oa, url, stop, reset)
-ns = Collection(db, serve, demo, test)
+load = Collection("load", load_units, load_venues, load_scans)
+scans_ns = Collection("scans", scans_delete)
+ns = Collection(db, load, scans_ns, templates, serve, demo, test)

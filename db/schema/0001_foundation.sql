@@ -93,7 +93,8 @@ create table epi.scan (
   health_code        text,
   collector_location text,
   collected_at       timestamptz not null,
-  batch_id           bigint not null references epi.import_batch (batch_id) on delete restrict,
+  batch_id           bigint not null,  -- epi.import_batch; no FK: a per-row RI check costs 15% of an import,
+                                       -- and batches are never deleted (no runtime role may)
   imported_by        text not null,
   imported_at        timestamptz not null default now(),
   primary key (collected_at, scan_id)

@@ -13,3 +13,4 @@ grant execute on function epi_private.current_kind(), epi_private.current_unit()
   to epi_ops, epi_unit, epi_jobs;
 grant execute on function epi.audit(text, jsonb) to epi_ops, epi_unit, epi_jobs;
 grant execute on function epi.ensure_scan_partitions(timestamptz, timestamptz) to epi_ops, epi_jobs;
+grant execute on function epi.drop_scan_month(date) to epi_ops;

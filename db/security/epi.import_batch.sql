@@ -11,12 +11,9 @@ drop policy if exists "Ops and the sync complete imports" on epi.import_batch;
 create policy "Ops and the sync complete imports" on epi.import_batch for update
   using ((select epi_private.current_kind()) in ('ops', 'jobs'))
   with check ((select epi_private.current_kind()) in ('ops', 'jobs'));
-drop policy if exists "Ops delete emptied imports" on epi.import_batch;
-create policy "Ops delete emptied imports" on epi.import_batch for delete
-  using ((select epi_private.current_kind()) = 'ops');
+/* no delete policy and no delete grant: import history is kept, and scans reference it */
 
 grant select on epi.import_batch to epi_ops, epi_jobs;
 grant insert (source, file_name, file_hash, row_count, collected_min, collected_max, forced, imported_by, imported_at),
       update (row_count, collected_min, collected_max)
   on epi.import_batch to epi_ops, epi_jobs;
-grant delete on epi.import_batch to epi_ops;

@@ -1,0 +1,36 @@
+/* why: deleting a whole month of scans row by row takes minutes at millions of rows; dropping its
+   partition takes milliseconds. The daily counts of that month go with it (every scan of those
+   Asia/Shanghai days lies in that partition). Ops only; refused while the front-database sync is
+   enabled, like every other delete (a DROP fires no delete trigger, so the check is made here). */
+create or replace function epi.drop_scan_month(p_month date) returns bigint
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_month date := date_trunc('month', p_month)::date;
+  v_name  text := format('scan_y%sm%s', to_char(p_month, 'YYYY'), to_char(p_month, 'MM'));
+  v_rows  bigint;
+begin
+  if epi_private.current_kind() is distinct from 'ops' then
+    raise exception '只有运维单位可以删除扫码数据' using errcode = 'insufficient_privilege';
+  end if;
+  if coalesce((select s.value = 'true'::jsonb from epi.setting s where s.key = 'frontdb_sync_enabled'), false) then
+    raise exception '前置库同步已启用，扫码进场信息的导入和删除已停用'
+      using errcode = 'insufficient_privilege',
+            hint = '数据由省前置库同步任务写入；如需导入或删除，请先由管理员关闭前置库同步。';
+  end if;
+  if to_regclass(format('epi.%I', v_name)) is null then
+    return 0;
+  end if;
+  -- rows of this month that reached the default partition move into the month first
+  perform epi.ensure_scan_partitions(v_month::timestamp at time zone 'Asia/Shanghai',
+                                     v_month::timestamp at time zone 'Asia/Shanghai');
+  execute format('select count(*) from epi.%I', v_name) into v_rows;
+  delete from epi_private.daily_count
+   where day >= v_month and day < (v_month + interval '1 month')::date;
+  execute format('alter table epi.scan detach partition epi.%I', v_name);
+  execute format('drop table epi.%I', v_name);
+  return v_rows;
+end
+$$;
+comment on function epi.drop_scan_month(date) is 'Delete every scan of one Asia/Shanghai month by dropping its partition; returns how many went.';

@@ -1,0 +1,21 @@
+"""Named SQL, aiosql style: a .sql file holds blocks that start with `-- name: <name>`; Python runs
+them with named parameters (%(name)s). The SQL stays in .sql files, not in Python strings."""
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+_NAME = re.compile(r"^--\s*name:\s*([A-Za-z_][\w]*)\s*$", re.M)
+
+
+@cache
+def load(path: str | Path) -> dict[str, str]:
+    text = Path(path).read_text(encoding="utf-8")
+    parts = _NAME.split(text)
+    queries = {}
+    for name, body in zip(parts[1::2], parts[2::2]):
+        if name in queries:
+            raise ValueError(f"{path}: query {name} defined twice")
+        queries[name] = body.strip()
+    return queries

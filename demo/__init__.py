@@ -1,0 +1,1 @@
+"""Synthetic, obviously fake demo and benchmark data (seeded, deterministic)."""

@@ -1,0 +1,65 @@
+"""Errors a loader reports to a person: which file, sheet, row (as Excel shows it) and column."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.sheet:
+            where.append(f"工作表“{self.sheet}”")
+        if self.row:
+            where.append(f"第 {self.row} 行")
+        if self.column:
+            where.append(f"“{self.column}”列")
+        return ("".join(where) + "：" if where else "") + self.message
+
+
+class LoadError(Exception):
+    """A file that is refused whole. Nothing of it was written."""
+
+    def __init__(self, file_name: str, problems: list[Problem] | str, more: int = 0, *, title: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(None, None, None, problems)]
+        self.file_name = file_name
+        self.problems = problems[:MAX_LISTED]
+        self.more = more + max(0, len(problems) - MAX_LISTED)
+        self.title = title or "未导入"
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        lines = [f"文件“{self.file_name}”{self.title}，没有写入任何数据："]
+        lines += [f"  {p}" for p in self.problems]
+        if self.more:
+            lines.append(f"  另有 {self.more} 处错误未列出。")
+        return "\n".join(lines)
+
+
+class ProblemList:
+    """Collects up to MAX_LISTED problems and counts the rest."""
+
+    def __init__(self):
+        self.items: list[Problem] = []
+        self.more = 0
+
+    def add(self, sheet, row, column, message):
+        if len(self.items) < MAX_LISTED:
+            self.items.append(Problem(sheet, row, column, message))
+        else:
+            self.more += 1
+
+    def __bool__(self):
+        return bool(self.items)
+
+    def raise_for(self, file_name: str):
+        if self.items:
+            raise LoadError(file_name, self.items, self.more)

@@ -1,0 +1,353 @@
+"""Scan-entry import and batch delete (SPEC section 2). Used by `invoke load.scans`,
+`invoke scans.delete` and the 扫码进场信息管理 page.
+
+An import is one transaction on the web login acting as ops: the batch row, the rows (COPY into a
+temporary stage, moved into epi.scan chunk by chunk while the next chunk is read), the daily counts
+(triggers) and the audit entry commit together or not at all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import operator
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import psycopg
+import psycopg.rows
+
+from db import database, queries
+from loaders.errors import LoadError, Problem, ProblemList
+from loaders.files import check_file, column_letter, read_sheets
+from loaders.values import SHANGHAI, BadTime, parse_collected_at, to_text
+
+SQL = queries.load(Path(__file__).with_name("sql") / "scans.sql")
+
+SCAN_COLUMNS = [
+    ("公共场所ID", "venue_id"), ("公共场所", "venue_name"), ("类别", "category"), ("所在市区", "city"),
+    ("所在街道", "street"), ("公共场所管理员", "venue_admin"), ("被采集人身份证", "id_card"),
+    ("被采集人", "person_name"), ("联系电话", "phone"), ("采集结果", "collect_result"),
+    ("核酸结果", "nat_result"), ("核酸结果时间", "nat_result_time"), ("健康码状态", "health_code"),
+    ("采集人所在位置", "collector_location"), ("采集时间", "collected_at"),
+]
+LABELS = [label for label, _ in SCAN_COLUMNS]
+TIME_LABEL = "采集时间"
+CHUNK = 25_000
+
+# progress reports: {"phase": "reading"|"writing"|"done", "read": rows read, "written": rows
+# written, "total": rows expected (estimate until done)}
+Progress = Callable[[dict], None]
+
+
+@dataclass
+class ImportResult:
+    batch_id: int
+    rows: int
+    collected_min: dt.datetime | None
+    collected_max: dt.datetime | None
+    sheets: list[tuple[str | None, int]] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    skipped_sheets: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class DuplicateFile(LoadError):
+    def __init__(self, file_name, imported_by, imported_at, earlier_name):
+        when = imported_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+        super().__init__(file_name, [Problem(None, None, None,
+                         f"内容与 {when} 由 {imported_by} 导入的文件“{earlier_name}”完全相同。"
+                         "如确需再次导入，请确认后强制导入（命令行加 --force）。")], title="已导入过")
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _header_map(sheet, problems: ProblemList):
+    """Map each label to its column index in this sheet; None when the sheet has none of them."""
+    cells = [str(to_text(v) or "").strip() for v in sheet.header]
+    positions: dict[str, int] = {}
+    duplicated = []
+    for i, label in enumerate(cells):
+        if label in LABELS:
+            if label in positions:
+                duplicated.append(label)
+            positions[label] = i
+    if not positions:
+        return None, []
+    missing = [label for label in LABELS if label not in positions]
+    if missing:
+        problems.add(sheet.name, sheet.header_row, None, "缺少表头：" + "、".join(missing))
+    for label in duplicated:
+        problems.add(sheet.name, sheet.header_row, label, "表头重复出现")
+    extra = [c for c in cells if c and c not in LABELS]
+    return positions, extra
+
+
+def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: str | None = None,
+                 progress: Progress | None = None, url: str | None = None) -> ImportResult:
+    """Import one file of scan records, all rows or none. Raises LoadError for bad input."""
+    started = time.monotonic()
+    path = Path(path)
+    name = file_name or path.name
+    if not by or not by.strip():
+        raise ValueError("必须指定数据导入人（登录账号）")
+    report = progress or (lambda _info: None)
+    kind = check_file(path, name)
+    digest = file_digest(path)
+
+    conn = psycopg.connect(url or database.web_url())
+    try:
+        with database.acting_as(conn, kind="ops", account=by):
+            conn.execute(SQL["lock_for_import"])
+            prev = conn.execute(SQL["previous_import"], {"file_hash": digest}).fetchone()
+            if prev and not force:
+                raise DuplicateFile(name, prev[0], prev[1], prev[2])
+            batch_id, imported_at = conn.execute(SQL["start_batch"], {
+                "file_name": name, "file_hash": digest, "forced": bool(prev), "imported_by": by}).fetchone()
+            conn.execute(SQL["create_stage"])
+            result = _stream(conn, path, kind, name, batch_id, by, imported_at, report)
+            conn.execute(SQL["finish_batch"], {"rows": result.rows, "collected_min": result.collected_min,
+                                               "collected_max": result.collected_max, "batch_id": batch_id})
+            conn.execute(SQL["audit"], {"action": "scan.import", "detail": json.dumps({
+                "batch_id": batch_id, "file_name": name, "file_hash": digest, "rows": result.rows,
+                "forced": bool(prev), "collected_min": _iso(result.collected_min),
+                "collected_max": _iso(result.collected_max)}, ensure_ascii=False)})
+    finally:
+        conn.close()
+    result.seconds = time.monotonic() - started
+    report({"phase": "done", "read": result.rows, "written": result.rows, "total": result.rows,
+            "batch_id": result.batch_id})
+    return result
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _stream(conn, path, kind, name, batch_id, by, imported_at, report) -> ImportResult:
+    """Read every sheet, hand chunks of converted rows to a writer thread, collect problems."""
+    problems = ProblemList()
+    chunks: queue.Queue = queue.Queue(maxsize=3)
+    writer = _Writer(conn, chunks, batch_id, by, imported_at, report)
+    writer.start()
+    result = ImportResult(batch_id, 0, None, None)
+    total_estimate = 0
+    try:
+        for sheet in read_sheets(path, kind, name):
+            positions, extra = _header_map(sheet, problems)
+            if positions is None:
+                result.skipped_sheets.append(sheet.name or "CSV")
+                continue
+            result.ignored_columns += [c for c in extra if c not in result.ignored_columns]
+            if problems:
+                continue  # a header problem: the file is refused; other sheets' headers are still checked
+            total_estimate += sheet.height
+            sheet_rows = _read_rows(sheet, positions, problems, chunks, writer, result, report, total_estimate)
+            result.sheets.append((sheet.name, sheet_rows))
+        if not result.sheets and not problems:
+            problems.add(None, None, None, "没有找到包含扫码进场信息表头（" + "、".join(LABELS) + "）的工作表")
+    finally:
+        chunks.put(None)
+        writer.join()
+    if writer.error is not None:
+        raise writer.error
+    problems.raise_for(name)
+    return result
+
+
+def _read_rows(sheet, positions, problems, chunks, writer, result, report, total_estimate) -> int:
+    text_idx = [positions[label] for label in LABELS if label != TIME_LABEL]
+    time_idx = positions[TIME_LABEL]
+    width = max(positions.values()) + 1
+    pick = operator.itemgetter(*text_idx)
+    row_no = sheet.header_row
+    time_col = f"{TIME_LABEL}（{column_letter(sheet.first_col + time_idx)}列）"
+    chunk: list[tuple] = []
+    lo = hi = None
+    n = 0
+    for row in sheet.rows:
+        row_no += 1
+        if len(row) < width:
+            row = list(row) + [""] * (width - len(row))
+        raw_time = row[time_idx]
+        values = [v or None if v.__class__ is str else to_text(v) for v in pick(row)]
+        try:
+            when = parse_collected_at(raw_time)
+        except BadTime as exc:
+            if raw_time.__class__ is str and not raw_time.strip() and not any(values):
+                continue  # a wholly empty row is not a record
+            problems.add(sheet.name, row_no, time_col, f"采集时间{exc}")
+            continue
+        if problems or writer.error is not None:
+            continue  # the file is refused: keep reading only to report every bad row (up to 20)
+        values.append(when)
+        chunk.append(values)
+        if lo is None or when < lo:
+            lo = when
+        if hi is None or when > hi:
+            hi = when
+        n += 1
+        if len(chunk) >= CHUNK:
+            chunks.put((chunk, lo, hi))
+            chunk = []
+            report({"phase": "reading", "read": result.rows + n, "total": total_estimate})
+    if chunk and not problems:
+        chunks.put((chunk, lo, hi))
+    result.rows += n
+    if lo is not None:
+        result.collected_min = lo if result.collected_min is None else min(result.collected_min, lo)
+        result.collected_max = hi if result.collected_max is None else max(result.collected_max, hi)
+    return n
+
+
+class _Writer(threading.Thread):
+    """Copies chunks into the stage and moves them into epi.scan while the reader goes on."""
+
+    def __init__(self, conn, chunks, batch_id, by, imported_at, report):
+        super().__init__(name="scan-writer", daemon=True)
+        self.conn, self.chunks, self.report = conn, chunks, report
+        self.params = {"batch_id": batch_id, "imported_by": by, "imported_at": imported_at}
+        self.error: BaseException | None = None
+        self.months: set[tuple[int, int]] = set()
+        self.written = 0
+
+    def run(self):
+        while True:
+            item = self.chunks.get()
+            if item is None:
+                return
+            if self.error is not None:
+                continue
+            rows, lo, hi = item
+            try:
+                self._write(rows, lo, hi)
+            except BaseException as exc:  # noqa: BLE001 - handed to the reader thread
+                self.error = exc
+
+    def _write(self, rows, lo, hi):
+        months = {(lo.year, lo.month), (hi.year, hi.month)}
+        if not months <= self.months or (lo.year, lo.month) != (hi.year, hi.month):
+            self.conn.execute(SQL["ensure_partitions"], {"lo": lo, "hi": hi})
+            self.months |= months
+        with self.conn.cursor() as cur:
+            with cur.copy(SQL["copy_stage"]) as copy:
+                copy.set_types(["text"] * 14 + ["timestamptz"])
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(SQL["move_stage"], self.params)
+            cur.execute(SQL["clear_stage"])
+        self.written += len(rows)
+        self.report({"phase": "writing", "written": self.written})
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch delete
+
+@dataclass
+class DeletePlan:
+    by: str                      # 'collected' (采集时间) or 'imported' (数据导入时间)
+    lo: dt.datetime              # inclusive
+    hi: dt.datetime              # exclusive
+    total: int
+    batches: list[dict]          # per import: batch_id, file_name, imported_by, imported_at, n
+
+    def describe(self) -> str:
+        what = "采集时间" if self.by == "collected" else "数据导入时间"
+        last = self.hi - dt.timedelta(seconds=1)
+        lines = [f"{what}在 {self.lo:%Y-%m-%d %H:%M:%S} 至 {last:%Y-%m-%d %H:%M:%S} 之间的扫码记录共 {self.total} 条："]
+        for b in self.batches:
+            lines.append(f"  导入批次 {b['batch_id']}（{b['file_name'] or '—'}，{b['imported_by']} 于 "
+                         f"{b['imported_at'].astimezone(SHANGHAI):%Y-%m-%d %H:%M} 导入）：{b['n']} 条")
+        return "\n".join(lines)
+
+
+@dataclass
+class DeleteResult:
+    rows: int
+    months_dropped: list[str]
+    plan: DeletePlan
+
+
+class ChangedSincePreview(Exception):
+    pass
+
+
+def parse_range(text: str) -> tuple[dt.datetime, dt.datetime]:
+    """'FROM..TO' in Asia/Shanghai. Dates include the whole TO day; a TO with a time includes
+    that second. Returns [lo, hi)."""
+    if not text or ".." not in text:
+        raise ValueError(f"时间范围“{text}”格式应为 起..止，例如 2022-03-01..2022-03-31")
+    left, right = (part.strip() for part in text.split("..", 1))
+    try:
+        lo = parse_collected_at(left)
+        hi = parse_collected_at(right)
+    except BadTime as exc:
+        raise ValueError(f"时间范围“{text}”无法识别：{exc}") from None
+    if len(right) <= 10:           # a date: up to the end of that day
+        hi = hi + dt.timedelta(days=1)
+    else:
+        hi = hi + dt.timedelta(seconds=1)
+    if hi <= lo:
+        raise ValueError(f"时间范围“{text}”的结束早于开始")
+    return lo, hi
+
+
+def _plan(conn, by, lo, hi) -> DeletePlan:
+    query = SQL["delete_preview_collected" if by == "collected" else "delete_preview_imported"]
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        batches = cur.execute(query, {"lo": lo, "hi": hi}).fetchall()
+    return DeletePlan(by, lo, hi, sum(b["n"] for b in batches), batches)
+
+
+def plan_delete(*, by: str, lo: dt.datetime, hi: dt.datetime, account: str, url: str | None = None) -> DeletePlan:
+    """What a batch delete would remove: the count and the per-import breakdown. Writes nothing."""
+    if by not in ("collected", "imported"):
+        raise ValueError(by)
+    with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
+        return _plan(conn, by, lo, hi)
+
+
+def delete_scans(*, by: str, lo: dt.datetime, hi: dt.datetime, account: str, expected: int | None = None,
+                 url: str | None = None) -> DeleteResult:
+    """Delete the scans of a range in one transaction: whole Asia/Shanghai months of 采集时间 by
+    dropping their partitions, the rest row by row; daily counts follow (triggers, or with the
+    partition); one audit entry. With ``expected`` (the previewed count), refuses when the data
+    changed since the preview."""
+    if by not in ("collected", "imported"):
+        raise ValueError(by)
+    with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
+        conn.execute(SQL["lock_for_delete"])
+        plan = _plan(conn, by, lo, hi)
+        if expected is not None and plan.total != expected:
+            raise ChangedSincePreview(f"预览后数据已变化（预览 {expected} 条，现在 {plan.total} 条），未删除任何数据，请重新预览后再确认")
+        months: list[str] = []
+        rows = 0
+        if by == "collected":
+            for (month,) in conn.execute(SQL["whole_months"], {"lo": lo, "hi": hi}).fetchall():
+                rows += conn.execute(SQL["drop_month"], {"month": month}).fetchone()[0]
+                months.append(f"{month:%Y-%m}")
+            rows += conn.execute(SQL["delete_collected"], {"lo": lo, "hi": hi}).rowcount
+        else:
+            rows += conn.execute(SQL["delete_imported"], {"lo": lo, "hi": hi}).rowcount
+        if rows != plan.total:  # cannot happen under the lock; never commit a surprise
+            raise ChangedSincePreview(f"删除条数（{rows}）与统计条数（{plan.total}）不一致，已撤销，未删除任何数据")
+        conn.execute(SQL["audit"], {"action": "scan.delete", "detail": json.dumps({
+            "by": by, "from": lo.isoformat(), "to": hi.isoformat(), "rows": rows, "months_dropped": months,
+            "batches": [{"batch_id": b["batch_id"], "rows": b["n"]} for b in plan.batches]}, ensure_ascii=False)})
+    return DeleteResult(rows, months, plan)
+
+
+def latest_collected(*, account: str = "system", url: str | None = None) -> dt.datetime | None:
+    """The latest 采集时间 already imported (the import page shows it before an upload)."""
+    with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
+        return conn.execute(SQL["latest_collected"]).fetchone()[0]

@@ -1,0 +1,44 @@
+"""Blank xlsx templates (`invoke templates`, and downloads on the pages), written with openpyxl.
+Text columns are formatted as text so that IDs and phone numbers typed in keep leading zeros."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from loaders.registry import UNIT_LABELS, VENUE_LABELS
+from loaders.scans import LABELS as SCAN_LABELS
+
+TEMPLATES = {
+    "扫码进场信息导入模板.xlsx": ("扫码进场信息", SCAN_LABELS, {"采集时间": "yyyy-mm-dd hh:mm:ss"}),
+    "场所信息导入模板.xlsx": ("场所信息", list(VENUE_LABELS),
+                          {"场所日人流量阈值（最小值）": "0", "场所日人流量阈值（最大值）": "0"}),
+    "监管单位导入模板.xlsx": ("监管单位", list(UNIT_LABELS), {}),
+}
+
+
+def write_template(path: Path, sheet_title: str, labels: list[str], formats: dict[str, str]) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet_title
+    ws.append(labels)
+    for i, label in enumerate(labels, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = max(12, len(label) * 2 + 4)
+        fmt = formats.get(label, "@")
+        for row in range(2, 1002):
+            ws.cell(row=row, column=i).number_format = fmt
+    ws.freeze_panes = "A2"
+    wb.save(path)
+    return path
+
+
+def write_templates(out_dir: str | Path) -> list[Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_template(out / name, title, labels, formats) for name, (title, labels, formats) in TEMPLATES.items()]

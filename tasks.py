@@ -188,6 +188,14 @@ def templates(c, out="templates"):
         print(path)
 
 
+@task(help={"rows": "rows in the import file", "scans": "scans in the database for the second import"})
+def bench(c, rows=200_000, scans=10_000_000):
+    """The benchmark suite: import speed (empty and full database), peak memory, month delete."""
+    from bench.run import run
+
+    run(rows=int(rows), scans_total=int(scans))
+
+
 @task(help={"args": "extra arguments for pytest, e.g. \"-k matrix -x\""})
 def test(c, args=""):
     """Run the test suite against a real PostgreSQL (embedded, or DATABASE_URL)."""
@@ -197,4 +205,4 @@ def test(c, args=""):
 db = Collection("db", upgrade, grant_oa, url, stop, reset)
 load = Collection("load", load_units, load_venues, load_scans)
 scans_ns = Collection("scans", scans_delete)
-ns = Collection(db, load, scans_ns, templates, serve, demo, test)
+ns = Collection(db, load, scans_ns, templates, serve, demo, test, bench)

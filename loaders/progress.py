@@ -16,12 +16,12 @@ class ProgressBar:
 
     def __call__(self, info: dict) -> None:
         self.total = max(self.total, info.get("total") or 0)
+        self.read = max(self.read, info.get("read", 0))
+        self.written = max(self.written, info.get("written", 0))
         now = time.monotonic()
         if info.get("phase") != "done" and now - self.last < self.min_interval:
             return
         self.last = now
-        self.read = max(self.read, info.get("read", 0))
-        self.written = max(self.written, info.get("written", 0))
         frac = min(self.written / self.total, 1.0) if self.total else 0.0
         bar = "█" * int(frac * 30) + "░" * (30 - int(frac * 30))
         rate = self.written / max(now - self.started, 1e-9)

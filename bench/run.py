@@ -1,0 +1,147 @@
+"""`invoke bench`: the benchmark suite. Prints its figures and saves them to var/bench/.
+
+Import (loaders issue): a 200,000-row, 15-column .xlsx (xlsxwriter, realistic shape) imported end
+to end — into an empty database, then into one holding N (default 10M) scans — each in a child
+process whose peak memory (ru_maxrss) is read with wait4; then one whole month deleted.
+Targets: ≥ 40,000 rows/s empty, ≥ 30,000 rows/s at 10M, peak ≤ 1 GB, month delete ≤ 1 s.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from db import database, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = database.VAR / "bench"
+
+
+def machine() -> dict:
+    mem = 0
+    try:
+        mem = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1]) // 1024
+    except (OSError, StopIteration):
+        pass
+    return {"cpus": os.cpu_count(), "memory_mb": mem, "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+def fresh_database(name: str) -> str:
+    url = database.with_params(database.admin_url(), dbname=name)
+    with psycopg.connect(database.with_params(url, dbname="postgres"), autocommit=True) as c:
+        c.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+    upgrade.upgrade(url, echo=lambda *_: None)
+    return url
+
+
+def import_in_child(path: Path, web_url: str) -> dict:
+    code = ("import json, sys\nfrom loaders import scans\n"
+            f"r = scans.import_scans({str(path)!r}, by='bench', force=True, url={web_url!r})\n"
+            "print(json.dumps({'rows': r.rows, 'seconds': r.seconds}))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"import failed ({proc.returncode})")
+    result = json.loads(out)
+    result["rows_per_s"] = round(result["rows"] / result["seconds"])
+    result["peak_mb"] = round(usage.ru_maxrss / 1024)
+    return result
+
+
+def fill(url: str, scans_total: int, echo) -> float:
+    """Add scans_total synthetic scans (2021-01 .. as many months as needed, 5,000 venues) through
+    the same RLS and triggers as an import, 1M rows per statement."""
+    started = time.monotonic()
+    per_month = 1_000_000
+    with psycopg.connect(database.web_url(database.database_name(url))) as conn:
+        done = 0
+        month = dt.date(2021, 1, 1)
+        while done < scans_total:
+            n = min(per_month, scans_total - done)
+            with database.acting_as(conn, kind="ops", account="bench"):
+                lo = dt.datetime.combine(month, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+                conn.execute("select epi.ensure_scan_partitions(%s, %s)", (lo, lo + dt.timedelta(days=27)))
+                batch = conn.execute("insert into epi.import_batch (file_name, imported_by) values ('bench-fill', 'bench') "
+                                     "returning batch_id").fetchone()[0]
+                conn.execute("""
+                    insert into epi.scan (venue_id, venue_name, category, city, street, venue_admin, id_card,
+                                          person_name, phone, collect_result, nat_result, nat_result_time,
+                                          health_code, collector_location, collected_at, batch_id, imported_by)
+                    select '4407830' || lpad((i %% 5000)::text, 5, '0'), '测试场所', '商场', '开平市', '长沙街道',
+                           '测试管理员', '44078319900101000' || (i %% 10)::text, '测试人',
+                           '100' || lpad((i %% 100000000)::text, 8, '0'), '已采集', '阴性', '', '绿码', '开平市',
+                           %(lo)s + (i * (27 * 86400.0 / %(n)s)) * interval '1 second', %(batch)s, 'bench'
+                      from generate_series(1, %(n)s) i""", {"lo": lo, "n": n, "batch": batch})
+            done += n
+            month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            echo(f"  填充 {done:,} / {scans_total:,} 条扫码记录")
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("vacuum analyze epi.scan")
+        c.execute("vacuum analyze epi_private.daily_count")
+    return time.monotonic() - started
+
+
+def delete_month(url: str, month: dt.date) -> dict:
+    from loaders import scans
+
+    lo = dt.datetime.combine(month, dt.time(), tzinfo=scans.SHANGHAI)
+    hi = dt.datetime.combine((month.replace(day=28) + dt.timedelta(days=4)).replace(day=1), dt.time(),
+                             tzinfo=scans.SHANGHAI)
+    web = database.web_url(database.database_name(url))
+    started = time.monotonic()
+    result = scans.delete_scans(by="collected", lo=lo, hi=hi, account="bench", url=web)
+    return {"rows": result.rows, "seconds": round(time.monotonic() - started, 3), "months_dropped": result.months_dropped}
+
+
+def run(rows: int = 200_000, scans_total: int = 10_000_000, echo=print) -> dict:
+    from bench.scanfile import write_scan_xlsx
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"scans-{rows}.xlsx"
+    if not path.exists():
+        echo(f"生成 {rows:,} 行测试文件 {path} …")
+        write_scan_xlsx(path, rows, start=dt.date(2022, 3, 1), days=2)
+    results: dict = {"machine": machine(), "at": dt.datetime.now().isoformat(timespec="seconds"),
+                     "file": {"rows": rows, "columns": 15, "bytes": path.stat().st_size}}
+    url = fresh_database("epi_bench")
+    web = database.web_url("epi_bench")
+    echo("导入到空数据库 …")
+    results["import_empty"] = import_in_child(path, web)
+    echo(f"  {results['import_empty']}")
+    echo(f"填充到 {scans_total:,} 条 …")
+    results["fill_seconds"] = round(fill(url, scans_total, echo), 1)
+    with psycopg.connect(url) as c:
+        results["scans_before_second_import"] = c.execute("select count(*) from epi.scan").fetchone()[0]
+    echo("导入到已有数据的数据库 …")
+    results["import_full"] = import_in_child(path, web)
+    echo(f"  {results['import_full']}")
+    echo("删除一个整月 …")
+    results["delete_month"] = delete_month(url, dt.date(2021, 6, 1))
+    echo(f"  {results['delete_month']}")
+    targets = {"import_empty_rows_per_s": 40_000, "import_full_rows_per_s": 30_000, "peak_mb": 1024,
+               "delete_month_seconds": 1.0}
+    results["targets"] = targets
+    results["met"] = {
+        "import_empty": results["import_empty"]["rows_per_s"] >= targets["import_empty_rows_per_s"],
+        "import_full": results["import_full"]["rows_per_s"] >= targets["import_full_rows_per_s"],
+        "peak_memory": max(results["import_empty"]["peak_mb"], results["import_full"]["peak_mb"]) <= targets["peak_mb"],
+        "delete_month": results["delete_month"]["seconds"] <= targets["delete_month_seconds"],
+    }
+    out = OUT / f"results-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str))
+    echo(json.dumps(results, ensure_ascii=False, indent=2, default=str))
+    echo(f"已保存到 {out}")
+    with psycopg.connect(database.with_params(url, dbname="postgres"), autocommit=True) as c:
+        c.execute("drop database if exists epi_bench with (force)")
+    return results

@@ -28,7 +28,8 @@ OUT = database.VAR / "bench"
 def machine() -> dict:
     mem = 0
     try:
-        mem = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1]) // 1024
+        with open("/proc/meminfo") as f:
+            mem = int(next(line for line in f if line.startswith("MemTotal")).split()[1]) // 1024
     except (OSError, StopIteration):
         pass
     return {"cpus": os.cpu_count(), "memory_mb": mem, "python": platform.python_version(),

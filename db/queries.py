@@ -6,7 +6,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-_NAME = re.compile(r"^--\s*name:\s*([A-Za-z_][\w]*)\s*$", re.M)
+_NAME = re.compile(r"^--\s*name:\s*([A-Za-z_][\w]*)\s*$", re.MULTILINE)
 
 
 @cache

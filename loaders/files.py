@@ -12,9 +12,9 @@ import csv
 import io
 import os
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from loaders.errors import LoadError
 
@@ -81,7 +81,7 @@ def check_file(path: Path, display_name: str | None = None) -> str:
         if not head.startswith(OLE2_MAGIC):
             raise LoadError(name, "文件扩展名为 .xls，但内容不是 Excel 工作簿（文件可能已损坏或类型不符）")
         return "xls"
-    if head.startswith(ZIP_MAGIC) or head.startswith(OLE2_MAGIC):
+    if head.startswith((ZIP_MAGIC, OLE2_MAGIC)):
         raise LoadError(name, "文件扩展名为 .csv，但内容是 Excel 工作簿，请改为正确的扩展名后导入")
     return "csv"
 

@@ -145,11 +145,10 @@ def test_identity_ends_with_the_transaction_on_a_pooled_connection(committed_db)
                 c.execute("select * from oa.venue")
             c.rollback()
         # an error inside the transaction: the identity still ends with it
-        with pool.connection() as c:
-            with pytest.raises(psycopg.errors.DivisionByZero):
-                with database.acting_as(c, kind="ops", account="o.user"):
-                    assert len(venues(c)) == 4
-                    c.execute("select 1 / 0")
+        with pool.connection() as c, pytest.raises(psycopg.errors.DivisionByZero), \
+                database.acting_as(c, kind="ops", account="o.user"):
+            assert len(venues(c)) == 4
+            c.execute("select 1 / 0")
         with pool.connection() as c:
             assert c.execute("select current_user, current_setting('epi.unit', true)").fetchone() == ("epi_web", "")
             with pytest.raises(psycopg.errors.InsufficientPrivilege):

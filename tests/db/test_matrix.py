@@ -6,8 +6,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.conftest import as_nobody, as_ops, as_unit, as_oa, attempt, become
 from db import database
+from tests.conftest import as_nobody, as_oa, as_ops, as_unit, attempt, become
 
 DENIED = "denied"  # the statement raises (no privilege, or a row-level security violation)
 
@@ -150,19 +150,19 @@ WRITES = {
     "rename venue": ("update epi.venue set venue_name = '改名' where venue_id = 'VA1'", None,
                      {"ops": OK}),
     "delete venue": ("delete from epi.venue where venue_id = 'VX'", None, {"ops": OK}),
-    "insert scan": ("insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
-                    "values ('VA1', '2022-03-05 10:00+08', (select min(batch_id) from epi.import_batch), 'x')", None,
+    "insert scan": (("insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
+                    "values ('VA1', '2022-03-05 10:00+08', (select min(batch_id) from epi.import_batch), 'x')"), None,
                     {"ops": OK}),
-    "insert scan with literal batch": ("insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
-                                       "values ('VA1', '2022-03-05 10:00+08', %(batch)s, 'x')", "batch",
+    "insert scan with literal batch": (("insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
+                                       "values ('VA1', '2022-03-05 10:00+08', %(batch)s, 'x')"), "batch",
                                        {"ops": OK}),
     "update scan": ("update epi.scan set phone = '0' where venue_id = 'VA1'", None, {}),
     "delete own scans": ("delete from epi.scan where venue_id = 'VA1'", None, {"ops": OK}),
     "insert batch": ("insert into epi.import_batch (file_name, imported_by) values ('f', 'x')", None,
                      {"ops": OK}),
     "write daily count": ("insert into epi_private.daily_count values ('VA1', '2022-03-09', 5)", None, {}),
-    "raise alert": ("insert into epi.alert (venue_id, period_start, period_end, reason) "
-                    "values ('VA2', '2022-03-01', '2022-03-07', '小于阈值')", None, {}),
+    "raise alert": (("insert into epi.alert (venue_id, period_start, period_end, reason) "
+                    "values ('VA2', '2022-03-01', '2022-03-07', '小于阈值')"), None, {}),
     "accept own alert": ("update epi.alert set status = '已接收' where venue_id = 'VA1'", None,
                          {"unit_a": OK, "unit_b": NONE, "no_unit": NONE}),
     "accept other unit's alert": ("update epi.alert set status = '已接收' where venue_id = 'VB1'", None,
@@ -170,8 +170,8 @@ WRITES = {
     "rewrite alert period": ("update epi.alert set period_start = '2022-02-01' where venue_id = 'VA1'", None, {}),
     "delete alert": ("delete from epi.alert where venue_id = 'VA1'", None, {}),
     "insert alert day": ("insert into epi.alert_day values (%(alert_a)s, '2022-03-08', 1)", "alert_a", {}),
-    "queue text": ("insert into epi.sms_outbox (unit_code, phone, day, content) "
-                   "values ('T-A', '14400000001', '2022-03-09', 'x')", None, {}),
+    "queue text": (("insert into epi.sms_outbox (unit_code, phone, day, content) "
+                   "values ('T-A', '14400000001', '2022-03-09', 'x')"), None, {}),
     "mark text sent": ("update epi.sms_outbox set status = 'sent'", None, {}),
     "record job run": ("insert into epi.job_run (job, as_of) values ('sms', '2022-03-09')", None, {}),
     "write audit directly": ("insert into epi.audit_log (account, action) values ('x', 'forged')", None, {}),

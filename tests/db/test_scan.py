@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import psycopg
-import pytest
 
 from tests.conftest import as_admin, as_jobs, as_ops, as_unit, attempt
 
@@ -60,7 +59,7 @@ def test_daily_counts_agree_with_a_recount_after_inserts_and_deletes(conn, world
     assert conn.execute(COUNTS).fetchall() == conn.execute(RECOUNT).fetchall()
     insert_scans(conn, world["batch"], [("VA1", "2022-03-01 23:59:59+08"), ("VA1", "2022-03-02 00:00:00+08"),
                                         ("VB1", "2022-03-01 00:00:01+08")] * 3)
-    counts = dict(((v, str(d)), n) for v, d, n in conn.execute(COUNTS).fetchall())
+    counts = {(v, str(d)): n for v, d, n in conn.execute(COUNTS).fetchall()}
     assert counts[("VA1", "2022-03-01")] == 4 and counts[("VA1", "2022-03-02")] == 4
     assert conn.execute(COUNTS).fetchall() == conn.execute(RECOUNT).fetchall()
     conn.execute("delete from epi.scan where venue_id = 'VA1' and collected_at < '2022-03-02 00:00+08'")
@@ -74,8 +73,8 @@ def test_sync_lockout_refuses_import_and_delete_in_the_database(conn, world):
     as_admin(conn)
     conn.execute("update epi.setting set value = 'true' where key = 'frontdb_sync_enabled'")
     as_ops(conn)
-    for statement in ("insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
-                      f"values ('VA1', '2022-03-05 10:00+08', {world['batch']}, 'x')",
+    for statement in (("insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
+                      f"values ('VA1', '2022-03-05 10:00+08', {world['batch']}, 'x')"),
                       "delete from epi.scan where venue_id = 'VA1'"):
         err = attempt(conn, statement)
         assert isinstance(err, psycopg.errors.InsufficientPrivilege)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def invoke(*args, env_url, stdin=None):
     env = dict(os.environ, EPI_WEB_DATABASE_URL=env_url)
-    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, env=env, text=True,
+    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, env=env, text=True, check=False,
                           capture_output=True, input=stdin, timeout=120)
 
 

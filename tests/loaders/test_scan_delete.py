@@ -103,9 +103,9 @@ def test_delete_is_refused_while_the_sync_is_enabled(loaded, admin):
 def test_units_cannot_drop_a_month(loaded):
     from db import database
 
-    with psycopg.connect(loaded) as conn, database.acting_as(conn, kind="unit", unit="T-A"):
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("select epi.drop_scan_month('2022-03-01')")
+    with psycopg.connect(loaded) as conn, database.acting_as(conn, kind="unit", unit="T-A"), \
+            pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("select epi.drop_scan_month('2022-03-01')")
 
 
 def test_latest_collected(loaded):

@@ -188,6 +188,60 @@ def templates(c, out="templates"):
         print(path)
 
 
+@task(name="run", help={"name": "discover | counts | counts_full | alerts | sms | nightly",
+                        "date": "run as if it were the early morning of this day (YYYY-MM-DD): days up to the day "
+                                "before are evaluated, the SMS day is this day"})
+def jobs_run(c, name, date=None):
+    """Run one job now (recorded in epi.job_run; never twice at once)."""
+    import datetime as dt
+
+    from jobs import runner
+
+    try:
+        as_of = dt.date.fromisoformat(date) if date else None
+        runs = runner.run(name, as_of)
+    except ValueError as exc:
+        raise _fail(exc) from None
+    print(runner.describe(runs))
+    if not all(r["ok"] for r in runs):
+        raise Exit("有任务失败，详见上方记录", code=1)
+
+
+@task(name="schedule", help={"remove": "remove this database's pg_cron jobs instead"})
+def jobs_schedule(c, remove=False):
+    """Register the nightly jobs with pg_cron (02:00 Asia/Shanghai = 18:00 UTC), idempotently."""
+    from jobs import cron
+
+    try:
+        if remove:
+            print(f"已移除 {cron.unschedule()} 个 pg_cron 任务")
+            return
+        for job_id, name, when in cron.schedule():
+            print(f"pg_cron 任务 {name}（编号 {job_id}）：{when}（UTC）")
+    except cron.NoCron as exc:
+        raise _fail(exc) from None
+    print("短信由 Python 发送：请同时运行 `invoke scheduler --dispatch-only`")
+
+
+@task(help={"dispatch_only": "only send queued texts (when pg_cron runs the jobs)"})
+def scheduler(c, dispatch_only=False):
+    """Run the jobs on their schedule without pg_cron (nightly at 02:00 Asia/Shanghai), and send texts."""
+    import logging
+
+    from jobs.scheduler import run_forever
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_forever(dispatch_only=dispatch_only)
+
+
+@task(name="dispatch")
+def sms_dispatch(c):
+    """Send the queued texts now."""
+    from jobs import sms
+
+    print(sms.dispatch().describe())
+
+
 @task(help={"rows": "rows in the import file", "scans": "scans in the database for the second import"})
 def bench(c, rows=200_000, scans=10_000_000):
     """The benchmark suite: import speed (empty and full database), peak memory, month delete."""
@@ -205,4 +259,6 @@ def test(c, args=""):
 db = Collection("db", upgrade, grant_oa, url, stop, reset)
 load = Collection("load", load_units, load_venues, load_scans)
 scans_ns = Collection("scans", scans_delete)
-ns = Collection(db, load, scans_ns, templates, serve, demo, test, bench)
+jobs_ns = Collection("jobs", jobs_run, jobs_schedule)
+sms_ns = Collection("sms", sms_dispatch)
+ns = Collection(db, load, scans_ns, jobs_ns, sms_ns, templates, scheduler, serve, demo, test, bench)

@@ -1,6 +1,7 @@
 /* why: daily counts must agree with the scans after every import and delete, in the same
    transaction, whatever path wrote them (loader, page, sync). Statement-level triggers with
-   transition tables add or subtract one grouped delta per statement. Security definer: no
+   transition tables add or subtract one grouped delta per statement, and mark the days touched
+   so that the counts job can check exactly those against a recount. Security definer: no
    runtime role can write the summary directly. */
 create or replace function epi_private.tg_scan__count() returns trigger
 language plpgsql volatile security definer
@@ -13,6 +14,9 @@ begin
       from new_rows
      group by 1, 2
     on conflict (venue_id, day) do update set n = c.n + excluded.n;
+    insert into epi_private.count_dirty_day (day)
+    select distinct (collected_at at time zone 'Asia/Shanghai')::date from new_rows
+    on conflict do nothing;
   elsif tg_op = 'DELETE' then
     with gone as (
       select venue_id, (collected_at at time zone 'Asia/Shanghai')::date as day, count(*) as n
@@ -28,6 +32,9 @@ begin
     delete from epi_private.daily_count c
      using gone
      where c.venue_id = gone.venue_id and c.day = gone.day and c.n <= gone.n;
+    insert into epi_private.count_dirty_day (day)
+    select distinct (collected_at at time zone 'Asia/Shanghai')::date from old_rows
+    on conflict do nothing;
   end if;
   return null;
 end

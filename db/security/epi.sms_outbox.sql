@@ -14,4 +14,4 @@ create policy "The SMS job records what became of texts" on epi.sms_outbox for u
 
 grant select on epi.sms_outbox to epi_ops, epi_jobs;
 grant insert (unit_code, phone, day, content, status, attempts, response),
-      update (status, attempts, response, updated_at, sent_at) on epi.sms_outbox to epi_jobs;
+      update (status, attempts, response, updated_at, sent_at, sending_since) on epi.sms_outbox to epi_jobs;

@@ -2,6 +2,6 @@
    shows them nothing). security_invoker. */
 create or replace view oa.sms_log with (security_invoker = true) as
 select o.sms_id, o.unit_code, o.phone, o.day, o.status, o.attempts, o.response,
-       o.created_at, o.updated_at, o.sent_at
+       o.created_at, o.updated_at, o.sent_at, o.sending_since
   from epi.sms_outbox o;
 comment on view oa.sms_log is 'Every text queued by the SMS job: unit, phone, day, status, attempts, gateway response (ops only).';

@@ -1,0 +1,89 @@
+/* why: the 7-day rule of SPEC section 4, as one set-based query (gaps and islands).
+   - checked venues: with a unit and at least one threshold; each covered day's count (0 without scans);
+   - below: n < flow_min, above: n > flow_max (strict);
+   - covered days: days on which the whole city has at least one scan; other days are gaps and break
+     every streak (they are simply absent from the grid, so consecutive grid days differ by > 1 day);
+   - evaluated: the last alert_window_days days up to the day before p_as_of, never after the latest
+     imported 采集时间;
+   - within a run of qualifying days, alerts are laid end to end, 7 days each, from the start of the
+     run or from the day after the latest alert of that venue and reason that overlaps the run — so
+     alerts never overlap and a second run on the same data raises nothing;
+   - each alert keeps the venue as it was, the thresholds in force and its 7 daily counts. */
+create or replace function epi.job_alerts(p_as_of date) returns bigint
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_last   date;
+  v_first  date;
+  v_window integer;
+  v_rows   bigint;
+begin
+  if epi_private.current_kind() is distinct from 'jobs' then
+    raise exception '只有系统任务可以运行预警检测' using errcode = 'insufficient_privilege';
+  end if;
+  select least((max(s.collected_at) at time zone 'Asia/Shanghai')::date, p_as_of - 1) into v_last from epi.scan s;
+  if v_last is null then
+    return 0;
+  end if;
+  v_window := coalesce((select (s.value #>> '{}')::integer from epi.setting s where s.key = 'alert_window_days'), 90);
+  v_first := v_last - v_window + 1;
+
+  with covered as (
+    select d.day
+      from generate_series(v_first, v_last, interval '1 day') g(g)
+      cross join lateral (select g::date as day) d
+     where exists (select from epi_private.daily_count c where c.day = d.day)
+  ), checked as (
+    select v.venue_id, v.venue_name, v.category, v.city, v.street, v.flow_min, v.flow_max
+      from epi.venue v
+     where v.unit_code is not null and (v.flow_min is not null or v.flow_max is not null)
+  ), grid as (
+    select v.venue_id, d.day, coalesce(c.n, 0) as n, v.flow_min, v.flow_max
+      from checked v
+     cross join covered d
+      left join epi_private.daily_count c on c.venue_id = v.venue_id and c.day = d.day
+  ), flagged as (
+    select venue_id, day, '小于阈值'::text as reason from grid where n < flow_min
+    union all
+    select venue_id, day, '大于阈值'::text from grid where n > flow_max
+  ), islands as (
+    select venue_id, reason, min(day) as first_day, max(day) as last_day
+      from (select venue_id, reason, day,
+                   day - (row_number() over (partition by venue_id, reason order by day))::integer as grp
+              from flagged) f
+     group by venue_id, reason, grp
+    having count(*) >= 7
+  ), anchored as (
+    select i.venue_id, i.reason, i.last_day,
+           greatest(i.first_day,
+                    (select max(a.period_end) + 1 from epi.alert a
+                      where a.venue_id = i.venue_id and a.reason = i.reason
+                        and a.period_start <= i.last_day and a.period_end >= i.first_day)) as start_day
+      from islands i
+  ), tiles as (
+    select a.venue_id, a.reason, s::date as period_start
+      from anchored a
+     cross join generate_series(a.start_day, a.last_day - 6, interval '7 days') s
+  ), raised as (
+    insert into epi.alert (venue_id, venue_name, category, city, street, period_start, period_end, reason,
+                           flow_min, flow_max)
+    select t.venue_id, v.venue_name, v.category, v.city, v.street, t.period_start, t.period_start + 6, t.reason,
+           v.flow_min, v.flow_max
+      from tiles t
+      join checked v on v.venue_id = t.venue_id
+     order by t.venue_id, t.reason, t.period_start
+    returning alert_id, venue_id, period_start
+  ), days as (
+    insert into epi.alert_day (alert_id, day, n)
+    select r.alert_id, d::date, coalesce(c.n, 0)
+      from raised r
+     cross join generate_series(r.period_start, r.period_start + 6, interval '1 day') d
+      left join epi_private.daily_count c on c.venue_id = r.venue_id and c.day = d::date
+    -- no RETURNING here: alert_day's select policy cannot see alerts inserted by this statement
+  )
+  select count(*) into v_rows from raised;
+  return v_rows;
+end
+$$;
+comment on function epi.job_alerts(date) is 'Raise the 7-day alerts of SPEC section 4 as of a day; returns how many were raised.';

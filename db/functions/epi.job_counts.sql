@@ -1,0 +1,65 @@
+/* why: daily counts are kept incrementally by triggers; this job checks them against a recount
+   and repairs any difference (with an audit entry). Nightly it checks the days whose scans changed
+   since its last run (marked by the triggers); with p_full it recounts every day. Returns the
+   number of (venue, day) counts it had to repair — 0 when all agree. */
+create or replace function epi.job_counts(p_as_of date, p_full boolean default false) returns bigint
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_days   date[];
+  v_fixed  bigint := 0;
+  v_sample jsonb;
+begin
+  if epi_private.current_kind() is distinct from 'jobs' then
+    raise exception '只有系统任务可以核对日扫码量' using errcode = 'insufficient_privilege';
+  end if;
+  if not p_full then
+    with taken as (delete from epi_private.count_dirty_day returning day)
+    select coalesce(array_agg(day), '{}') into v_days from taken;
+    if cardinality(v_days) = 0 then
+      return 0;
+    end if;
+  else
+    delete from epi_private.count_dirty_day;
+  end if;
+
+  create temp table if not exists counts_diff (venue_id text, day date, kept integer, actual integer) on commit drop;
+  truncate counts_diff;
+  if p_full then
+    insert into counts_diff
+    select coalesce(k.venue_id, a.venue_id), coalesce(k.day, a.day), k.n, a.n
+      from epi_private.daily_count k
+      full join (select venue_id, (collected_at at time zone 'Asia/Shanghai')::date as day, count(*)::int as n
+                   from epi.scan group by 1, 2) a on a.venue_id = k.venue_id and a.day = k.day
+     where k.n is distinct from a.n;
+  else
+    insert into counts_diff
+    select coalesce(k.venue_id, a.venue_id), coalesce(k.day, a.day), k.n, a.n
+      from (select c.venue_id, c.day, c.n from epi_private.daily_count c where c.day = any (v_days)) k
+      full join (select s.venue_id, (s.collected_at at time zone 'Asia/Shanghai')::date as day, count(*)::int as n
+                   from epi.scan s
+                  where s.collected_at >= (select min(d)::timestamp at time zone 'Asia/Shanghai' from unnest(v_days) d)
+                    and s.collected_at < (select (max(d) + 1)::timestamp at time zone 'Asia/Shanghai' from unnest(v_days) d)
+                    and (s.collected_at at time zone 'Asia/Shanghai')::date = any (v_days)
+                  group by 1, 2) a on a.venue_id = k.venue_id and a.day = k.day
+     where k.n is distinct from a.n;
+  end if;
+  select count(*) into v_fixed from counts_diff;
+  if v_fixed > 0 then
+    select jsonb_agg(jsonb_build_object('venue_id', venue_id, 'day', day, 'kept', kept, 'actual', actual))
+      into v_sample
+      from (select * from counts_diff order by day, venue_id limit 50) s;
+    delete from epi_private.daily_count c using counts_diff d
+     where c.venue_id = d.venue_id and c.day = d.day and d.actual is null;
+    insert into epi_private.daily_count (venue_id, day, n)
+    select venue_id, day, actual from counts_diff where actual is not null
+    on conflict (venue_id, day) do update set n = excluded.n;
+    insert into epi.audit_log (account, action, detail)
+    values (coalesce(epi_private.current_account(), 'epi_jobs'), 'counts.repair',
+            jsonb_build_object('as_of', p_as_of, 'full', p_full, 'repaired', v_fixed, 'first', v_sample));
+  end if;
+  return v_fixed;
+end
+$$;
+comment on function epi.job_counts(date, boolean) is 'Check (and repair, audited) daily counts against a recount: changed days, or every day with p_full.';

@@ -1,0 +1,61 @@
+"""`invoke jobs.schedule`: register the jobs with pg_cron where the extension is loaded.
+
+Debian's pg_cron 1.4 schedules in UTC, so 02:00 in Kaiping (UTC+8) is 18:00 UTC of the day before.
+Each job runs `call epi.run_job(…)` in this project's database as the jobs role (epi_jobs), which
+sees what the jobs need and no more. Job names carry the database name, so several databases of a
+cluster can each have their own; registering again updates them (idempotent). The SMS dispatcher is
+Python: run `invoke scheduler --dispatch-only` beside pg_cron to send the queued texts.
+"""
+from __future__ import annotations
+
+import psycopg
+
+from db import database
+
+NIGHTLY_UTC = "0 18 * * *"          # 02:00 Asia/Shanghai, every day
+COUNTS_FULL_UTC = "0 19 * * 6"      # 03:00 Asia/Shanghai on Sundays
+
+
+class NoCron(RuntimeError):
+    pass
+
+
+def cron_database(admin_url: str) -> str:
+    with psycopg.connect(admin_url, autocommit=True) as c:
+        loaded = c.execute("select current_setting('shared_preload_libraries')").fetchone()[0]
+        if "pg_cron" not in loaded:
+            raise NoCron("此 PostgreSQL 未加载 pg_cron（shared_preload_libraries 中没有 pg_cron）；"
+                         "请改用 `invoke scheduler` 运行定时任务")
+        return c.execute("select current_setting('cron.database_name')").fetchone()[0]
+
+
+def job_names(dbname: str) -> dict[str, tuple[str, str]]:
+    return {f"epi_nightly_{dbname}": (NIGHTLY_UTC, "call epi.run_job('nightly')"),
+            f"epi_counts_full_{dbname}": (COUNTS_FULL_UTC, "call epi.run_job('counts_full')")}
+
+
+def schedule(url: str | None = None) -> list[tuple[int, str, str]]:
+    url = url or database.admin_url()
+    dbname = database.database_name(url)
+    cron_db = cron_database(url)
+    with psycopg.connect(database.with_params(url, dbname=cron_db), autocommit=True) as c:
+        c.execute("create extension if not exists pg_cron")
+        out = []
+        for name, (when, command) in job_names(dbname).items():
+            job_id = c.execute("select cron.schedule_in_database(%s, %s, %s, %s, %s, true)",
+                               (name, when, command, dbname, database.JOBS_LOGIN)).fetchone()[0]
+            out.append((job_id, name, when))
+        return out
+
+
+def unschedule(url: str | None = None) -> int:
+    url = url or database.admin_url()
+    dbname = database.database_name(url)
+    cron_db = cron_database(url)
+    with psycopg.connect(database.with_params(url, dbname=cron_db), autocommit=True) as c:
+        n = 0
+        for name in job_names(dbname):
+            if c.execute("select 1 from cron.job where jobname = %s", (name,)).fetchone():
+                c.execute("select cron.unschedule(%s)", (name,))
+                n += 1
+        return n

@@ -1,0 +1,44 @@
+"""`invoke jobs.run NAME [--date D]`: run one job now through epi.run_job, as the jobs role, then
+(for sms and nightly) dispatch the queued texts."""
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+
+from db import database
+
+JOBS = ("discover", "counts", "counts_full", "alerts", "sms", "nightly")
+NAMES = {"discover": "场所发现", "counts": "日扫码量核对", "counts_full": "日扫码量全量核对",
+         "alerts": "预警检测", "sms": "短信生成", "nightly": "夜间任务"}
+
+
+def run(job: str, as_of: dt.date | None = None, *, url: str | None = None, dispatch_sms: bool = True,
+        gateway=None) -> list[dict]:
+    if job not in JOBS:
+        raise ValueError(f"未知的任务：{job}（可用：{'、'.join(JOBS)}）")
+    with psycopg.connect(url or database.jobs_url(), autocommit=True) as conn:
+        before = conn.execute("select coalesce(max(run_id), 0) from epi.job_run").fetchone()[0]
+        conn.execute("call epi.run_job(%s, %s)", (job, as_of))
+        with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+            runs = cur.execute("""select run_id, job, as_of, started_at, finished_at, ok, error, rows
+                                    from epi.job_run where run_id > %s order by run_id""", (before,)).fetchall()
+    if dispatch_sms and job in ("sms", "nightly"):
+        from jobs import sms
+
+        summary = sms.dispatch(url=url, gateway=gateway)
+        runs.append({"job": "sms_dispatch", "ok": True, "summary": summary})
+    return runs
+
+
+def describe(runs: list[dict]) -> str:
+    lines = []
+    for r in runs:
+        if r["job"] == "sms_dispatch":
+            lines.append(r["summary"].describe())
+            continue
+        took = (r["finished_at"] - r["started_at"]).total_seconds() if r["finished_at"] else 0
+        state = "成功" if r["ok"] else f"失败：{r['error']}"
+        lines.append(f"{NAMES.get(r['job'], r['job'])}（{r['job']}，业务日期 {r['as_of']}）：{state}，"
+                     f"影响 {r['rows'] if r['rows'] is not None else 0} 行，用时 {took:.2f} 秒")
+    return "\n".join(lines)

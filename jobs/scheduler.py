@@ -1,0 +1,63 @@
+"""`invoke scheduler`: the same schedule as pg_cron, for installations without it.
+
+Every day at EPI_NIGHTLY_AT (default 02:00, Asia/Shanghai) the nightly job runs as of that day; on
+Sundays at 03:00 the full count check; every EPI_SMS_DISPATCH_SECONDS (default 300) the dispatcher
+sends any pending text. epi.run_job's advisory lock keeps a job from running twice at once, even
+beside pg_cron (use --dispatch-only there). Stops on Ctrl-C / SIGTERM.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import threading
+
+from jobs import runner, sms
+from loaders.values import SHANGHAI
+
+log = logging.getLogger("epi.scheduler")
+
+
+def next_time(now: dt.datetime, at: dt.time, weekday: int | None = None) -> dt.datetime:
+    """The next moment at ``at`` (Asia/Shanghai) after ``now``, optionally on a weekday (0 = Monday)."""
+    local = now.astimezone(SHANGHAI)
+    candidate = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    while candidate <= local or (weekday is not None and candidate.weekday() != weekday):
+        candidate += dt.timedelta(days=1)
+    return candidate
+
+
+def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = None, echo=print) -> None:
+    stop = stop or threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, lambda *_: stop.set())
+        except ValueError:  # not the main thread (tests)
+            pass
+    at = dt.time.fromisoformat(os.environ.get("EPI_NIGHTLY_AT", "02:00"))
+    every = float(os.environ.get("EPI_SMS_DISPATCH_SECONDS", "300"))
+    now = dt.datetime.now(SHANGHAI)
+    nightly = next_time(now, at)
+    full = next_time(now, dt.time(3, 0), weekday=6)
+    echo(("仅发送短信模式" if dispatch_only else f"下次夜间任务：{nightly:%Y-%m-%d %H:%M}（北京时间）") + "，按 Ctrl-C 停止")
+    next_dispatch = now
+    while not stop.is_set():
+        now = dt.datetime.now(SHANGHAI)
+        try:
+            if not dispatch_only and now >= nightly:
+                echo(runner.describe(runner.run("nightly", nightly.date())))
+                nightly = next_time(now, at)
+            if not dispatch_only and now >= full:
+                echo(runner.describe(runner.run("counts_full", full.date(), dispatch_sms=False)))
+                full = next_time(now, dt.time(3, 0), weekday=6)
+            if now >= next_dispatch:
+                summary = sms.dispatch()
+                if summary.sent or summary.failed or summary.in_doubt:
+                    echo(summary.describe())
+                next_dispatch = now + dt.timedelta(seconds=every)
+        except Exception as exc:  # noqa: BLE001 - keep scheduling; the run is recorded in epi.job_run
+            log.exception("scheduled run failed")
+            echo(f"定时任务出错：{exc.__class__.__name__}: {exc}")
+        wake = min([next_dispatch] + ([] if dispatch_only else [nightly, full]))
+        stop.wait(max(1.0, min(60.0, (wake - dt.datetime.now(SHANGHAI)).total_seconds())))

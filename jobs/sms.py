@@ -1,0 +1,86 @@
+"""The SMS dispatcher: sends what the `sms` job queued in epi.sms_outbox.
+
+Rules (SPEC section 5, jobs issue):
+- a text is *claimed* (sending_since set, attempts + 1) and that is committed before the gateway is
+  called; its answer is recorded right after;
+- a crash between the call and the record leaves the text claimed: after ``stale`` it is marked
+  failed as "in doubt" and never re-sent blindly (at most one text per unit per day, even if that
+  means a person must check one);
+- transient failures (timeouts, connection refused, HTTP 5xx) are retried by the same dispatcher,
+  which keeps its claim, with exponential back-off and jitter, at most ``max_attempts`` times;
+  permanent ones (e.g. MAS IllegalMac) are recorded as failed at once;
+- two dispatchers at once never take the same text (FOR UPDATE SKIP LOCKED on the claim).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from db import database, queries
+from jobs import gateways
+
+SQL = queries.load(Path(__file__).with_name("sql") / "sms.sql")
+log = logging.getLogger("epi.sms")
+
+
+@dataclass
+class Summary:
+    sent: int = 0
+    failed: int = 0
+    in_doubt: int = 0
+
+    def describe(self) -> str:
+        return f"短信：发送成功 {self.sent} 条，失败 {self.failed} 条，结果未知（不重发）{self.in_doubt} 条"
+
+
+def backoff(attempt: int, base: float, cap: float, rng=random.random) -> float:
+    """Delay before attempt ``attempt + 1``: exponential, capped, with jitter (50–150 %)."""
+    return min(cap, base * 2 ** (attempt - 1)) * (0.5 + rng())
+
+
+def dispatch(*, url: str | None = None, gateway=None, max_attempts: int | None = None,
+             base_delay: float | None = None, max_delay: float = 60.0, stale: str = "15 minutes",
+             sleep=time.sleep, rng=random.random, limit: int | None = None) -> Summary:
+    gateway = gateway or gateways.from_env()
+    max_attempts = max_attempts or int(os.environ.get("EPI_SMS_MAX_ATTEMPTS", "5"))
+    base_delay = base_delay if base_delay is not None else float(os.environ.get("EPI_SMS_RETRY_BASE_SECONDS", "2"))
+    summary = Summary()
+    with psycopg.connect(url or database.jobs_url(), autocommit=True) as conn:
+        summary.in_doubt = len(conn.execute(SQL["in_doubt"], {"stale": stale}).fetchall())
+        while limit is None or summary.sent + summary.failed < limit:
+            row = conn.execute(SQL["claim"]).fetchone()
+            if row is None:
+                break
+            sms_id, _unit, phone, content, _day, attempts = row
+            while True:
+                try:
+                    result = gateway.send(phone, content)
+                except gateways.Transient as exc:
+                    if attempts >= max_attempts:
+                        conn.execute(SQL["record_failed"], {"sms_id": sms_id,
+                                     "response": f"{gateway.name}: 重试 {attempts} 次后仍失败：{exc}"})
+                        summary.failed += 1
+                        break
+                    conn.execute(SQL["note_transient"], {"sms_id": sms_id,
+                                 "response": f"{gateway.name}: 第 {attempts} 次失败：{exc}，稍后重试"})
+                    sleep(backoff(attempts, base_delay, max_delay, rng))
+                    again = conn.execute(SQL["reclaim"], {"sms_id": sms_id}).fetchone()
+                    if again is None:  # no longer pending (marked in doubt by someone): stop
+                        break
+                    attempts = again[0]
+                    continue
+                if result.ok:
+                    conn.execute(SQL["record_sent"], {"sms_id": sms_id, "response": result.response})
+                    summary.sent += 1
+                else:
+                    conn.execute(SQL["record_failed"], {"sms_id": sms_id, "response": result.response})
+                    summary.failed += 1
+                break
+    log.info(summary.describe())
+    return summary

@@ -1,0 +1,39 @@
+-- name: in_doubt
+-- A text claimed for sending long ago and never recorded: the dispatcher died between the gateway
+-- call and recording its answer. It may or may not have been sent; it is never re-sent blindly.
+update epi.sms_outbox
+   set status = 'failed', sending_since = null, updated_at = now(),
+       response = '发送结果未知：上次发送过程中断（进程退出或数据库重启），为避免重复发送未自动重发，请人工核实'
+ where status = 'pending' and sending_since < now() - %(stale)s::interval
+returning sms_id, unit_code, day;
+
+-- name: claim
+-- Take one pending text that nobody is sending; committed before the gateway is called.
+update epi.sms_outbox o
+   set sending_since = now(), attempts = o.attempts + 1, updated_at = now()
+ where o.sms_id = (select sms_id from epi.sms_outbox
+                    where status = 'pending' and sending_since is null
+                    order by sms_id
+                    for update skip locked
+                    limit 1)
+returning o.sms_id, o.unit_code, o.phone, o.content, o.day, o.attempts;
+
+-- name: reclaim
+-- The next attempt at a text this dispatcher holds (after a transient failure).
+update epi.sms_outbox
+   set sending_since = now(), attempts = attempts + 1, updated_at = now()
+ where sms_id = %(sms_id)s and status = 'pending'
+returning attempts;
+
+-- name: note_transient
+update epi.sms_outbox set response = %(response)s, updated_at = now() where sms_id = %(sms_id)s;
+
+-- name: record_sent
+update epi.sms_outbox
+   set status = 'sent', response = %(response)s, sent_at = now(), sending_since = null, updated_at = now()
+ where sms_id = %(sms_id)s;
+
+-- name: record_failed
+update epi.sms_outbox
+   set status = 'failed', response = %(response)s, sending_since = null, updated_at = now()
+ where sms_id = %(sms_id)s;

@@ -56,7 +56,7 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
                 if summary.sent or summary.failed or summary.in_doubt:
                     echo(summary.describe())
                 next_dispatch = now + dt.timedelta(seconds=every)
-        except Exception as exc:  # noqa: BLE001 - keep scheduling; the run is recorded in epi.job_run
+        except Exception as exc:
             log.exception("scheduled run failed")
             echo(f"定时任务出错：{exc.__class__.__name__}: {exc}")
         wake = min([next_dispatch] + ([] if dispatch_only else [nightly, full]))

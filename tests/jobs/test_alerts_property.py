@@ -30,8 +30,8 @@ def reference(counts, thresholds, covered, runs, window=90):
             if limits is None:
                 continue
             lo, hi = limits
-            for reason, hit in (("小于阈值", lambda n: lo is not None and n < lo),
-                                ("大于阈值", lambda n: hi is not None and n > hi)):
+            for reason, hit in (("小于阈值", lambda n, lo=lo: lo is not None and n < lo),
+                                ("大于阈值", lambda n, hi=hi: hi is not None and n > hi)):
                 run_start = None
                 prev = None
                 runs_found = []

@@ -4,8 +4,10 @@ from __future__ import annotations
 from tests.conftest import as_admin, as_jobs, as_ops, as_unit
 from tests.jobs.helpers import add_scans, cover, day, run_alerts, setup_units_and_venues
 
+AS_OF = day(30)
 
-def discover(c, as_of=day(30)):
+
+def discover(c, as_of=AS_OF):
     as_jobs(c)
     n = c.execute("select epi.job_discover(%s)", (as_of,)).fetchone()[0]
     as_admin(c)

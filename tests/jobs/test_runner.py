@@ -120,7 +120,7 @@ def test_jobs_run_command(seeded, fresh_db):
 
 
 def test_scheduler_times_are_in_shanghai():
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert next_time(dt.datetime(2022, 3, 10, 17, 59, tzinfo=utc), dt.time(2, 0)) == \
         dt.datetime(2022, 3, 11, 2, 0, tzinfo=SHANGHAI)                      # 01:59 in Kaiping: today 02:00
     assert next_time(dt.datetime(2022, 3, 10, 18, 0, tzinfo=utc), dt.time(2, 0)) == \

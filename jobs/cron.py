@@ -8,9 +8,14 @@ Python: run `invoke scheduler --dispatch-only` beside pg_cron to send the queued
 """
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import psycopg
 
 from db import database
+
+JOBS_DIR = Path(__file__).resolve().parent.parent / "db" / "jobs"
 
 NIGHTLY_UTC = "0 18 * * *"          # 02:00 Asia/Shanghai, every day
 COUNTS_FULL_UTC = "0 19 * * 6"      # 03:00 Asia/Shanghai on Sundays
@@ -29,9 +34,15 @@ def cron_database(admin_url: str) -> str:
         return c.execute("select current_setting('cron.database_name')").fetchone()[0]
 
 
+def job_command(job: str) -> str:
+    """The plain SQL of db/jobs/<job>.sql, without its comment: what pg_cron runs."""
+    text = (JOBS_DIR / f"{job}.sql").read_text(encoding="utf-8")
+    return re.sub(r"/\*.*?\*/", "", text, flags=re.S).strip()
+
+
 def job_names(dbname: str) -> dict[str, tuple[str, str]]:
-    return {f"epi_nightly_{dbname}": (NIGHTLY_UTC, "call epi.run_job('nightly')"),
-            f"epi_counts_full_{dbname}": (COUNTS_FULL_UTC, "call epi.run_job('counts_full')")}
+    return {f"epi_nightly_{dbname}": (NIGHTLY_UTC, job_command("nightly")),
+            f"epi_counts_full_{dbname}": (COUNTS_FULL_UTC, job_command("counts_full"))}
 
 
 def schedule(url: str | None = None) -> list[tuple[int, str, str]]:
@@ -55,7 +66,8 @@ def unschedule(url: str | None = None) -> int:
     with psycopg.connect(database.with_params(url, dbname=cron_db), autocommit=True) as c:
         n = 0
         for name in job_names(dbname):
-            if c.execute("select 1 from cron.job where jobname = %s", (name,)).fetchone():
-                c.execute("select cron.unschedule(%s)", (name,))
+            # by id: unschedule(name) only finds the caller's own jobs, and these belong to epi_jobs
+            for (job_id,) in c.execute("select jobid from cron.job where jobname = %s", (name,)).fetchall():
+                c.execute("select cron.unschedule(%s::bigint)", (job_id,))
                 n += 1
         return n

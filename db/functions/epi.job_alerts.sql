@@ -38,29 +38,39 @@ begin
     select v.venue_id, v.venue_name, v.category, v.city, v.street, v.flow_min, v.flow_max
       from epi.venue v
      where v.unit_code is not null and (v.flow_min is not null or v.flow_max is not null)
-  ), grid as (
-    select v.venue_id, d.day, coalesce(c.n, 0) as n, v.flow_min, v.flow_max
+  ), counts as not materialized (
+    select c.venue_id, c.day, c.n
+      from epi_private.daily_count c
+     where c.day between v_first and v_last
+  ), flagged as (
+    -- below: every covered day counts, 0 when the venue had no scan (the full venue × day grid)
+    select v.venue_id, d.day, '小于阈值'::text as reason
       from checked v
      cross join covered d
-      left join epi_private.daily_count c on c.venue_id = v.venue_id and c.day = d.day
-  ), flagged as (
-    select venue_id, day, '小于阈值'::text as reason from grid where n < flow_min
+      left join counts c on c.venue_id = v.venue_id and c.day = d.day
+     where v.flow_min is not null and coalesce(c.n, 0) < v.flow_min
     union all
-    select venue_id, day, '大于阈值'::text from grid where n > flow_max
+    -- above: only days with scans can exceed a maximum ≥ 0, and a day with scans is covered
+    select c.venue_id, c.day, '大于阈值'::text
+      from counts c
+      join checked v on v.venue_id = c.venue_id
+     where c.n > v.flow_max
   ), islands as (
     select venue_id, reason, min(day) as first_day, max(day) as last_day
       from (select venue_id, reason, day,
-                   day - (row_number() over (partition by venue_id, reason order by day))::integer as grp
+                   day - (row_number() over (partition by venue_id collate "C", reason collate "C"
+                                             order by day))::integer as grp
               from flagged) f
      group by venue_id, reason, grp
     having count(*) >= 7
   ), anchored as (
-    select i.venue_id, i.reason, i.last_day,
-           greatest(i.first_day,
-                    (select max(a.period_end) + 1 from epi.alert a
-                      where a.venue_id = i.venue_id and a.reason = i.reason
-                        and a.period_start <= i.last_day and a.period_end >= i.first_day)) as start_day
+    -- start after the latest existing alert of the venue and reason that overlaps the run
+    select i.venue_id, i.reason, i.last_day, greatest(i.first_day, max(a.period_end) + 1) as start_day
       from islands i
+      left join epi.alert a
+        on a.venue_id = i.venue_id and a.reason = i.reason
+       and a.period_start <= i.last_day and a.period_end >= i.first_day
+     group by i.venue_id, i.reason, i.first_day, i.last_day
   ), tiles as (
     select a.venue_id, a.reason, s::date as period_start
       from anchored a

@@ -26,9 +26,9 @@ def cron_url(fresh_db):
     url = database.with_params(fresh_db, dbname=name)
     yield url
     with psycopg.connect(url, autocommit=True) as c:
-        for (job,) in c.execute("select jobname from cron.job where database = %s",
-                                (database.database_name(fresh_db),)).fetchall():
-            c.execute("select cron.unschedule(%s)", (job,))
+        for (job_id,) in c.execute("select jobid from cron.job where database = %s",
+                                   (database.database_name(fresh_db),)).fetchall():
+            c.execute("select cron.unschedule(%s::bigint)", (job_id,))
 
 
 def test_no_cron_is_a_clear_message(fresh_db):
@@ -46,9 +46,9 @@ def test_jobs_are_registered_in_utc_for_this_database_as_the_jobs_role(cron_url,
     with psycopg.connect(cron_url) as c:
         rows = c.execute("select jobname, schedule, command, database, username, active from cron.job "
                          "where database = %s order by jobname", (dbname,)).fetchall()
-    assert rows == [(f"epi_counts_full_{dbname}", "0 19 * * 6", "call epi.run_job('counts_full')", dbname,
+    assert rows == [(f"epi_counts_full_{dbname}", "0 19 * * 6", "call epi.run_job('counts_full');", dbname,
                      "epi_jobs", True),
-                    (f"epi_nightly_{dbname}", "0 18 * * *", "call epi.run_job('nightly')", dbname, "epi_jobs", True)]
+                    (f"epi_nightly_{dbname}", "0 18 * * *", "call epi.run_job('nightly');", dbname, "epi_jobs", True)]
     assert cron.unschedule(fresh_db) == 2
 
 

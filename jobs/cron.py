@@ -37,7 +37,7 @@ def cron_database(admin_url: str) -> str:
 def job_command(job: str) -> str:
     """The plain SQL of db/jobs/<job>.sql, without its comment: what pg_cron runs."""
     text = (JOBS_DIR / f"{job}.sql").read_text(encoding="utf-8")
-    return re.sub(r"/\*.*?\*/", "", text, flags=re.S).strip()
+    return re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL).strip()
 
 
 def job_names(dbname: str) -> dict[str, tuple[str, str]]:

@@ -1,30 +1,123 @@
-"""The web layer (Flask). For now: the application factory, a health check and a home page that
-says the database is ready. The module pages come with the web issue."""
+"""The web layer (Flask): OA sign-on, menu rights, the six module pages, the JSON API.
+
+Configuration (environment): EPI_OA_JWT_SECRET (OA tickets), EPI_SECRET_KEY (session signing),
+EPI_DEV_LOGIN=1 (development sign-in page; refused with EPI_PRODUCTION=1), EPI_COOKIE_SECURE
+(default 1; 0 for local http), EPI_COOKIE_SAMESITE (default Lax), EPI_OA_ORIGIN (who may frame the
+pages), EPI_MAX_UPLOAD_MB (default 200).
+"""
 from __future__ import annotations
 
-from flask import Flask, jsonify
+import datetime as dt
+import os
+import secrets
 
+import psycopg
+from flask import Flask, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from web import auth
 from web import db as webdb
+
+
+class ConfigError(RuntimeError):
+    pass
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.from_mapping(JSON_AS_ASCII=False)
+    env = os.environ
+    app.config.from_mapping(
+        SECRET_KEY=env.get("EPI_SECRET_KEY") or secrets.token_hex(32),
+        OA_JWT_SECRET=env.get("EPI_OA_JWT_SECRET"),
+        DEV_LOGIN=env.get("EPI_DEV_LOGIN") == "1",
+        PRODUCTION=env.get("EPI_PRODUCTION") == "1",
+        SESSION_COOKIE_SECURE=env.get("EPI_COOKIE_SECURE", "1") != "0",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE=env.get("EPI_COOKIE_SAMESITE", "Lax"),
+        SESSION_COOKIE_NAME="epi_session",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
+        OA_ORIGIN=env.get("EPI_OA_ORIGIN", ""),
+        MAX_CONTENT_LENGTH=int(env.get("EPI_MAX_UPLOAD_MB", "200")) * 1024 * 1024,
+        UPLOAD_DIR=os.path.join(env.get("EPI_VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var")),
+                                "uploads"),
+        JSON_AS_ASCII=False,
+    )
     if test_config:
         app.config.update(test_config)
+    if app.config["DEV_LOGIN"] and app.config["PRODUCTION"]:
+        raise ConfigError("生产模式（EPI_PRODUCTION=1）下不允许启用开发登录（EPI_DEV_LOGIN=1）")
+    if app.config["PRODUCTION"] and not env.get("EPI_SECRET_KEY") and not (test_config or {}).get("SECRET_KEY"):
+        raise ConfigError("生产模式必须设置 EPI_SECRET_KEY（会话签名密钥）")
+    if not app.config["OA_JWT_SECRET"] and not app.config["DEV_LOGIN"]:
+        raise ConfigError("必须设置 EPI_OA_JWT_SECRET（OA 单点登录密钥），或在本机开发时设置 EPI_DEV_LOGIN=1")
+    app.json.ensure_ascii = False
     webdb.init_app(app)
+
+    from web import api, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+
+    @app.before_request
+    def before():
+        auth.load_user()
+        auth.check_csrf()
+        return auth.redirect_after_ticket()
+
+    @app.context_processor
+    def inject():
+        return {"user": g.get("user"), "menus": auth.MENUS, "csrf_token": auth.csrf_token if g.get("user") else None}
+
+    @app.after_request
+    def headers(response):
+        ancestors = app.config["OA_ORIGIN"] or "'self'"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            f"form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        if request.path != "/healthz" and not request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/") or request.path == "/healthz" or request.accept_mimetypes.best == \
+            "application/json"
+
+    def error(status: int, message: str):
+        if wants_json():
+            return jsonify(error=message), status
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(auth.AuthError)
+    def auth_error(exc):
+        return error(exc.status, exc.message)
+
+    @app.errorhandler(psycopg.errors.CheckViolation)
+    def rule_broken(exc):
+        return error(400, exc.diag.message_primary or "数据不符合规则")
+
+    @app.errorhandler(psycopg.errors.InsufficientPrivilege)
+    def refused(exc):
+        message = exc.diag.message_primary or ""
+        return error(403, message if any("\u4e00" <= ch <= "\u9fff" for ch in message) else "没有权限执行此操作")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        messages = {400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "找不到该页面或数据（可能不属于您的单位）",
+                    405: "不支持的请求方式", 413: f"上传的文件过大（不能超过 {app.config['MAX_CONTENT_LENGTH'] // 1048576} MB）"}
+        description = exc.description if exc.description and any("\u4e00" <= ch <= "\u9fff" for ch in exc.description) else None
+        return error(exc.code or 500, description or messages.get(exc.code, "请求无法处理"))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        app.logger.exception("unexpected error")
+        return error(500, "系统内部错误，请稍后重试或联系运维单位")
 
     @app.get("/healthz")
     def healthz():
-        try:
-            webdb.get_db().execute("select 1")
-        except Exception:  # noqa: BLE001 - any failure means "not healthy"
-            return jsonify(error="数据库无法连接"), 503
-        return jsonify(status="ok")
-
-    @app.get("/")
-    def home():
-        return ("<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>疫情防控监管专区</title>"
-                "<h1>开平市疫情防控监管专区</h1><p>数据库已就绪。各功能模块页面正在建设中。</p></html>")
+        if webdb.healthy():
+            return jsonify(status="ok")
+        return jsonify(error="数据库无法连接"), 503
 
     return app

@@ -38,23 +38,30 @@ begin
     select v.venue_id, v.venue_name, v.category, v.city, v.street, v.flow_min, v.flow_max
       from epi.venue v
      where v.unit_code is not null and (v.flow_min is not null or v.flow_max is not null)
-  ), counts as not materialized (
-    select c.venue_id, c.day, c.n
+  ), counts as materialized (
+    -- one pass over the window's counts of checked venues, reused below
+    select c.venue_id, c.day, c.n, v.flow_min, v.flow_max
       from epi_private.daily_count c
+      join checked v on v.venue_id = c.venue_id
      where c.day between v_first and v_last
-  ), flagged as (
-    -- below: every covered day counts, 0 when the venue had no scan (the full venue × day grid)
-    select v.venue_id, d.day, '小于阈值'::text as reason
+  ), met_min as (
+    select venue_id, count(*) as days from counts where n >= flow_min group by venue_id
+  ), may_be_below as (
+    -- a venue that reached its minimum on every covered day has no below day: skip its grid
+    select v.venue_id, v.flow_min
       from checked v
+      left join met_min m on m.venue_id = v.venue_id
+     where v.flow_min is not null and coalesce(m.days, 0) < (select count(*) from covered)
+  ), flagged as (
+    -- below: every covered day counts, 0 when the venue had no scan (the venue × day grid)
+    select v.venue_id, d.day, '小于阈值'::text as reason
+      from may_be_below v
      cross join covered d
       left join counts c on c.venue_id = v.venue_id and c.day = d.day
-     where v.flow_min is not null and coalesce(c.n, 0) < v.flow_min
+     where coalesce(c.n, 0) < v.flow_min
     union all
     -- above: only days with scans can exceed a maximum ≥ 0, and a day with scans is covered
-    select c.venue_id, c.day, '大于阈值'::text
-      from counts c
-      join checked v on v.venue_id = c.venue_id
-     where c.n > v.flow_max
+    select venue_id, day, '大于阈值'::text from counts where n > flow_max
   ), islands as (
     select venue_id, reason, min(day) as first_day, max(day) as last_day
       from (select venue_id, reason, day,

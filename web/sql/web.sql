@@ -1,0 +1,121 @@
+-- name: home_unit
+select count(*) filter (where status = '未接收') as unaccepted,
+       count(*) filter (where status = '未接收' and created_at > now() - interval '1 day') as new_today
+  from oa.alert;
+
+-- name: home_ops
+select (select count(*) from epi.venue where unit_code is null) as unassigned,
+       (select max(collected_at) from epi.scan) as latest_collected,
+       (select count(*) from oa.sms_log where status = 'failed' and day > current_date - 7) as sms_failed_week;
+
+-- name: recent_job_runs
+select job, as_of, started_at, finished_at, ok, error, rows from epi.job_run order by run_id desc limit 8;
+
+-- name: recent_sms_failures
+select unit_code, phone, day, attempts, response from oa.sms_log where status = 'failed'
+ order by day desc, sms_id desc limit 5;
+
+-- name: venue_tab_counts
+select count(*) filter (where unit_code is null) as unset, count(*) filter (where unit_code is not null) as set
+  from oa.venue;
+
+-- name: venue_list
+select venue_id, venue_name, category, city, street, venue_admin, location, unit_code, unit_name, head_name,
+       head_phone, flow_min, flow_max
+  from oa.venue
+ where (unit_code is null) = %(unset)s
+   and (%(q)s = '' or venue_id = %(q)s or venue_name like '%%' || %(q)s || '%%')
+   and venue_id > %(after)s
+ order by venue_id
+ limit 101;
+
+-- name: units_for_choice
+select unit_code, unit_name, head_name, head_phone, active from epi.unit order by active desc, unit_code;
+
+-- name: venue_get
+select venue_id, venue_name, category, city, street, venue_admin, location, unit_code, unit_name, head_name,
+       head_phone, flow_min, flow_max
+  from oa.venue where venue_id = %(venue_id)s;
+
+-- name: venue_insert
+insert into epi.venue (venue_id, venue_name, category, city, street, venue_admin, location, unit_code, source)
+values (%(venue_id)s, %(venue_name)s, %(category)s, coalesce(%(city)s, '开平市'), %(street)s, %(venue_admin)s,
+        %(location)s, %(unit_code)s, 'ops');
+
+-- name: venue_update
+update epi.venue
+   set venue_name = %(venue_name)s, category = %(category)s, city = coalesce(%(city)s, '开平市'),
+       street = %(street)s, venue_admin = %(venue_admin)s, location = %(location)s, unit_code = %(unit_code)s
+ where venue_id = %(venue_id)s;
+
+-- name: venue_delete
+delete from epi.venue where venue_id = %(venue_id)s;
+
+-- name: threshold_tab_counts
+select count(*) filter (where flow_min is null and flow_max is null) as unset,
+       count(*) filter (where flow_min is not null or flow_max is not null) as set
+  from oa.venue;
+
+-- name: threshold_list
+select venue_id, venue_name, category, city, street, unit_name, flow_min, flow_max
+  from oa.venue
+ where (flow_min is null and flow_max is null) = %(unset)s
+   and (%(q)s = '' or venue_id = %(q)s or venue_name like '%%' || %(q)s || '%%')
+   and venue_id > %(after)s
+ order by venue_id
+ limit 101;
+
+-- name: threshold_update
+update epi.venue set flow_min = %(flow_min)s, flow_max = %(flow_max)s where venue_id = %(venue_id)s;
+
+-- name: import_history
+select batch_id, source, file_name, row_count, collected_min, collected_max, forced, imported_by, imported_at
+  from epi.import_batch order by batch_id desc limit 20;
+
+-- name: latest_collected
+select max(collected_at) as latest from epi.scan;
+
+-- name: calendar
+select day, sum(n)::bigint as n from epi.daily_counts(%(from)s, %(to)s) group by day order by day;
+
+-- name: stats
+select v.venue_id, v.venue_name, v.category, v.unit_name, v.city, v.street, coalesce(c.n, 0) as n
+  from oa.venue v
+  left join (select venue_id, sum(n)::bigint as n from epi.daily_counts(%(from)s, %(to)s) group by venue_id) c
+    on c.venue_id = v.venue_id
+ order by n desc, v.venue_id;
+
+-- name: stats_venue_days
+select d::date as day, coalesce(c.n, 0) as n
+  from generate_series(%(from)s::date, %(to)s::date, interval '1 day') d
+  left join epi.daily_counts(%(from)s, %(to)s, %(venue_id)s) c on c.day = d::date
+ order by 1;
+
+-- name: alert_counts
+select count(*) filter (where status = '未接收') as unaccepted, count(*) filter (where status = '已接收') as accepted
+  from oa.alert;
+
+-- name: alert_list
+select alert_id, venue_id, venue_name, category, city, street, unit_code, period_start, period_end, reason,
+       flow_min, flow_max, status, accepted_by, accepted_at, created_at
+  from oa.alert
+ where status = %(status)s
+ order by period_end desc, alert_id desc
+ limit 200;
+
+-- name: alert_days_of
+select alert_id, day, n from oa.alert_day where alert_id = any (%(ids)s) order by alert_id, day;
+
+-- name: alert_get
+select alert_id, venue_id, venue_name, category, city, street, unit_code, period_start, period_end, reason,
+       flow_min, flow_max, status, accepted_by, accepted_at, created_at
+  from oa.alert where alert_id = %(alert_id)s;
+
+-- name: alert_accept
+update epi.alert set status = '已接收' where alert_id = %(alert_id)s and status = '未接收';
+
+-- name: audit
+select epi.audit(%(action)s, %(detail)s::jsonb);
+
+-- name: dev_users
+select unit_code, unit_name from epi.unit where active order by unit_code limit 20;

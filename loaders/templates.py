@@ -15,7 +15,7 @@ TEMPLATES = {
 }
 
 
-def write_template(path: Path, sheet_title: str, labels: list[str], formats: dict[str, str]) -> Path:
+def write_template(path, sheet_title: str, labels: list[str], formats: dict[str, str]) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter

@@ -64,6 +64,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         auth.check_csrf()
         return auth.redirect_after_ticket()
 
+    from loaders.values import SHANGHAI
+
+    @app.template_filter("shtime")
+    def shtime(value):
+        if isinstance(value, dt.datetime):
+            return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+        return value or ""
+
+    @app.template_filter("maskphone")
+    def maskphone(value):
+        from jobs.gateways import mask
+
+        return mask(value) if value else ""
+
     @app.context_processor
     def inject():
         return {"user": g.get("user"), "menus": auth.MENUS, "csrf_token": auth.csrf_token if g.get("user") else None}

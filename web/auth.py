@@ -95,8 +95,10 @@ def load_user() -> None:
         session["user"] = user.as_dict()
         session["csrf"] = secrets.token_urlsafe(32)
         session.permanent = True
-        args = {k: v for k, v in request.args.items() if k != "ticket"}
-        g.redirect_to = request.path + (("?" + "&".join(f"{k}={v}" for k, v in args.items())) if args else "")
+        from urllib.parse import urlencode
+
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "ticket"]
+        g.redirect_to = request.path + ("?" + urlencode(args) if args else "")
         g.user = user
         return
     data = session.get("user")

@@ -77,9 +77,9 @@ def dev_login():
             abort(400, description="请选择一个演示用户")
         session.clear()
         session["user"] = chosen
-        session["csrf"] = auth.csrf_token()
+        auth.csrf_token()
         return redirect(url_for("pages.home"))
-    return render_template("dev_login.html", users=users)
+    return render_template("dev_login.html", users=users, token=auth.csrf_token())
 
 
 def dev_users() -> list[dict]:
@@ -220,6 +220,21 @@ def threshold_edit(venue_id):
 
 
 # ------------------------------------------------------------------------ 扫码进场信息管理 (ops)
+
+@bp.get("/templates/<name>")
+@login_required
+def template_file(name):
+    import io
+
+    from loaders.templates import TEMPLATES, write_template
+
+    if name not in TEMPLATES or not (g.user.has("scan_admin") or g.user.has("venue_admin")):
+        abort(404)
+    title, labels, formats = TEMPLATES[name]
+    out = io.BytesIO()
+    write_template(out, title, labels, formats)
+    return xlsx_response(out.getvalue(), name)
+
 
 def sync_enabled(conn) -> bool:
     row = conn.execute("select value = 'true'::jsonb as on from epi.setting where key = 'frontdb_sync_enabled'"

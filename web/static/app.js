@@ -1,0 +1,33 @@
+// Confirmation before destructive actions, and import progress that survives a page reload.
+document.addEventListener("submit", (event) => {
+  const message = event.target.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) event.preventDefault();
+});
+
+function poll(job) {
+  const id = job.getAttribute("data-job");
+  fetch(`/scan-admin/jobs/${id}`, {headers: {"Accept": "application/json"}})
+    .then((r) => r.json())
+    .then((j) => {
+      const bar = job.querySelector("progress");
+      bar.max = j.total || 1;
+      bar.value = j.written;
+      job.querySelector(".job-count").textContent = `已读取 ${j.read} 行，已写入 ${j.written} 行`;
+      job.querySelector(".job-state").textContent = {running: "导入中", done: "已完成", failed: "未导入"}[j.state];
+      job.querySelector(".job-message").textContent = j.message;
+      job.setAttribute("data-state", j.state);
+      if (j.state === "running") setTimeout(() => poll(job), 500);
+      else if (j.duplicate) window.location.reload();
+    })
+    .catch(() => setTimeout(() => poll(job), 2000));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll('.job[data-state="running"]').forEach(poll);
+  const unit = document.getElementById("unit_code");
+  if (unit) unit.addEventListener("change", () => {
+    const o = unit.selectedOptions[0];
+    document.getElementById("head_name").textContent = o.getAttribute("data-head") || "";
+    document.getElementById("head_phone").textContent = o.getAttribute("data-phone") || "";
+  });
+});

@@ -68,19 +68,66 @@ def reset(c, yes=False):
 
 @task(help={"host": "address to listen on", "port": "port to listen on"})
 def serve(c, host="127.0.0.1", port=8000):
-    """Run the web app with a production WSGI server (waitress)."""
+    """Run the web app with a production WSGI server (waitress). Needs EPI_OA_JWT_SECRET unless
+    EPI_DEV_LOGIN=1."""
     from waitress import serve as waitress_serve
 
-    from web import create_app
+    from web import ConfigError, create_app
 
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        raise _fail(exc) from None
     print(f"疫情防控监管专区: http://{host}:{port}/", flush=True)
-    waitress_serve(create_app(), host=host, port=int(port), threads=8)
+    waitress_serve(app, host=host, port=int(port), threads=8)
+
+
+def demo_tickets(base: str, secret: str) -> list[tuple[str, str]]:
+    """Sign-in links for one ops user and up to two unit users (as OA would open them)."""
+    import time
+
+    import jwt
+    import psycopg
+
+    from db import database
+
+    unit_menus = ["threshold", "scan_query", "scan_stats", "alert"]
+    users = [("运维用户（市政数局）", {"sub": "ops.demo", "name": "运维演示用户", "unit": None,
+                                "menus": ["venue_admin", "scan_admin"]})]
+    with psycopg.connect(database.web_url()) as conn, database.acting_as(conn, kind="ops", account="demo"):
+        units = conn.execute("""select u.unit_code, u.unit_name from epi.unit u
+                                 where u.active order by (select count(*) from epi.venue v
+                                                           where v.unit_code = u.unit_code) desc, u.unit_code
+                                 limit 2""").fetchall()
+    for code, name in units:
+        users.append((name, {"sub": f"{code.lower()}.demo", "name": f"{name}演示用户", "unit": code,
+                             "menus": unit_menus}))
+    out = []
+    for label, claims in users:
+        claims = dict(claims, exp=int(time.time()) + 12 * 3600)
+        out.append((label, f"{base}/?ticket={jwt.encode(claims, secret, algorithm='HS256')}"))
+    return out
 
 
 @task(help={"host": "address to listen on", "port": "port to listen on"})
 def demo(c, host="127.0.0.1", port=8000):
-    """Create or upgrade the database and serve the web app (demo data arrives with the demo issue)."""
+    """Create or upgrade the database, run the nightly jobs and serve the web app with sign-in
+    links (demo data arrives with the demo issue)."""
+    import os
+    import secrets
+
+    from jobs import runner
+
     upgrade(c)
+    print(runner.describe(runner.run("nightly")))
+    os.environ.setdefault("EPI_DEV_LOGIN", "1")
+    os.environ.setdefault("EPI_COOKIE_SECURE", "0")
+    os.environ.setdefault("EPI_OA_JWT_SECRET", secrets.token_urlsafe(32))
+    base = f"http://{host}:{port}"
+    print("演示登录链接（12 小时内有效）：")
+    for label, link in demo_tickets(base, os.environ["EPI_OA_JWT_SECRET"]):
+        print(f"  {label}: {link}")
+    print(f"  或选择演示用户：{base}/dev-login")
     serve(c, host=host, port=port)
 
 

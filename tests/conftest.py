@@ -225,3 +225,12 @@ def admin(fresh_db):
     """A superuser connection to the fresh database, for looking (and for setting switches)."""
     with psycopg.connect(fresh_db, autocommit=True) as c:
         yield c
+
+
+@pytest.fixture
+def seeded_db(fresh_db):
+    """A fresh database holding the small synthetic world, committed."""
+    with psycopg.connect(fresh_db) as c:
+        build_world(c)
+        c.commit()
+    return fresh_db

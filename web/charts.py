@@ -28,5 +28,5 @@ def bars(points: list[tuple[str, int]], *, min_line: int | None = None, max_line
             y = base - value * scale
             parts.append(f'<line x1="{pad}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" class="limit {cls}"/>'
                          f'<text x="{width - 12}" y="{y - 3:.1f}" class="limit-label {cls}">{name} {value}</text>')
-    parts.append(f'<text x="4" y="14" class="tick">{top}</text></svg>')
+    parts.append(f'<text x="4" y="14" class="ymax">{top}</text></svg>')
     return Markup("".join(parts))

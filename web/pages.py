@@ -8,8 +8,19 @@ import os
 import uuid
 from pathlib import Path
 
-from flask import (Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from loaders import scans as scan_loader
 from loaders.values import SHANGHAI, BadTime, parse_collected_at
@@ -83,8 +94,9 @@ def dev_login():
 
 
 def dev_users() -> list[dict]:
-    from db import database
     import psycopg
+
+    from db import database
 
     with psycopg.connect(current_app.config["DATABASE_WEB_URL"]) as conn, \
             database.acting_as(conn, kind="ops", account="dev-login"):
@@ -527,4 +539,4 @@ def alert_accept(alert_id):
                            back=url_for("pages.alert_detail", alert_id=alert_id))
 
 
-__all__ = ["bp", "MENUS"]
+__all__ = ["MENUS", "bp"]

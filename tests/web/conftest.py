@@ -6,11 +6,9 @@ import re
 import time
 
 import jwt
-import psycopg
 import pytest
 
 from db import database
-from tests.conftest import build_world
 
 SECRET = "test-oa-secret-not-real-0123456789abcdef"
 UNIT_MENUS = ["threshold", "scan_query", "scan_stats", "alert"]
@@ -21,14 +19,6 @@ def ticket(sub="a.zhang", unit="T-A", menus=None, exp_in=600, secret=SECRET, nam
     claims = {"sub": sub, "name": name, "unit": unit, "menus": UNIT_MENUS if menus is None else menus,
               "exp": int(time.time()) + exp_in}
     return jwt.encode(claims, secret, algorithm="HS256")
-
-
-@pytest.fixture
-def seeded_db(fresh_db):
-    with psycopg.connect(fresh_db) as c:
-        build_world(c)
-        c.commit()
-    return fresh_db
 
 
 @pytest.fixture

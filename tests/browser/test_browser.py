@@ -1,0 +1,136 @@
+"""Real-browser tests: Debian's chromium driven by Playwright (executable_path=/usr/bin/chromium).
+A unit user enters with a ticket, edits a threshold, opens an alert and accepts it; ops uploads a
+file, watches the progress to the end, previews a delete and performs it. Each page is
+screenshotted at 1366×768 into var/screenshots/ (kept out of git) for a person to look at."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from db import database
+from tests.loaders import workbooks as wbk
+from tests.web.conftest import OPS_MENUS, SECRET, ticket
+
+CHROMIUM = os.environ.get("EPI_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()),
+                                reason=f"no browser: {CHROMIUM} is not installed (.ci/run installs Debian's chromium)")
+
+
+@pytest.fixture
+def server(seeded_db, tmp_path):
+    from waitress.server import create_server
+
+    from web import create_app
+
+    app = create_app({"OA_JWT_SECRET": SECRET, "SECRET_KEY": "browser-test-key-0123456789",
+                      "DATABASE_WEB_URL": database.web_url(database.database_name(seeded_db)),
+                      "UPLOAD_DIR": str(tmp_path / "uploads"), "SESSION_COOKIE_SECURE": False})
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    srv.close()
+    app.extensions["epi_pool"].close()
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        pg = context.new_page()
+        pg.set_default_timeout(20_000)
+        yield pg
+        browser.close()
+
+
+def shot(page, name):
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_unit_user_edits_a_threshold_and_accepts_an_alert(server, page):
+    page.goto(f"{server}/?ticket={ticket(sub='a.zhang', name='测试张')}")
+    assert "ticket=" not in page.url
+    page.get_by_text("条未接收的“扫码”预警").wait_for()
+    shot(page, "unit-home")
+
+    page.get_by_role("link", name="场所人流量阈值管理").click()
+    shot(page, "unit-thresholds")
+    page.locator("tr", has_text="VA2").get_by_role("link", name="设置阈值").click()
+    page.get_by_label("场所日人流量阈值（最小值）").fill("9")
+    page.get_by_label("场所日人流量阈值（最大值）").fill("3")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("不能大于最大值").wait_for()
+    shot(page, "unit-threshold-error")
+    page.get_by_label("场所日人流量阈值（最大值）").fill("30")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("已保存场所 VA2 的阈值").wait_for()
+    assert page.locator("tr", has_text="VA2").inner_text().split("\t")[-3:-1] == ["9", "30"]
+
+    page.get_by_role("link", name="“扫码”预警").click()
+    page.get_by_text("2022-03-01至2022-03-07").wait_for()
+    shot(page, "unit-alerts")
+    page.get_by_role("link", name="详情").click()
+    page.locator("svg.chart").wait_for()
+    shot(page, "unit-alert-detail")
+    page.get_by_role("link", name="接收").click()
+    shot(page, "unit-alert-confirm")
+    page.get_by_role("button", name="确认接收").click()
+    page.get_by_text("已接收预警").wait_for()
+    assert "未接收（0）" in page.content() and "已接收（1）" in page.content()
+
+    page.get_by_role("link", name="扫码进场信息查询").click()
+    shot(page, "unit-scans")
+    page.get_by_role("link", name="扫码统计查询").click()
+    page.get_by_role("link", name="每日明细").first.click()
+    page.locator("svg.chart").wait_for()
+    shot(page, "unit-stats-venue")
+
+
+def test_ops_uploads_watches_progress_and_deletes(server, page, tmp_path):
+    path = wbk.csv_file(tmp_path / "三月扫码.csv",
+                        wbk.rows_with_times([f"2022-03-2{d} {h:02d}:{m:02d}:00" for d in range(1, 4)
+                                             for h in range(24) for m in range(0, 60, 2)] * 20))
+    page.goto(f"{server}/scan-admin?ticket={ticket(sub='ops.li', unit='OPS', menus=OPS_MENUS, name='测试运维')}")
+    page.get_by_text("系统中已有数据的最新采集时间").wait_for()
+    shot(page, "ops-scan-admin")
+    page.set_input_files("input[type=file]", str(path))
+    page.get_by_role("button", name="上传并导入").click()
+    page.locator(".job").first.wait_for()
+    shot(page, "ops-import-running")
+    page.locator('.job[data-state="done"]').first.wait_for(timeout=60_000)
+    assert "导入完成：共 43200 条" in page.locator(".job").first.inner_text()
+    page.reload()  # the import's state survives a reload
+    assert "已完成" in page.locator(".job").first.inner_text()
+    shot(page, "ops-import-done")
+
+    page.select_option("select[name=by]", "collected")
+    page.fill("input[name=from]", "2022-03-21")
+    page.fill("input[name=to]", "2022-03-21")
+    page.get_by_role("button", name="预览删除条数").click()
+    page.get_by_text("共 14400 条").wait_for()
+    shot(page, "ops-delete-preview")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="确认删除 14400 条").click()
+    page.get_by_text("已删除 14400 条扫码记录").wait_for()
+    shot(page, "ops-delete-done")
+
+    page.get_by_role("link", name="场所信息管理").click()
+    shot(page, "ops-venues")
+    page.get_by_role("link", name="新增场所").click()
+    shot(page, "ops-venue-new")

@@ -10,17 +10,36 @@ from pathlib import Path
 from loaders import scans
 from loaders.errors import LoadError
 
-_jobs: dict[str, dict] = {}
-_lock = threading.Lock()
+
+class Registry:
+    """The imports of one app instance (app.extensions["epi_imports"])."""
+
+    def __init__(self):
+        self.jobs: dict[str, dict] = {}
+        self.lock = threading.Lock()
+
+    def start(self, path, file_name, by, url, force=False):
+        return start(self, path, file_name, by, url, force)
+
+    def get(self, job_id):
+        with self.lock:
+            job = self.jobs.get(job_id)
+            return dict(job) if job else None
+
+    def recent(self, by=None):
+        with self.lock:
+            jobs = [dict(j) for j in self.jobs.values() if by is None or j["by"] == by]
+        return sorted(jobs, key=lambda j: j["started"], reverse=True)[:10]
 
 
-def start(path: Path, file_name: str, by: str, url: str, force: bool = False) -> str:
+def start(registry: Registry, path: Path, file_name: str, by: str, url: str, force: bool = False) -> str:
     job_id = uuid.uuid4().hex[:12]
     job = {"id": job_id, "file_name": file_name, "by": by, "state": "running", "read": 0, "written": 0,
            "total": 0, "message": "", "batch_id": None, "started": time.time(), "path": str(path),
            "duplicate": False}
+    _lock = registry.lock
     with _lock:
-        _jobs[job_id] = job
+        registry.jobs[job_id] = job
 
     def progress(info):
         with _lock:
@@ -50,15 +69,3 @@ def start(path: Path, file_name: str, by: str, url: str, force: bool = False) ->
 
     threading.Thread(target=work, name=f"import-{job_id}", daemon=True).start()
     return job_id
-
-
-def get(job_id: str) -> dict | None:
-    with _lock:
-        job = _jobs.get(job_id)
-        return dict(job) if job else None
-
-
-def recent(by: str | None = None) -> list[dict]:
-    with _lock:
-        jobs = [dict(j) for j in _jobs.values() if by is None or j["by"] == by]
-    return sorted(jobs, key=lambda j: j["started"], reverse=True)[:10]

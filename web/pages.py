@@ -44,6 +44,10 @@ PAGE = 50
 EXPORT_CAP = 100_000
 
 
+def registry() -> imports.Registry:
+    return current_app.extensions.setdefault("epi_imports", imports.Registry())
+
+
 def audit(kind, action, detail):
     with tx(kind) as conn:
         conn.execute(SQL["audit"], {"action": action, "detail": json.dumps(detail, ensure_ascii=False, default=str)})
@@ -282,7 +286,7 @@ def scan_admin():
     next_month = (last + dt.timedelta(days=1)).strftime("%Y-%m")
     return render_template("scan_admin.html", latest=latest, history=history, locked=locked, weeks=weeks,
                            month=first, prev_month=prev_month, next_month=next_month,
-                           jobs=imports.recent(g.user.account), job_id=request.args.get("job"))
+                           jobs=registry().recent(g.user.account), job_id=request.args.get("job"))
 
 
 @bp.post("/scan-admin/upload")
@@ -299,17 +303,17 @@ def scan_upload():
     name = os.path.basename(file.filename)
     path = folder / f"{uuid.uuid4().hex}{Path(name).suffix.lower()[:6]}"
     file.save(path)
-    job_id = imports.start(path, name, g.user.account, current_app.config["DATABASE_WEB_URL"])
+    job_id = registry().start(path, name, g.user.account, current_app.config["DATABASE_WEB_URL"])
     return redirect(url_for("pages.scan_admin", job=job_id))
 
 
 @bp.post("/scan-admin/jobs/<job_id>/force")
 @requires("scan_admin")
 def scan_force(job_id):
-    job = imports.get(job_id)
+    job = registry().get(job_id)
     if not job or job["by"] != g.user.account or not job["duplicate"] or not Path(job["path"]).exists():
         abort(404)
-    new_id = imports.start(Path(job["path"]), job["file_name"], g.user.account,
+    new_id = registry().start(Path(job["path"]), job["file_name"], g.user.account,
                            current_app.config["DATABASE_WEB_URL"], force=True)
     return redirect(url_for("pages.scan_admin", job=new_id))
 
@@ -317,7 +321,7 @@ def scan_force(job_id):
 @bp.get("/scan-admin/jobs/<job_id>")
 @requires("scan_admin")
 def scan_job(job_id):
-    job = imports.get(job_id)
+    job = registry().get(job_id)
     if not job or job["by"] != g.user.account:
         abort(404)
     job.pop("path", None)

@@ -113,8 +113,9 @@ def test_ops_uploads_watches_progress_and_deletes(server, page, tmp_path):
     page.get_by_role("button", name="上传并导入").click()
     page.locator(".job").first.wait_for()
     shot(page, "ops-import-running")
-    page.locator('.job[data-state="done"]').first.wait_for(timeout=60_000)
-    assert "导入完成：共 43200 条" in page.locator(".job").first.inner_text()
+    job = page.locator(f'.job[data-job="{page.url.split("job=")[1]}"]')
+    page.locator(f'.job[data-job="{page.url.split("job=")[1]}"][data-state="done"]').wait_for(timeout=60_000)
+    assert "导入完成：共 43200 条" in job.inner_text()
     page.reload()  # the import's state survives a reload
     assert "已完成" in page.locator(".job").first.inner_text()
     shot(page, "ops-import-done")

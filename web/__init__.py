@@ -99,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             "application/json"
 
     def error(status: int, message: str):
+        g.db_rollback = True  # whatever the request wrote is undone
         if wants_json():
             return jsonify(error=message), status
         return render_template("error.html", status=status, message=message), status

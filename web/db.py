@@ -7,6 +7,7 @@ import contextlib
 from pathlib import Path
 
 import psycopg
+import psycopg.sql
 from flask import current_app, g
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -17,6 +18,7 @@ SQL = queries.load(Path(__file__).with_name("sql") / "web.sql")
 
 
 def init_app(app) -> None:
+    app.teardown_request(end_request)
     url = app.config.get("DATABASE_WEB_URL") or database.web_url()
     app.config["DATABASE_WEB_URL"] = url
     app.extensions["epi_pool"] = ConnectionPool(url, min_size=0, max_size=app.config.get("DB_POOL_SIZE", 10),
@@ -32,10 +34,37 @@ def pool() -> ConnectionPool:
 
 @contextlib.contextmanager
 def tx(kind: str):
-    """One transaction acting as ``kind`` ('ops' or 'unit') for the signed-in user."""
-    user = g.user
-    with pool().connection() as conn, database.acting_as(conn, kind=kind, unit=user.unit, account=user.account):
-        yield conn
+    """The request's transaction, acting as ``kind`` ('ops' or 'unit') for the signed-in user.
+
+    A request runs in one transaction: opened on first use, committed when the request ends
+    (rolled back when it ended in an error); role, unit and account are SET LOCAL, and switched
+    with SET LOCAL again if one page needs both kinds (the home page of an ops user)."""
+    if "db_stack" not in g:
+        stack = contextlib.ExitStack()
+        conn = stack.enter_context(pool().connection())
+        stack.enter_context(conn.transaction())
+        g.db_stack, g.db_conn, g.db_kind = stack, conn, None
+    conn = g.db_conn
+    if g.db_kind != kind:
+        user = g.user
+        role = {"ops": database.OPS_ROLE, "unit": database.UNIT_ROLE}[kind]
+        conn.execute(psycopg.sql.SQL("set local role {}").format(psycopg.sql.Identifier(role)))
+        conn.execute("select set_config('epi.unit', %s, true), set_config('epi.account', %s, true)",
+                     (user.unit or "", user.account))
+        g.db_kind = kind
+    yield conn
+
+
+def end_request(exc=None) -> None:
+    """Teardown: commit the request's transaction, or roll it back after an error."""
+    stack = g.pop("db_stack", None)
+    if stack is None:
+        return
+    failed = exc is not None or g.get("db_rollback", False)
+    if failed:
+        stack.__exit__(RuntimeError, RuntimeError("request failed"), None)
+    else:
+        stack.close()
 
 
 def one(kind: str, name: str, **params):

@@ -120,3 +120,26 @@ def test_upload_limit_is_413(ops, app):
     res = client.post("/scan-admin/upload", data={"csrf_token": token, "file": (__import__("io").BytesIO(b"x" * 4096),
                                                                                    "big.csv")})
     assert res.status_code == 413 and "上传的文件过大" in res.get_data(as_text=True)
+
+
+def test_a_request_is_one_transaction_rolled_back_on_error(app, seeded_db):
+    """Whatever a request wrote is undone when it ends in an error (here: after a write)."""
+    import psycopg
+    from flask import abort, g
+
+    from web import auth
+    from web.db import tx
+
+    @app.get("/_test/write-then-fail")
+    def write_then_fail():
+        g.user = auth.User("ops.t", "测试", None, ("venue_admin",))
+        with tx("ops") as conn:
+            conn.execute("insert into epi.unit (unit_code, unit_name) values ('T-ROLLBACK', '测试')")
+        with tx("unit") as conn:  # a role switch inside the same transaction
+            assert conn.execute("select current_user").fetchone()["current_user"] == "epi_unit"
+        abort(409, description="测试：写入后出错")
+
+    res = app.test_client().get("/_test/write-then-fail")
+    assert res.status_code == 409 and "写入后出错" in res.get_data(as_text=True)
+    with psycopg.connect(seeded_db) as c:
+        assert c.execute("select count(*) from epi.unit where unit_code = 'T-ROLLBACK'").fetchone()[0] == 0

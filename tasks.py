@@ -289,12 +289,13 @@ def sms_dispatch(c):
     print(sms.dispatch().describe())
 
 
-@task(help={"rows": "rows in the import file", "scans": "scans in the database for the second import"})
-def bench(c, rows=200_000, scans=10_000_000):
-    """The benchmark suite: import speed (empty and full database), peak memory, month delete."""
+@task(help={"rows": "rows in the import file", "scans": "scans in the database for the second import",
+            "keep": "keep the benchmark database epi_bench afterwards (for profiling)"})
+def bench(c, rows=200_000, scans=10_000_000, keep=False):
+    """The benchmark suite: import speed, peak memory, month delete, nightly jobs, web latency."""
     from bench.run import run
 
-    run(rows=int(rows), scans_total=int(scans))
+    run(rows=int(rows), scans_total=int(scans), keep=keep)
 
 
 @task(help={"args": "extra arguments for pytest, e.g. \"-k matrix -x\""})

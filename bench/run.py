@@ -143,7 +143,7 @@ def nightly(url: str, as_of: dt.date) -> dict:
             "ok": all(r["ok"] for r in runs)}
 
 
-def run(rows: int = 200_000, scans_total: int = 10_000_000, echo=print) -> dict:
+def run(rows: int = 200_000, scans_total: int = 10_000_000, echo=print, keep: bool = False) -> dict:
     from bench.scanfile import write_scan_xlsx
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -172,11 +172,19 @@ def run(rows: int = 200_000, scans_total: int = 10_000_000, echo=print) -> dict:
     echo("导入后的夜间任务 …")
     results["nightly"] = nightly(url, dt.date(2022, 3, 3))
     echo(f"  {results['nightly']}")
+    from bench import web as webbench
+
+    echo("网页接口压测（8 个并发客户端）…")
+    results["web_load"] = webbench.load(url, "B01", stats_from="2022-02-01", stats_to="2022-03-02")
+    echo(f"  {results['web_load']}")
+    results["rls_overhead"] = webbench.rls_overhead(url, "B01")
+    echo(f"  {results['rls_overhead']}")
     echo("删除一个整月 …")
     results["delete_month"] = delete_month(url, dt.date(2021, 6, 1))
     echo(f"  {results['delete_month']}")
     targets = {"import_empty_rows_per_s": 40_000, "import_full_rows_per_s": 30_000, "peak_mb": 1024,
-               "delete_month_seconds": 1.0, "alerts_seconds": 0.5, "nightly_seconds": 2.0}
+               "delete_month_seconds": 1.0, "alerts_seconds": 0.5, "nightly_seconds": 2.0, "web_p95_ms": 100,
+               "rls_ratio": 1.2}
     results["targets"] = targets
     results["met"] = {
         "import_empty": results["import_empty"]["rows_per_s"] >= targets["import_empty_rows_per_s"],
@@ -185,11 +193,17 @@ def run(rows: int = 200_000, scans_total: int = 10_000_000, echo=print) -> dict:
         "delete_month": results["delete_month"]["seconds"] <= targets["delete_month_seconds"],
         "alerts": results["nightly"]["steps_seconds"]["alerts"] <= targets["alerts_seconds"],
         "nightly": results["nightly"]["steps_seconds"]["nightly"] <= targets["nightly_seconds"],
+        "web_p95": results["web_load"]["errors"] == 0
+                   and max(results["web_load"]["p95_ms"].values()) <= targets["web_p95_ms"],
+        "rls_ratio": results["rls_overhead"]["same_rows"] and results["rls_overhead"]["ratio"] <= targets["rls_ratio"],
     }
     out = OUT / f"results-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str))
     echo(json.dumps(results, ensure_ascii=False, indent=2, default=str))
     echo(f"已保存到 {out}")
-    with psycopg.connect(database.with_params(url, dbname="postgres"), autocommit=True) as c:
-        c.execute("drop database if exists epi_bench with (force)")
+    if keep:
+        echo(f"保留了压测数据库 epi_bench：{url}")
+    else:
+        with psycopg.connect(database.with_params(url, dbname="postgres"), autocommit=True) as c:
+            c.execute("drop database if exists epi_bench with (force)")
     return results

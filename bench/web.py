@@ -1,0 +1,130 @@
+"""Web benchmark (web issue): with the 10M-scan database, p95 of a unit's alert list, first scan
+query page and 30-day statistics with 8 concurrent clients (targets ≤ 100 ms), and the unit's first
+scan page against the same query with an explicit filter, run by a role that bypasses RLS
+(target ≤ 1.2×)."""
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+
+from db import database
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-oa-secret-0123456789abcdef0123"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ticket(unit: str) -> str:
+    import jwt
+
+    return jwt.encode({"sub": f"{unit.lower()}.bench", "name": "压测用户", "unit": unit,
+                       "menus": ["threshold", "scan_query", "scan_stats", "alert"], "exp": int(time.time()) + 3600},
+                      SECRET, algorithm="HS256")
+
+
+def p95(values):
+    values = sorted(values)
+    return values[max(0, round(0.95 * len(values)) - 1)]
+
+
+def load(url: str, unit: str, *, clients: int = 8, per_client: int = 60, stats_from: str, stats_to: str) -> dict:
+    port = _free_port()
+    env = dict(os.environ, EPI_OA_JWT_SECRET=SECRET, EPI_WEB_DATABASE_URL=database.web_url(database.database_name(url)),
+               EPI_COOKIE_SECURE="0")
+    code = ("from waitress import serve\nfrom web import create_app\n"
+            f"serve(create_app({{'DB_POOL_SIZE': 12}}), host='127.0.0.1', port={port}, threads=12)\n")
+    server = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        headers = {"Authorization": "Bearer " + _ticket(unit)}
+        routes = {"alerts": "/api/alerts?status=%E6%9C%AA%E6%8E%A5%E6%94%B6",
+                  "scans_first_page": "/api/scans",
+                  "stats_30_days": f"/api/stats?from={stats_from}&to={stats_to}"}
+        for path in routes.values():  # warm up
+            urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=30).read()
+        times: dict[str, list[float]] = {k: [] for k in routes}
+        errors = []
+        lock = threading.Lock()
+
+        def client(i):
+            names = list(routes)
+            for n in range(per_client):
+                name = names[(i + n) % len(names)]
+                start = time.perf_counter()
+                try:
+                    with urllib.request.urlopen(urllib.request.Request(base + routes[name], headers=headers),
+                                                timeout=30) as res:
+                        res.read()
+                        ok = res.status == 200
+                except OSError as exc:
+                    ok = False
+                    errors.append(str(exc))
+                took = time.perf_counter() - start
+                with lock:
+                    if ok:
+                        times[name].append(took)
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(10)
+    return {"clients": clients, "requests": sum(len(v) for v in times.values()), "errors": len(errors),
+            "seconds": round(wall, 2),
+            "p95_ms": {k: round(p95(v) * 1000, 1) for k, v in times.items() if v},
+            "median_ms": {k: round(statistics.median(v) * 1000, 1) for k, v in times.items() if v}}
+
+
+def rls_overhead(url: str, unit: str, runs: int = 30) -> dict:
+    """The unit's first scan page (RLS decides the rows) against the same page with an explicit
+    filter run by a superuser (RLS bypassed) — the policy's own cost."""
+    page = ("select scan_id, venue_id, collected_at from oa.scan {where} "
+            "order by collected_at desc, scan_id desc limit 51")
+    with psycopg.connect(database.web_url(database.database_name(url))) as conn:
+        def as_unit():
+            with database.acting_as(conn, kind="unit", unit=unit, account="bench"):
+                return conn.execute(page.format(where="")).fetchall()
+        unit_rows = as_unit()
+        unit_times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            as_unit()
+            unit_times.append(time.perf_counter() - t)
+    with psycopg.connect(url) as conn:
+        explicit = page.format(where="where venue_id = any (array(select venue_id from epi.venue where unit_code = %s))")
+        owner_rows = conn.execute(explicit, (unit,)).fetchall()
+        owner_times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            conn.execute(explicit, (unit,)).fetchall()
+            owner_times.append(time.perf_counter() - t)
+        conn.rollback()
+    u, o = statistics.median(unit_times), statistics.median(owner_times)
+    return {"same_rows": unit_rows == owner_rows, "unit_ms": round(u * 1000, 2), "explicit_ms": round(o * 1000, 2),
+            "ratio": round(u / o, 2)}

@@ -47,11 +47,11 @@ begin
   ), met_min as (
     select venue_id, count(*) as days from counts where n >= flow_min group by venue_id
   ), may_be_below as (
-    -- a venue that reached its minimum on every covered day has no below day: skip its grid
+    -- a run of 7 below days needs at least 7 covered days below: venues with fewer skip the grid
     select v.venue_id, v.flow_min
       from checked v
       left join met_min m on m.venue_id = v.venue_id
-     where v.flow_min is not null and coalesce(m.days, 0) < (select count(*) from covered)
+     where v.flow_min is not null and (select count(*) from covered) - coalesce(m.days, 0) >= 7
   ), flagged as (
     -- below: every covered day counts, 0 when the venue had no scan (the venue × day grid)
     select v.venue_id, d.day, '小于阈值'::text as reason

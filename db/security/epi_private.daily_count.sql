@@ -1,6 +1,9 @@
 /* A summary table: no runtime role has any grant on it. Triggers (security definer) keep it; units
    read it through oa.daily_count → epi_private.visible_daily_counts(), and the forced RLS below
-   still applies there, by the caller's identity. */
+   still applies there, by the caller's identity. Counts are read in bulk (a month of days for all of
+   a unit's venues), so the unit policy is `venue_id in (select …)`: a hashed SubPlan, one hash
+   lookup per row. The `= any(array(…))` form of epi.scan is a linear search of the array per row:
+   150k counts × 250 venues took 1.4 s against 60 ms. */
 alter table epi_private.daily_count enable row level security, force row level security;
 revoke all on epi_private.daily_count from public;
 
@@ -9,8 +12,7 @@ create policy "Ops and jobs see every daily count" on epi_private.daily_count fo
   using ((select epi_private.current_kind()) in ('ops', 'jobs'));
 drop policy if exists "Units see daily counts of the venues they supervise" on epi_private.daily_count;
 create policy "Units see daily counts of the venues they supervise" on epi_private.daily_count for select
-  using (venue_id = any (array(select v.venue_id from epi.venue v
-                                where v.unit_code = (select epi_private.current_unit()))));
+  using (venue_id in (select v.venue_id from epi.venue v where v.unit_code = (select epi_private.current_unit())));
 drop policy if exists "Scan writes by ops and jobs keep the counts" on epi_private.daily_count;
 create policy "Scan writes by ops and jobs keep the counts" on epi_private.daily_count for all
   using ((select epi_private.current_kind()) in ('ops', 'jobs'))

@@ -119,17 +119,22 @@ VENUE_FIELDS = [("venue_id", "公共场所ID"), ("venue_name", "公共场所"), 
                 ("street", "所在街道"), ("venue_admin", "公共场所管理员"), ("location", "所在位置")]
 
 
+def tabbed_venues(kind: str, counts_query: str, list_query: str, template: str):
+    """A venue list with 未设置 / 已设置 tabs, a search box and keyset paging by venue_id."""
+    tab = "set" if request.args.get("tab") == "set" else "unset"
+    q = (request.args.get("q") or "").strip()[:200]
+    after = (request.args.get("after") or "")[:200]
+    with tx(kind) as conn:
+        counts = conn.execute(SQL[counts_query]).fetchone()
+        rows = conn.execute(SQL[list_query], {"unset": tab == "unset", "q": q, "after": after}).fetchall()
+    more = rows[100]["venue_id"] if len(rows) > 100 else None
+    return render_template(template, tab=tab, q=q, counts=counts, rows=rows[:100], more=more)
+
+
 @bp.get("/venues")
 @requires("venue_admin")
 def venues():
-    tab = "set" if request.args.get("tab") == "set" else "unset"
-    q = (request.args.get("q") or "").strip()
-    after = request.args.get("after") or ""
-    with tx("ops") as conn:
-        counts = conn.execute(SQL["venue_tab_counts"]).fetchone()
-        rows = conn.execute(SQL["venue_list"], {"unset": tab == "unset", "q": q, "after": after}).fetchall()
-    more = rows[100]["venue_id"] if len(rows) > 100 else None
-    return render_template("venues.html", tab=tab, q=q, counts=counts, rows=rows[:100], more=more)
+    return tabbed_venues("ops", "venue_tab_counts", "venue_list", "venues.html")
 
 
 def _venue_form_data():
@@ -204,14 +209,7 @@ def parse_threshold(text: str | None, label: str, errors: dict, key: str):
 @bp.get("/thresholds")
 @requires("threshold")
 def thresholds():
-    tab = "set" if request.args.get("tab") == "set" else "unset"
-    q = (request.args.get("q") or "").strip()
-    after = request.args.get("after") or ""
-    with tx("unit") as conn:
-        counts = conn.execute(SQL["threshold_tab_counts"]).fetchone()
-        rows = conn.execute(SQL["threshold_list"], {"unset": tab == "unset", "q": q, "after": after}).fetchall()
-    more = rows[100]["venue_id"] if len(rows) > 100 else None
-    return render_template("thresholds.html", tab=tab, q=q, counts=counts, rows=rows[:100], more=more)
+    return tabbed_venues("unit", "threshold_tab_counts", "threshold_list", "thresholds.html")
 
 
 @bp.route("/thresholds/<venue_id>", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from loaders.files import column_letter
 from loaders.scans import LABELS
 
 # a synthetic row: values as the province exports them (text), 采集时间 filled in by the caller
@@ -44,15 +45,6 @@ def xlsxwriter_book(path: Path, sheets: dict[str, list[list]], *, header=LABELS,
     return path
 
 
-def _col(i):
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def shared_strings_book(path: Path, rows: list[list], *, rich_text=True) -> Path:
     """A minimal workbook written by hand the way Excel and WPS write one: every text cell a
     shared string (t="s"), one of them as rich text runs (WPS does that for formatted cells),
@@ -70,7 +62,7 @@ def shared_strings_book(path: Path, rows: list[list], *, rich_text=True) -> Path
     for r, row in enumerate([LABELS] + rows, start=1):
         cells = []
         for c, value in enumerate(row):
-            ref = f"{_col(c)}{r}"
+            ref = f"{column_letter(c)}{r}"
             if isinstance(value, dt.datetime):
                 serial = (value - dt.datetime(1899, 12, 30)).total_seconds() / 86400
                 cells.append(f'<c r="{ref}" s="1"><v>{serial!r}</v></c>')

@@ -143,3 +143,35 @@ def test_a_request_is_one_transaction_rolled_back_on_error(app, seeded_db):
     assert res.status_code == 409 and "写入后出错" in res.get_data(as_text=True)
     with psycopg.connect(seeded_db) as c:
         assert c.execute("select count(*) from epi.unit where unit_code = 'T-ROLLBACK'").fetchone()[0] == 0
+
+
+ROUTE_MENU = {"/venues": "venue_admin", "/scan-admin": "scan_admin", "/templates": None, "/thresholds": "threshold",
+              "/scans": "scan_query", "/stats": "scan_stats", "/alerts": "alert", "/api/venues": "threshold",
+              "/api/scans": "scan_query", "/api/stats": "scan_stats", "/api/alerts": "alert"}
+OPEN = {"/healthz", "/static/<path:filename>", "/dev-login", "/"}
+
+
+def every_route(app):
+    for rule in app.url_map.iter_rules():
+        if str(rule) in OPEN or str(rule).startswith("/_test"):
+            continue
+        path = str(rule).replace("<venue_id>", "VA1").replace("<int:alert_id>", "1").replace("<job_id>", "x") \
+            .replace("<name>", "扫码进场信息导入模板.xlsx")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, path
+
+
+def test_every_route_refuses_without_sign_in_and_without_its_menu(app):
+    routes = list(every_route(app))
+    assert len(routes) >= 30
+    for method, path in routes:
+        anonymous = app.test_client().open(path, method=method)
+        assert anonymous.status_code in (400, 401), (method, path, anonymous.status_code)  # 400: CSRF first
+        client = app.test_client()
+        res = client.open(path + ("&" if "?" in path else "?") + "ticket=" + ticket(menus=[]), method="GET")
+        assert res.status_code in (302, 403, 404), (path, res.status_code)
+        with client.session_transaction() as s:
+            token = s.get("csrf")
+        headers = {"X-CSRF-Token": token} if token else {}
+        refused = client.open(path, method=method, headers=headers, json={} if path.startswith("/api/") else None)
+        assert refused.status_code in (403, 404), (method, path, refused.status_code)

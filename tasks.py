@@ -6,6 +6,7 @@ is started under var/pgdata on first use and reused by later commands.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 import warnings
 
 from invoke import Collection, Exit, task
@@ -109,17 +110,28 @@ def demo_tickets(base: str, secret: str) -> list[tuple[str, str]]:
     return out
 
 
-@task(help={"host": "address to listen on", "port": "port to listen on"})
-def demo(c, host="127.0.0.1", port=8000):
-    """Create or upgrade the database, run the nightly jobs and serve the web app with sign-in
-    links (demo data arrives with the demo issue)."""
+@task(default=True, help={"host": "address to listen on", "port": "port to listen on",
+                          "load": "load the demo data set (default); --no-load serves what the database holds"})
+def demo(c, host="127.0.0.1", port=8000, load=True):
+    """Create or upgrade the database, load the demo data unless already loaded, run the nightly
+    jobs, and serve the web app with sign-in links for one ops user and two unit users."""
     import os
     import secrets
 
     from jobs import runner
+    from loaders.errors import LoadError
+    from loaders.progress import ProgressBar
 
     upgrade(c)
-    print(runner.describe(runner.run("nightly")))
+    if load:
+        from demo.load import load_demo
+
+        try:
+            outcome = load_demo(progress_for=lambda name: ProgressBar(f"导入 {name}"))
+        except LoadError as exc:
+            raise _fail(exc) from None
+        print(outcome.message, flush=True)
+    print(runner.describe(runner.run("nightly")), flush=True)
     os.environ.setdefault("EPI_DEV_LOGIN", "1")
     os.environ.setdefault("EPI_COOKIE_SECURE", "0")
     os.environ.setdefault("EPI_OA_JWT_SECRET", secrets.token_urlsafe(32))
@@ -129,6 +141,20 @@ def demo(c, host="127.0.0.1", port=8000):
         print(f"  {label}: {link}")
     print(f"  或选择演示用户：{base}/dev-login")
     serve(c, host=host, port=port)
+
+
+@task(name="data", help={"out": "directory to write the files into", "end": "last day with scans (default: yesterday)",
+                         "days": "days of scans", "venues": "venues in the template",
+                         "per_day": "scans per day in the whole city", "seed": "random seed"})
+def demo_data(c, out="demo-data", end=None, days=45, venues=600, per_day=3000, seed=20220301):
+    """Write the demo files only (OA units, venue template, one scan export per day)."""
+    import datetime as dt
+
+    from demo.generate import generate
+
+    result = generate(Path(out), end=dt.date.fromisoformat(end) if end else None, days=int(days),
+                      venues=int(venues), scans_per_day=int(per_day), seed=int(seed))
+    print(f"已写入 {result.directory}：{len(result.scans)} 个扫码文件，{result.rows:,} 条记录")
 
 
 def _fail(exc) -> Exit:
@@ -309,4 +335,5 @@ load = Collection("load", load_units, load_venues, load_scans)
 scans_ns = Collection("scans", scans_delete)
 jobs_ns = Collection("jobs", jobs_run, jobs_schedule)
 sms_ns = Collection("sms", sms_dispatch)
-ns = Collection(db, load, scans_ns, jobs_ns, sms_ns, templates, scheduler, serve, demo, test, bench)
+demo_ns = Collection("demo", demo, demo_data)
+ns = Collection(db, load, scans_ns, jobs_ns, sms_ns, demo_ns, templates, scheduler, serve, test, bench)

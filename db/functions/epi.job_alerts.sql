@@ -12,7 +12,7 @@
 create or replace function epi.job_alerts(p_as_of date) returns bigint
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
-set work_mem = '64MB'   -- the window's counts (≈ 400k rows at 5,000 venues × 90 days) stay in memory
+set work_mem = '64MB'   -- sorts and hashes of the window stay in memory
 as $$
 declare
   v_last   date;
@@ -40,30 +40,45 @@ begin
     select v.venue_id, v.venue_name, v.category, v.city, v.street, v.flow_min, v.flow_max
       from epi.venue v
      where v.unit_code is not null and (v.flow_min is not null or v.flow_max is not null)
-  ), counts as materialized (
-    -- one pass over the window's counts of checked venues, reused below
-    select c.venue_id, c.day, c.n, v.flow_min, v.flow_max
+  ), per_venue as (
+    -- one pass over the window's counts: per venue, the days that met the minimum and the days
+    -- over the maximum
+    select c.venue_id,
+           count(*) filter (where c.n >= v.flow_min) as met_min,
+           count(*) filter (where c.n > v.flow_max) as over_max
       from epi_private.daily_count c
       join checked v on v.venue_id = c.venue_id
      where c.day between v_first and v_last
-  ), met_min as (
-    select venue_id, count(*) as days from counts where n >= flow_min group by venue_id
-  ), may_be_below as (
-    -- a run of 7 below days needs at least 7 covered days below: venues with fewer skip the grid
-    select v.venue_id, v.flow_min
+     group by c.venue_id
+  ), candidates as (
+    -- a run of 7 needs at least 7 qualifying covered days: every other venue skips the day grid
+    select v.venue_id, v.flow_min, v.flow_max,
+           v.flow_min is not null and (select count(*) from covered) - coalesce(p.met_min, 0) >= 7 as may_be_below,
+           coalesce(p.over_max, 0) >= 7 as may_be_above
       from checked v
-      left join met_min m on m.venue_id = v.venue_id
-     where v.flow_min is not null and (select count(*) from covered) - coalesce(m.days, 0) >= 7
+      left join per_venue p on p.venue_id = v.venue_id
+  ), candidate_counts as (
+    -- the window's counts of the candidates only, one index range scan per venue
+    select v.venue_id, c.day, c.n
+      from candidates v
+     cross join lateral (select c.day, c.n
+                           from epi_private.daily_count c
+                          where c.venue_id = v.venue_id and c.day between v_first and v_last
+                         offset 0) c   -- a fence: keeps this a per-venue primary-key range scan
+     where v.may_be_below or v.may_be_above
   ), flagged as (
     -- below: every covered day counts, 0 when the venue had no scan (the venue × day grid)
     select v.venue_id, d.day, '小于阈值'::text as reason
-      from may_be_below v
+      from candidates v
      cross join covered d
-      left join counts c on c.venue_id = v.venue_id and c.day = d.day
-     where coalesce(c.n, 0) < v.flow_min
+      left join candidate_counts c on c.venue_id = v.venue_id and c.day = d.day
+     where v.may_be_below and coalesce(c.n, 0) < v.flow_min
     union all
     -- above: only days with scans can exceed a maximum ≥ 0, and a day with scans is covered
-    select venue_id, day, '大于阈值'::text from counts where n > flow_max
+    select c.venue_id, c.day, '大于阈值'::text
+      from candidates v
+      join candidate_counts c on c.venue_id = v.venue_id
+     where v.may_be_above and c.n > v.flow_max
   ), islands as (
     select venue_id, reason, min(day) as first_day, max(day) as last_day
       from (select venue_id, reason, day,

@@ -179,23 +179,33 @@ def bare_copy_rate(url: str, path: Path) -> dict:
     header = [str(h) for h in sheet[0]]
     order = [header.index(label) for label in LABELS]
     tz = dt.timezone(dt.timedelta(hours=8))
-    rows = [[str(r[i]) for i in order[:-1]] + [r[order[-1]].replace(tzinfo=tz)] for r in sheet[1:]]  # naive local time → +08
+
+    def when(value):   # naive local time → +08 (a cell at exactly midnight comes back as a date)
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime.combine(value, dt.time())
+        return value.replace(tzinfo=tz)
+
+    rows = [[str(r[i]) for i in order[:-1]] + [when(r[order[-1]])] for r in sheet[1:]]
     with psycopg.connect(url) as conn:
-        # the same columns, defaults, primary key and indexes as a month of epi.scan
-        conn.execute("create temp table bare_copy (like epi.scan including defaults)")
-        conn.execute("alter table bare_copy add primary key (collected_at, scan_id)")
-        conn.execute("create index on bare_copy (venue_id, collected_at)")
-        conn.execute("create index on bare_copy (batch_id)")
+        # a logged table with the columns, defaults, primary key and indexes of a month of epi.scan
+        conn.execute("drop table if exists public.bare_copy")
+        conn.execute("create table public.bare_copy (like epi.scan including defaults)")
+        conn.execute("alter table public.bare_copy add primary key (collected_at, scan_id)")
+        conn.execute("create index on public.bare_copy (venue_id, collected_at)")
+        conn.execute("create index on public.bare_copy (batch_id)")
+        conn.commit()
         columns = ", ".join(["venue_id", "venue_name", "category", "city", "street", "venue_admin", "id_card",
                              "person_name", "phone", "collect_result", "nat_result", "nat_result_time",
                              "health_code", "collector_location", "collected_at", "batch_id", "imported_by"])
         started = time.monotonic()
-        with conn.cursor().copy(f"copy bare_copy ({columns}) from stdin (format binary)") as copy:
+        with conn.cursor().copy(f"copy public.bare_copy ({columns}) from stdin (format binary)") as copy:
             copy.set_types(["text"] * 14 + ["timestamptz", "int8", "text"])
             for row in rows:
                 copy.write_row(row + [0, "bench"])
         conn.commit()
         seconds = time.monotonic() - started
+        conn.execute("drop table public.bare_copy")
+        conn.commit()
     return {"rows": len(rows), "seconds": round(seconds, 3), "rows_per_s": round(len(rows) / seconds)}
 
 

@@ -4,63 +4,17 @@ file, watches the progress to the end, previews a delete and performs it. Each p
 screenshotted at 1366×768 into var/screenshots/ (kept out of git) for a person to look at."""
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-from pathlib import Path
-
 import pytest
 
-from db import database
+from tests.browser.conftest import serve, shot
 from tests.loaders import workbooks as wbk
-from tests.web.conftest import OPS_MENUS, SECRET, ticket
-
-CHROMIUM = os.environ.get("EPI_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()),
-                                reason=f"no browser: {CHROMIUM} is not installed (.ci/run installs Debian's chromium)")
+from tests.web.conftest import OPS_MENUS, ticket
 
 
 @pytest.fixture
 def server(seeded_db, tmp_path):
-    from waitress.server import create_server
-
-    from web import create_app
-
-    app = create_app({"OA_JWT_SECRET": SECRET, "SECRET_KEY": "browser-test-key-0123456789",
-                      "DATABASE_WEB_URL": database.web_url(database.database_name(seeded_db)),
-                      "UPLOAD_DIR": str(tmp_path / "uploads"), "SESSION_COOKIE_SECURE": False})
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    srv.close()
-    app.extensions["epi_pool"].close()
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-        pg = context.new_page()
-        pg.set_default_timeout(20_000)
-        yield pg
-        browser.close()
-
-
-def shot(page, name):
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    with serve(seeded_db, tmp_path) as base:
+        yield base
 
 
 def test_unit_user_edits_a_threshold_and_accepts_an_alert(server, page):

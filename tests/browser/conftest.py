@@ -1,0 +1,69 @@
+"""Browser fixtures: the app served by waitress on a free port, and a chromium page at 1366×768.
+Every browser test is skipped (with the reason) where Debian's chromium is not installed."""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from db import database
+from tests.web.conftest import SECRET
+
+CHROMIUM = os.environ.get("EPI_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def pytest_collection_modifyitems(config, items):
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+        return
+    skip = pytest.mark.skip(reason=f"no browser: {CHROMIUM} is not installed (.ci/run installs Debian's chromium)")
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(skip)
+
+
+@contextlib.contextmanager
+def serve(admin_url: str, tmp_path: Path):
+    from waitress.server import create_server
+
+    from web import create_app
+
+    app = create_app({"OA_JWT_SECRET": SECRET, "SECRET_KEY": "browser-test-key-0123456789",
+                      "DATABASE_WEB_URL": database.web_url(database.database_name(admin_url)),
+                      "UPLOAD_DIR": str(tmp_path / "uploads"), "SESSION_COOKIE_SECURE": False})
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.close()
+        app.extensions["epi_pool"].close()
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        pg = context.new_page()
+        pg.set_default_timeout(20_000)
+        yield pg
+        browser.close()
+
+
+def shot(page, name):
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

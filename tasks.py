@@ -6,8 +6,8 @@ is started under var/pgdata on first use and reused by later commands.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 import warnings
+from pathlib import Path
 
 from invoke import Collection, Exit, task
 
@@ -252,6 +252,60 @@ def scans_delete(c, by, collected=None, imported=None, yes=False):
     print(f"已删除 {result.rows} 条记录{months}")
 
 
+@task(name="frontdb", help={"dsn": "connection string of the front database (default: EPI_FRONTDB_DSN)",
+                            "config": "JSON file naming the front tables and columns (default: EPI_FRONTDB_CONFIG)"})
+def sync_frontdb(c, dsn=None, config=None):
+    """Pull new venues and scans from the provincial front database (only while the sync is enabled)."""
+    from loaders import frontdb
+
+    try:
+        result = frontdb.sync(dsn, config=frontdb.load_config(config), echo=lambda m: print(m, flush=True))
+    except frontdb.SyncError as exc:
+        raise _fail(exc) from None
+    print(result.describe())
+
+
+def _switch_sync(on: bool, by: str, yes: bool) -> None:
+    from loaders import frontdb
+
+    what = "启用" if on else "停用"
+    if on:
+        print("启用前置库同步后，扫码进场信息只由同步任务写入：文件导入和批量删除（页面、命令和数据库直接操作）都将被拒绝。")
+    else:
+        print("停用前置库同步后，同步任务不再写入，文件导入和批量删除恢复可用。")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise Exit("需要确认：请在终端中运行并输入 yes，或加 --yes", code=2)
+        if input(f"确认{what}前置库同步？输入 yes 确认：").strip().lower() != "yes":
+            raise Exit("已取消，未作更改", code=1)
+    try:
+        changed = frontdb.switch(on, by=by, echo=lambda m: print(m, flush=True))
+    except frontdb.SyncError as exc:
+        raise _fail(exc) from None
+    print(f"前置库同步已{what}" if changed else f"前置库同步原本就已{what}，未作更改")
+
+
+@task(name="enable", help={"by": "login account recorded in the audit log", "yes": "do not ask for confirmation"})
+def sync_enable(c, by="dba", yes=False):
+    """Enable the front-database sync: file import and batch delete are refused from then on
+    (waits for an import or delete in progress to finish)."""
+    _switch_sync(True, by, yes)
+
+
+@task(name="disable", help={"by": "login account recorded in the audit log", "yes": "do not ask for confirmation"})
+def sync_disable(c, by="dba", yes=False):
+    """Disable the front-database sync: file import and batch delete work again."""
+    _switch_sync(False, by, yes)
+
+
+@task(name="status")
+def sync_status(c):
+    """Whether the sync is enabled, how far each front table was taken, and the latest runs."""
+    from loaders import frontdb
+
+    print(frontdb.status())
+
+
 @task(help={"out": "directory to write the templates into"})
 def templates(c, out="templates"):
     """Write the blank xlsx templates (scan import, venues, units)."""
@@ -261,7 +315,7 @@ def templates(c, out="templates"):
         print(path)
 
 
-@task(name="run", help={"name": "discover | counts | counts_full | alerts | sms | nightly",
+@task(name="run", help={"name": "discover | counts | counts_full | alerts | sms | nightly | frontdb",
                         "date": "run as if it were the early morning of this day (YYYY-MM-DD): days up to the day "
                                 "before are evaluated, the SMS day is this day"})
 def jobs_run(c, name, date=None):
@@ -336,5 +390,6 @@ load = Collection("load", load_units, load_venues, load_scans)
 scans_ns = Collection("scans", scans_delete)
 jobs_ns = Collection("jobs", jobs_run, jobs_schedule)
 sms_ns = Collection("sms", sms_dispatch)
+sync_ns = Collection("sync", sync_frontdb, sync_enable, sync_disable, sync_status)
 demo_ns = Collection("demo", demo, demo_data)
-ns = Collection(db, load, scans_ns, jobs_ns, sms_ns, demo_ns, templates, scheduler, serve, test, bench)
+ns = Collection(db, load, scans_ns, jobs_ns, sms_ns, sync_ns, demo_ns, templates, scheduler, serve, test, bench)

@@ -194,9 +194,9 @@ def bare_copy_rate(url: str, path: Path) -> dict:
         conn.execute("create index on public.bare_copy (venue_id, collected_at)")
         conn.execute("create index on public.bare_copy (batch_id)")
         conn.commit()
-        columns = ", ".join(["venue_id", "venue_name", "category", "city", "street", "venue_admin", "id_card",
-                             "person_name", "phone", "collect_result", "nat_result", "nat_result_time",
-                             "health_code", "collector_location", "collected_at", "batch_id", "imported_by"])
+        columns = ("venue_id, venue_name, category, city, street, venue_admin, id_card, person_name, phone, "
+                   "collect_result, nat_result, nat_result_time, health_code, collector_location, collected_at, "
+                   "batch_id, imported_by")
         started = time.monotonic()
         with conn.cursor().copy(f"copy public.bare_copy ({columns}) from stdin (format binary)") as copy:
             copy.set_types(["text"] * 14 + ["timestamptz", "int8", "text"])
@@ -234,20 +234,20 @@ def table(results: dict) -> str:
     m, sc = results["machine"], results["scale"]
     n, w = results["nightly"], results["web_load"]
     lines = [
-        f"`invoke bench --scale {sc}` — {m['cpus']} cores, {m['memory_mb'] / 1024:.1f} GiB, Python {m['python']}, "
-        f"PostgreSQL {results['postgres']}, {results['at']}",
+        (f"`invoke bench --scale {sc}` — {m['cpus']} cores, {m['memory_mb'] / 1024:.1f} GiB, Python {m['python']}, "
+        f"PostgreSQL {results['postgres']}, {results['at']}"),
         "",
         "| measure | figure | target (city) |",
         "|---|---|---|",
-        f"| import {results['file']['rows']:,}-row xlsx into an empty database | "
-        f"{results['import_empty']['rows_per_s']:,} rows/s, peak {results['import_empty']['peak_mb']} MB | ≥ 40,000 rows/s, ≤ 1 GB |",
-        f"| same file into a database holding {results['scans_before_second_import']:,} scans | "
-        f"{results['import_full']['rows_per_s']:,} rows/s, peak {results['import_full']['peak_mb']} MB | ≥ 30,000 rows/s, ≤ 1 GB |",
+        (f"| import {results['file']['rows']:,}-row xlsx into an empty database | "
+        f"{results['import_empty']['rows_per_s']:,} rows/s, peak {results['import_empty']['peak_mb']} MB | ≥ 40,000 rows/s, ≤ 1 GB |"),
+        (f"| same file into a database holding {results['scans_before_second_import']:,} scans | "
+        f"{results['import_full']['rows_per_s']:,} rows/s, peak {results['import_full']['peak_mb']} MB | ≥ 30,000 rows/s, ≤ 1 GB |"),
         f"| python-calamine reading the file, nothing else | {results['read_only']['rows_per_s']:,} rows/s | — |",
         f"| bare binary COPY of its rows into an indexed table | {results['bare_copy']['rows_per_s']:,} rows/s | — |",
         f"| daily-count update inside the import (trigger time) | {results['import_full']['count_update_seconds']} s | — |",
-        f"| nightly run right after the import | {results['nightly_right_after_import']['steps_seconds']['nightly']} s "
-        f"(alerts {results['nightly_right_after_import']['steps_seconds']['alerts']} s) | ≤ 2 s |",
+        (f"| nightly run right after the import | {results['nightly_right_after_import']['steps_seconds']['nightly']} s "
+        f"(alerts {results['nightly_right_after_import']['steps_seconds']['alerts']} s) | ≤ 2 s |"),
         f"| nightly run at 02:00 (autovacuum idle) | {n['steps_seconds']['nightly']} s | ≤ 2 s |",
         f"| alert detection ({results['venues']:,} venues, 90-day window) | {n['steps_seconds']['alerts']} s | ≤ 0.5 s |",
         f"| delete one whole month ({results['delete_month']['rows']:,} rows) | {results['delete_month']['seconds']} s | ≤ 1 s |",

@@ -2,7 +2,9 @@
 
 Every day at EPI_NIGHTLY_AT (default 02:00, Asia/Shanghai) the nightly job runs as of that day; on
 Sundays at 03:00 the full count check; every EPI_SMS_DISPATCH_SECONDS (default 300) the dispatcher
-sends any pending text. epi.run_job's advisory lock keeps a job from running twice at once, even
+sends any pending text; every EPI_FRONTDB_SYNC_SECONDS (default 600), when EPI_FRONTDB_DSN is set
+and the sync is enabled, the front-database sync runs (in --dispatch-only mode too: pg_cron cannot
+reach another database). epi.run_job's advisory lock keeps a job from running twice at once, even
 beside pg_cron (use --dispatch-only there). Stops on Ctrl-C / SIGTERM.
 """
 from __future__ import annotations
@@ -42,6 +44,8 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
     full = next_time(now, dt.time(3, 0), weekday=6)
     echo(("仅发送短信模式" if dispatch_only else f"下次夜间任务：{nightly:%Y-%m-%d %H:%M}（北京时间）") + "，按 Ctrl-C 停止")
     next_dispatch = now
+    sync_every = float(os.environ.get("EPI_FRONTDB_SYNC_SECONDS", "600"))
+    next_sync = now if os.environ.get("EPI_FRONTDB_DSN") else None
     while not stop.is_set():
         now = dt.datetime.now(SHANGHAI)
         try:
@@ -51,6 +55,9 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
             if not dispatch_only and now >= full:
                 echo(runner.describe(runner.run("counts_full", full.date(), dispatch_sms=False)))
                 full = next_time(now, dt.time(3, 0), weekday=6)
+            if next_sync is not None and now >= next_sync:
+                next_sync = now + dt.timedelta(seconds=sync_every)
+                _sync_front(echo)
             if now >= next_dispatch:
                 summary = sms.dispatch()
                 if summary.sent or summary.failed or summary.in_doubt:
@@ -59,5 +66,21 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
         except Exception as exc:
             log.exception("scheduled run failed")
             echo(f"定时任务出错：{exc.__class__.__name__}: {exc}")
-        wake = min([next_dispatch] + ([] if dispatch_only else [nightly, full]))
+        wake = min([next_dispatch] + ([] if dispatch_only else [nightly, full])
+                   + ([next_sync] if next_sync is not None else []))
         stop.wait(max(1.0, min(60.0, (wake - dt.datetime.now(SHANGHAI)).total_seconds())))
+
+
+def _sync_front(echo) -> None:
+    """One front-database sync, when it is switched on (quietly nothing otherwise)."""
+    from loaders import frontdb
+
+    try:
+        result = frontdb.sync()
+    except frontdb.SyncDisabled:
+        return
+    except frontdb.SyncError as exc:
+        echo(str(exc))
+        return
+    if result.scans or result.venue_rows:
+        echo(result.describe())

@@ -264,6 +264,7 @@ def scan_admin():
         latest = conn.execute(SQL["latest_collected"]).fetchone()["latest"]
         history = conn.execute(SQL["import_history"]).fetchall()
         locked = sync_enabled(conn)
+        last_sync = conn.execute(SQL["latest_sync"]).fetchone() if locked else None
         base = latest.astimezone(SHANGHAI).date() if latest else today()
         try:
             first = dt.date.fromisoformat(month + "-01") if month else base.replace(day=1)
@@ -282,7 +283,8 @@ def scan_admin():
         weeks.append(week + [None] * (7 - len(week)))
     prev_month = (first - dt.timedelta(days=1)).strftime("%Y-%m")
     next_month = (last + dt.timedelta(days=1)).strftime("%Y-%m")
-    return render_template("scan_admin.html", latest=latest, history=history, locked=locked, weeks=weeks,
+    return render_template("scan_admin.html", latest=latest, history=history, locked=locked, last_sync=last_sync,
+                           weeks=weeks,
                            month=first, prev_month=prev_month, next_month=next_month,
                            jobs=registry().recent(g.user.account), job_id=request.args.get("job"))
 

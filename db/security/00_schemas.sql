@@ -17,5 +17,7 @@ grant execute on function epi.drop_scan_month(date) to epi_ops;
 grant execute on function epi.job_discover(date), epi.job_counts(date, boolean), epi.job_alerts(date),
   epi.job_sms_queue(date) to epi_jobs;
 grant execute on procedure epi.run_job(text, date) to epi_jobs;
+grant execute on function epi.frontdb_position(text, text), epi.frontdb_advance(text, text, text, text, bigint),
+  epi.frontdb_merge_venues(jsonb) to epi_jobs;
 grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(date, date, text)
   to epi_ops, epi_unit, epi_jobs;

@@ -10,5 +10,14 @@ drop policy if exists "Audited actions of identified callers are written" on epi
 create policy "Audited actions of identified callers are written" on epi.audit_log for insert
   to epi_owner
   with check ((select epi_private.current_kind()) is not null);
+-- a DBA changing a switch acts as the owner (SET ROLE epi_owner, which only the admin can do) or
+-- is a superuser in psql; the trigger on epi.setting audits it
+drop policy if exists "Switch changes by a DBA are written" on epi.audit_log;
+drop policy if exists "Switch changes by the owner are written" on epi.audit_log;
+create policy "Switch changes by a DBA are written" on epi.audit_log for insert
+  to epi_owner
+  with check (action = 'setting.update'
+              and (current_setting('role') = 'epi_owner'
+                   or exists (select from pg_catalog.pg_roles r where r.rolname = session_user and r.rolsuper)));
 
 grant select on epi.audit_log to epi_ops;

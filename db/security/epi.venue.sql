@@ -14,6 +14,12 @@ drop policy if exists "Ops change any venue" on epi.venue;
 create policy "Ops change any venue" on epi.venue for update
   using ((select epi_private.current_kind()) = 'ops')
   with check ((select epi_private.current_kind()) = 'ops');
+drop policy if exists "The front-database sync refreshes venues" on epi.venue;
+-- jobs hold no UPDATE grant on epi.venue: only epi.frontdb_merge_venues (owner rights, this
+-- policy) reaches it, and that function never writes unit_code or the thresholds
+create policy "The front-database sync refreshes venues" on epi.venue for update
+  using ((select epi_private.current_kind()) = 'jobs')
+  with check ((select epi_private.current_kind()) = 'jobs');
 drop policy if exists "Units change thresholds of the venues they supervise" on epi.venue;
 create policy "Units change thresholds of the venues they supervise" on epi.venue for update
   using ((select epi_private.current_kind()) = 'unit' and unit_code = (select epi_private.current_unit()))

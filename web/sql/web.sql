@@ -75,6 +75,11 @@ select batch_id, source, file_name, row_count, collected_min, collected_max, for
 -- name: latest_collected
 select max(collected_at) as latest from epi.scan;
 
+-- name: latest_sync
+-- The latest front-database sync run (shown while the sync is on).
+select started_at, finished_at, ok, error, rows from epi.job_run
+ where job = 'frontdb' order by run_id desc limit 1;
+
 -- name: calendar
 select day, sum(n)::bigint as n from epi.daily_counts(%(from)s, %(to)s) group by day order by day;
 

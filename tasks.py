@@ -161,6 +161,16 @@ def _fail(exc) -> Exit:
     return Exit(str(exc), code=2)
 
 
+LOST = {"import": "与数据库的连接中断（数据库重启或网络故障），导入未完成：导入是一个整体，未提交的记录不会保留。"
+                  "请在数据库恢复后重新导入同一文件（如果中断恰在提交时且已保存，系统会提示该文件已导入过）",
+        "job": "与数据库的连接中断（数据库重启或网络故障），任务没有完成：正在进行的步骤已回滚，"
+               "下次运行时本次运行记录为中断。请在数据库恢复后重新运行"}
+
+
+def _lost(what: str) -> Exit:
+    return Exit(LOST[what], code=3)
+
+
 @task(name="units", help={"file": "OA export (.xlsx/.xls/.csv) with 机构编码, 监管单位, 监管单位负责人, 监管单位负责人手机号",
                           "by": "login account recorded in the audit log"})
 def load_units(c, file, by="dba"):
@@ -206,6 +216,8 @@ def load_scans(c, file, by, force=False):
         raise _fail(exc) from None
     except psycopg.errors.InsufficientPrivilege as exc:
         raise _fail(exc.diag.message_primary) from None
+    except psycopg.OperationalError:
+        raise _lost("import") from None
     span = ""
     if result.collected_min:
         span = (f"，采集时间 {result.collected_min.astimezone(scans.SHANGHAI):%Y-%m-%d %H:%M:%S} 至 "
@@ -322,6 +334,8 @@ def jobs_run(c, name, date=None):
     """Run one job now (recorded in epi.job_run; never twice at once)."""
     import datetime as dt
 
+    import psycopg
+
     from jobs import runner
 
     try:
@@ -329,6 +343,8 @@ def jobs_run(c, name, date=None):
         runs = runner.run(name, as_of)
     except ValueError as exc:
         raise _fail(exc) from None
+    except psycopg.OperationalError:
+        raise _lost("job") from None
     print(runner.describe(runs))
     if not all(r["ok"] for r in runs):
         raise Exit("有任务失败，详见上方记录", code=1)

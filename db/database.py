@@ -109,6 +109,19 @@ def jobs_url(dbname: str | None = None) -> str:
                        password=os.environ.get("EPI_JOBS_PASSWORD") or None)
 
 
+def connect_jobs(url: str | None = None) -> psycopg.Connection:
+    """An autocommit connection of the jobs login for a job run, the SMS dispatcher or the sync.
+
+    ``client_connection_check_interval``: if the process that started a run dies (the scheduler
+    killed, a terminal closed), the server notices within 2 s even while the run is busy or waiting
+    on a lock, rolls back the step in progress and frees the job's advisory lock; the run stays
+    unfinished and the next run records it as failed. Without it the orphaned run would go on
+    alone until its end.
+    """
+    return psycopg.connect(url or jobs_url(), autocommit=True,
+                           options="-c client_connection_check_interval=2000")
+
+
 def ensure_database(url: str) -> bool:
     """Create the database named in ``url`` if it does not exist; True when created."""
     name = database_name(url)

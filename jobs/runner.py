@@ -17,7 +17,7 @@ def run(job: str, as_of: dt.date | None = None, *, url: str | None = None, dispa
         gateway=None) -> list[dict]:
     if job not in JOBS:
         raise ValueError(f"未知的任务：{job}（可用：{'、'.join(JOBS)}）")
-    with psycopg.connect(url or database.jobs_url(), autocommit=True) as conn:
+    with database.connect_jobs(url) as conn:
         before = conn.execute("select coalesce(max(run_id), 0) from epi.job_run").fetchone()[0]
         if job == "frontdb":
             # the sync reads another database, so it runs here rather than in epi.run_job; it

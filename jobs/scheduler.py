@@ -1,7 +1,8 @@
 """`invoke scheduler`: the same schedule as pg_cron, for installations without it.
 
 Every day at EPI_NIGHTLY_AT (default 02:00, Asia/Shanghai) the nightly job runs as of that day; on
-Sundays at 03:00 the full count check; every EPI_SMS_DISPATCH_SECONDS (default 300) the dispatcher
+Sundays at 03:00 the full count check (if it starts after that time and today's nightly has not
+finished well, e.g. because the scheduler was killed during it, it runs the nightly at once); every EPI_SMS_DISPATCH_SECONDS (default 300) the dispatcher
 sends any pending text; every EPI_FRONTDB_SYNC_SECONDS (default 600), when EPI_FRONTDB_DSN is set
 and the sync is enabled, the front-database sync runs (in --dispatch-only mode too: pg_cron cannot
 reach another database). epi.run_job's advisory lock keeps a job from running twice at once, even
@@ -15,6 +16,9 @@ import os
 import signal
 import threading
 
+import psycopg
+
+from db import database
 from jobs import runner, sms
 from loaders.values import SHANGHAI
 
@@ -30,6 +34,18 @@ def next_time(now: dt.datetime, at: dt.time, weekday: int | None = None) -> dt.d
     return candidate
 
 
+def missed_nightly(now: dt.datetime, at: dt.time, *, url: str | None = None) -> bool:
+    """True when today's nightly time has passed and no nightly run as of today finished well:
+    the scheduler was down at that time, or killed during the run. It is then run at once."""
+    local = now.astimezone(SHANGHAI)
+    if local.time() < at:
+        return False
+    with database.connect_jobs(url) as conn:
+        done = conn.execute("select 1 from epi.job_run where job = 'nightly' and as_of = %s and ok",
+                            (local.date(),)).fetchone()
+    return done is None
+
+
 def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = None, echo=print) -> None:
     stop = stop or threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -41,6 +57,13 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
     every = float(os.environ.get("EPI_SMS_DISPATCH_SECONDS", "300"))
     now = dt.datetime.now(SHANGHAI)
     nightly = next_time(now, at)
+    if not dispatch_only:
+        try:
+            if missed_nightly(now, at):
+                nightly = now
+                echo("今天的夜间任务尚未成功完成（调度程序当时未运行或被中断），现在补跑")
+        except psycopg.Error as exc:  # the database is not reachable yet: the loop below reports it
+            log.warning("could not check today's nightly run: %s", exc)
     full = next_time(now, dt.time(3, 0), weekday=6)
     echo(("仅发送短信模式" if dispatch_only else f"下次夜间任务：{nightly:%Y-%m-%d %H:%M}（北京时间）") + "，按 Ctrl-C 停止")
     next_dispatch = now

@@ -20,8 +20,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-
 from db import database, queries
 from jobs import gateways
 
@@ -51,7 +49,7 @@ def dispatch(*, url: str | None = None, gateway=None, max_attempts: int | None =
     max_attempts = max_attempts or int(os.environ.get("EPI_SMS_MAX_ATTEMPTS", "5"))
     base_delay = base_delay if base_delay is not None else float(os.environ.get("EPI_SMS_RETRY_BASE_SECONDS", "2"))
     summary = Summary()
-    with psycopg.connect(url or database.jobs_url(), autocommit=True) as conn:
+    with database.connect_jobs(url) as conn:
         summary.in_doubt = len(conn.execute(SQL["in_doubt"], {"stale": stale}).fetchall())
         while limit is None or summary.sent + summary.failed < limit:
             row = conn.execute(SQL["claim"]).fetchone()

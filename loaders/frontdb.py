@@ -188,7 +188,7 @@ def sync(dsn: str | None = None, *, config: Config | None = None, url: str | Non
     started = time.monotonic()
     result = SyncResult()
     today = as_of or dt.datetime.now(SHANGHAI).date()
-    with psycopg.connect(url or database.jobs_url(), autocommit=True) as local:
+    with database.connect_jobs(url) as local:
         if not is_enabled(local):
             raise SyncDisabled("前置库同步未启用：请先由管理员运行 invoke sync.enable（启用后扫码进场信息的文件导入和批量删除将停用）")
         if not local.execute("select pg_try_advisory_lock(hashtext(%s))", (LOCK,)).fetchone()[0]:

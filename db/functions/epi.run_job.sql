@@ -3,7 +3,7 @@
      session ends, so a killed runner frees it);
    - every run is recorded in epi.job_run in its own committed transaction (job, as-of day, start,
      end, ok or the error, rows), so a failed job still leaves its record; runs left unfinished by
-     a crash are marked failed by the next run;
+     a crash are marked failed by the next run (each step's when the next run holds that step's lock);
    - as-of day D means "the early morning of D": days up to D-1 are evaluated, the SMS day is D;
    - nightly = discover, counts, alerts, sms, each committed on its own.
    A procedure (not a function) so that it can commit between steps; invoker rights, called as
@@ -48,6 +48,12 @@ begin
       v_all_ok := false;
       commit;
       continue;
+    end if;
+    if p_job = 'nightly' then
+      -- this step's lock is ours: a run of it left unfinished (an interrupted nightly) is over
+      update epi.job_run set finished_at = pg_catalog.clock_timestamp(), ok = false,
+             error = '任务中断（进程退出或数据库重启），未完成'
+       where job = v_step and finished_at is null;
     end if;
     insert into epi.job_run (job, as_of, started_at) values (v_step, v_as_of, pg_catalog.clock_timestamp()) returning run_id into v_run;
     commit;

@@ -24,7 +24,7 @@ class MasServer:
     """Speaks the MAS protocol: checks base64, JSON, fields and MAC; answers what it is told."""
 
     def __init__(self):
-        self.answers: list = []      # each: an rspcod string, an int HTTP status, or 'hang'
+        self.answers: list = []      # each: an rspcod string, an int HTTP status, 'hang', or an Event
         self.received: list[dict] = []
         server = self
 
@@ -43,6 +43,9 @@ class MasServer:
                     answer = "IllegalMac"
                 if answer == "hang":
                     time.sleep(1.5)
+                    answer = "success"
+                if isinstance(answer, threading.Event):  # hold the answer until the test sets it
+                    answer.wait(60)
                     answer = "success"
                 if isinstance(answer, int):
                     self.send_response(answer)

@@ -395,6 +395,16 @@ def bench(c, scale="city", keep=False):
     run(scale=scale, keep=keep)
 
 
+@task(help={"seconds": "how long each level runs (default 180)", "clients": "levels, comma-separated (default 8,32,64)",
+            "scans": "scans in the bench database (default 10,000,000; a kept epi_bench with as many is reused)"})
+def soak(c, seconds=180, clients="8,32,64", scans=10_000_000):
+    """Load test on loopback: Locust unit staff on the pages and API at each level, an import
+    running meanwhile, over the 10M-scan bench database; results under bench/results/."""
+    from bench.soak import run
+
+    run(seconds=int(seconds), levels=tuple(int(x) for x in str(clients).split(",")), scans=int(scans))
+
+
 @task(help={"args": "extra arguments for pytest, e.g. \"-k matrix -x\""})
 def test(c, args=""):
     """Run the test suite against a real PostgreSQL (embedded, or DATABASE_URL)."""
@@ -408,4 +418,4 @@ jobs_ns = Collection("jobs", jobs_run, jobs_schedule)
 sms_ns = Collection("sms", sms_dispatch)
 sync_ns = Collection("sync", sync_frontdb, sync_enable, sync_disable, sync_status)
 demo_ns = Collection("demo", demo, demo_data)
-ns = Collection(db, load, scans_ns, jobs_ns, sms_ns, sync_ns, demo_ns, templates, scheduler, serve, test, bench)
+ns = Collection(db, load, scans_ns, jobs_ns, sms_ns, sync_ns, demo_ns, templates, scheduler, serve, test, bench, soak)

@@ -96,7 +96,8 @@ def _check_zip(path: Path, name: str) -> None:
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+        # a damaged central directory can claim any zip version or compression (found by the fuzzer)
         raise LoadError(name, "文件已损坏，无法作为 Excel 工作簿打开") from None
     if len(infos) > MAX_ENTRIES:
         raise LoadError(name, "工作簿结构异常（压缩包内文件过多），拒绝导入")

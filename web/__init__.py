@@ -53,13 +53,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     webdb.init_app(app)
 
-    from web import api, pages
+    from web import api, openapi, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
 
     @app.before_request
     def before():
+        values = [request.path, *(v for vs in request.args.listvalues() for v in vs)]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += [v for vs in request.form.listvalues() for v in vs]
+        if any("\x00" in v for v in values):
+            return error(400, "请求中含有不允许的字符")
         auth.load_user()
         auth.check_csrf()
         return auth.redirect_after_ticket()
@@ -111,6 +117,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     @app.errorhandler(psycopg.errors.CheckViolation)
     def rule_broken(exc):
         return error(400, exc.diag.message_primary or "数据不符合规则")
+
+    @app.errorhandler(psycopg.DataError)
+    def bad_data(exc):
+        # a value PostgreSQL cannot take (a NUL byte, a number past bigint, an impossible date)
+        return error(400, "请求中的数据格式或取值范围不正确")
 
     @app.errorhandler(psycopg.errors.InsufficientPrivilege)
     def refused(exc):

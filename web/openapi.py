@@ -1,0 +1,94 @@
+"""The OpenAPI 3.0 description of the JSON API, served at /api/openapi.json (no sign-in: it names
+routes and fields, never data). tests/hostile/test_api_schema.py feeds every operation what
+schemathesis generates from it, and hostile values of our own, and requires no 500."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from web.pages import CONTAINS, EXACT
+
+bp = Blueprint("openapi", __name__)
+
+ERROR = {"description": "错误（中文说明）", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+COMMON = {"400": ERROR, "401": ERROR, "403": ERROR}
+NULLABLE_INT = {"type": "integer", "nullable": True}
+NULLABLE_STR = {"type": "string", "nullable": True}
+
+
+def _obj(props: dict, required=()) -> dict:
+    return {"type": "object", "properties": props, "required": list(required)}
+
+
+def _ok(schema: dict) -> dict:
+    return {"description": "成功", "content": {"application/json": {"schema": schema}}}
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+VENUE = _obj({"venue_id": {"type": "string"}, "venue_name": NULLABLE_STR, "category": NULLABLE_STR,
+              "street": NULLABLE_STR, "flow_min": NULLABLE_INT, "flow_max": NULLABLE_INT}, ["venue_id"])
+ALERT = _obj({"alert_id": {"type": "integer"}, "venue_id": {"type": "string"}, "reason": {"type": "string"},
+              "status": {"type": "string"}, "period_start": {"type": "string"}, "period_end": {"type": "string"},
+              "days": {"type": "array", "items": _obj({"day": {"type": "string"}, "n": {"type": "integer"}})}},
+             ["alert_id", "venue_id", "reason"])
+THRESHOLD = {"type": "integer", "minimum": 0, "maximum": 2_000_000_000, "nullable": True}
+
+SCAN_FILTERS = ([_query(c, "精确匹配") for c in sorted(EXACT)] + [_query(c, "包含") for c in sorted(CONTAINS)]
+                + [_query(f"{n}_{s}", "时间，YYYY-MM-DD 或 YYYY-MM-DD HH:MM:SS")
+                   for n in ("collected", "imported") for s in ("from", "to")]
+                + [_query("after", "上一页返回的 next")])
+
+
+def spec() -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "开平市疫情防控监管专区 API", "version": "1",
+                 "description": "与页面相同的权限：OA 票据（JWT）作为 Bearer；每个单位只看到本单位的数据。"},
+        "servers": [{"url": "/"}],
+        "security": [{"oa": []}],
+        "components": {
+            "securitySchemes": {"oa": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": {"Error": _obj({"error": {"type": "string"}}, ["error"])},
+        },
+        "paths": {
+            "/api/venues": {"get": {
+                "summary": "本单位的场所（未设置/已设置阈值），每次 100 个",
+                "parameters": [_query("tab", "unset 或 set", {"type": "string", "enum": ["unset", "set"]}),
+                               _query("after", "上一页最后的场所ID")],
+                "responses": {"200": _ok(_obj({"venues": {"type": "array", "items": VENUE}, "next": NULLABLE_STR},
+                                              ["venues", "next"])), **COMMON}}},
+            "/api/venues/{venue_id}/threshold": {"put": {
+                "summary": "设置本单位场所的日人流量阈值",
+                "parameters": [{"name": "venue_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+                    {"flow_min": THRESHOLD, "flow_max": THRESHOLD}, ["flow_min", "flow_max"])}}},
+                "responses": {"200": _ok(_obj({"venue": VENUE}, ["venue"])), "404": ERROR, **COMMON}}},
+            "/api/scans": {"get": {
+                "summary": "本单位场所的扫码记录，按采集时间倒序，每页 50 条",
+                "parameters": SCAN_FILTERS,
+                "responses": {"200": _ok(_obj({"scans": {"type": "array", "items": {"type": "object"}},
+                                               "next": NULLABLE_STR}, ["scans", "next"])), **COMMON}}},
+            "/api/stats": {"get": {
+                "summary": "本单位场所在日期范围内的扫码量（默认最近 30 天，最长一年）",
+                "parameters": [_query("from", "开始日期 YYYY-MM-DD"), _query("to", "结束日期 YYYY-MM-DD")],
+                "responses": {"200": _ok(_obj({"from": {"type": "string"}, "to": {"type": "string"},
+                                               "venues": {"type": "array", "items": {"type": "object"}}},
+                                              ["from", "to", "venues"])), **COMMON}}},
+            "/api/alerts": {"get": {
+                "summary": "本单位的预警",
+                "parameters": [_query("status", "未接收 或 已接收", {"type": "string", "enum": ["未接收", "已接收"]})],
+                "responses": {"200": _ok(_obj({"alerts": {"type": "array", "items": ALERT}}, ["alerts"])), **COMMON}}},
+            "/api/alerts/{alert_id}/accept": {"post": {
+                "summary": "接收本单位的一条预警",
+                "parameters": [{"name": "alert_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": _ok(_obj({"alert": ALERT}, ["alert"])), "404": ERROR, "409": ERROR, **COMMON}}},
+        },
+    }
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    return jsonify(spec())

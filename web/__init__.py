@@ -51,6 +51,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["OA_JWT_SECRET"] and not app.config["DEV_LOGIN"]:
         raise ConfigError("必须设置 EPI_OA_JWT_SECRET（OA 单点登录密钥），或在本机开发时设置 EPI_DEV_LOGIN=1")
     app.json.ensure_ascii = False
+    try:
+        hops = int(app.config.get("PROXY_HOPS", env.get("EPI_PROXY_HOPS", "0")))
+    except ValueError:
+        raise ConfigError("EPI_PROXY_HOPS 应为整数（网页服务前面的反向代理层数）") from None
+    if hops > 0:
+        # X-Forwarded-For/-Proto/-Host/-Port/-Prefix are believed for exactly this many proxies;
+        # without it (the default) such headers are ignored, whoever sends them
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     webdb.init_app(app)
 
     from web import api, openapi, pages

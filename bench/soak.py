@@ -178,4 +178,6 @@ def run(*, seconds: int = 180, levels=(8, 32, 64), threads: int = 16, scans: int
     echo("")
     echo(summary)
     echo(f"失败请求：{results['errors']}；已保存到 {stem}.json 与 {stem.name}.md")
+    if results["errors"]:
+        raise SystemExit(f"负载测试中有 {results['errors']} 个请求失败（目标为 0），详见 {stem}.json")
     return results

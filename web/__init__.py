@@ -13,6 +13,7 @@ import secrets
 
 import psycopg
 from flask import Flask, g, jsonify, render_template, request
+from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from web import auth
@@ -127,6 +128,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     @app.errorhandler(psycopg.errors.CheckViolation)
     def rule_broken(exc):
         return error(400, exc.diag.message_primary or "数据不符合规则")
+
+    @app.errorhandler(psycopg.errors.QueryCanceled)
+    def too_slow(exc):
+        return error(503, "查询超时，请缩小查询范围（如日期范围）后重试")
+
+    @app.errorhandler(PoolTimeout)
+    def busy(exc):
+        return error(503, "系统繁忙，请稍后重试")
 
     @app.errorhandler(psycopg.DataError)
     def bad_data(exc):

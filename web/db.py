@@ -21,9 +21,14 @@ def init_app(app) -> None:
     app.teardown_request(end_request)
     url = app.config.get("DATABASE_WEB_URL") or database.web_url()
     app.config["DATABASE_WEB_URL"] = url
+    # a flood of requests queues for the pool's connections (at most `timeout` seconds, then 503)
+    # instead of opening more; no statement runs longer than DB_STATEMENT_TIMEOUT
+    timeout = app.config.get("DB_STATEMENT_TIMEOUT", "30s")
     app.extensions["epi_pool"] = ConnectionPool(url, min_size=0, max_size=app.config.get("DB_POOL_SIZE", 10),
-                                                kwargs={"row_factory": dict_row}, configure=_configure,
-                                                open=False)
+                                                timeout=app.config.get("DB_POOL_TIMEOUT", 20.0),
+                                                kwargs={"row_factory": dict_row,
+                                                        "options": f"-c statement_timeout={timeout}"},
+                                                configure=_configure, open=False)
 
 
 def _configure(conn) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -115,36 +117,85 @@ def _check_zip(path: Path, name: str) -> None:
         raise LoadError(name, f"工作簿解压后超过 {MAX_UNCOMPRESSED_BYTES // 1048576} MB，请拆分后导入")
 
 
+def _broken(exc: BaseException) -> bool:
+    """An error of the reader about a damaged file: any exception, or a panic inside the Rust
+    library (pyo3's PanicException derives from BaseException; found by the fuzzer)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _guarded(rows: Iterator[list], name: str, sheet_name: str) -> Iterator[list]:
+    try:
+        yield from rows
+    except LoadError:
+        raise
+    except BaseException as exc:
+        if not _broken(exc):
+            raise
+        raise LoadError(name, f"工作表“{sheet_name}”已损坏，无法读取") from None
+
+
+PROBE = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+import python_calamine as pc
+wb = pc.CalamineWorkbook.from_path(sys.argv[1])
+for n in wb.sheet_names:
+    for _ in wb.get_sheet_by_name(n).iter_rows():
+        pass
+"""
+
+
+def _probe_xls(path: Path, name: str) -> None:
+    """A damaged legacy .xls can make calamine's OLE2 reader abort the whole process (an
+    allocation of terabytes, found by the fuzzer) — which would take the web server down with it.
+    So an .xls (at most 65,536 rows a sheet) is first read once in a child process with capped
+    memory; only a file that gets through is read here."""
+    try:
+        proc = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, timeout=300,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise LoadError(name, "读取工作簿超时，文件可能已损坏") from None
+    if proc.returncode != 0:
+        raise LoadError(name, "文件已损坏或不是有效的 Excel 工作簿，无法读取")
+
+
 def read_sheets(path: Path, kind: str, display_name: str | None = None) -> Iterator[Sheet]:
     """Yield every non-empty sheet with its header row. Errors become LoadError naming the file."""
     name = display_name or path.name
     if kind == "csv":
         yield _read_csv(path, name)
         return
+    if kind == "xls":
+        _probe_xls(path, name)
     import python_calamine as pc
 
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
         raise LoadError(name, "工作簿已加密（设置了打开密码），请在 Excel 中取消密码并另存后再导入") from None
-    except Exception:  # noqa: BLE001 - calamine raises several kinds for a broken file
+    except BaseException as exc:  # calamine raises several kinds for a broken file, or panics
+        if not _broken(exc):
+            raise
         raise LoadError(name, "文件已损坏或不是有效的 Excel 工作簿，无法读取") from None
     try:
         for sheet_name in wb.sheet_names:
             try:
                 sheet = wb.get_sheet_by_name(sheet_name)
                 start = sheet.start
+                height = sheet.height
             except pc.PasswordError:
                 raise LoadError(name, "工作簿已加密（设置了打开密码），请在 Excel 中取消密码并另存后再导入") from None
-            except Exception:  # noqa: BLE001
+            except BaseException as exc:
+                if not _broken(exc):
+                    raise
                 raise LoadError(name, f"工作表“{sheet_name}”已损坏，无法读取") from None
-            if start is None or sheet.height == 0:
+            if start is None or height == 0:
                 continue
-            rows = sheet.iter_rows()
+            rows = _guarded(sheet.iter_rows(), name, sheet_name)
             header = next(rows, None)
             if header is None:
                 continue
-            yield Sheet(sheet_name, start[0] + 1, header, rows, max(sheet.height - 1, 0), start[1])
+            yield Sheet(sheet_name, start[0] + 1, header, rows, max(height - 1, 0), start[1])
             del rows, sheet
     finally:
         wb.close()

@@ -172,6 +172,7 @@ def _read_rows(sheet, positions, problems, chunks, writer, result, report, total
     pick = operator.itemgetter(*text_idx)
     row_no = sheet.header_row
     time_col = f"{TIME_LABEL}（{column_letter(sheet.first_col + time_idx)}列）"
+    venue_col = f"{LABELS[0]}（{column_letter(sheet.first_col + text_idx[0])}列）"
     chunk: list[tuple] = []
     lo = hi = None
     n = 0
@@ -187,6 +188,9 @@ def _read_rows(sheet, positions, problems, chunks, writer, result, report, total
             if raw_time.__class__ is str and not raw_time.strip() and not any(values):
                 continue  # a wholly empty row is not a record
             problems.add(sheet.name, row_no, time_col, f"采集时间{exc}")
+            continue
+        if values[0] is None:   # a record without its venue cannot be stored (found by the fuzzer)
+            problems.add(sheet.name, row_no, venue_col, "公共场所ID为空")
             continue
         if problems or writer.error is not None:
             continue  # the file is refused: keep reading only to report every bad row (up to 20)

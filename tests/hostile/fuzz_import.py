@@ -2,8 +2,8 @@
 
 Run by tests/hostile/test_fuzz.py in a child process whose address space is capped (RLIMIT_AS):
 going past the cap fails the run instead of swapping the machine. Each example writes one file —
-a CSV from arbitrary text and bytes, or a valid .xlsx whose bytes, zip entries or XML are
-mutated — and imports it with the real loader into a real database. The only acceptable
+a CSV from arbitrary text and bytes, a valid .xlsx whose bytes, zip entries or XML are
+mutated, or a valid legacy .xls with flipped bytes or cut short — and imports it with the real loader into a real database. The only acceptable
 outcomes: the import's clear error (LoadError naming the file) with nothing written, or a
 correct import (the rows it reports are the rows stored, in one batch). Anything else — another
 exception, a traceback, an example slower than PER_EXAMPLE seconds — fails.
@@ -60,7 +60,23 @@ def xlsx_base() -> bytes:
     return out.getvalue()
 
 
+def xls_base() -> bytes:
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("扫码")
+    for c, label in enumerate(LABELS):
+        ws.write(0, c, label)
+    for r in range(1, 6):
+        for c, value in enumerate(ROW + ["2022-03-04 08:00:00"]):
+            ws.write(r, c, value)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 BASE = xlsx_base()
+XLS = xls_base()
 with zipfile.ZipFile(io.BytesIO(BASE)) as _z:
     ENTRIES = {i.filename: _z.read(i.filename) for i in _z.infolist()}
 
@@ -158,7 +174,16 @@ def main(web: str, admin: str, work: str, examples: int) -> None:
                 z.writestr(name, body)
         h.check(out.getvalue(), ".xlsx")
 
-    for prop in (csv_files, csv_bytes, xlsx_bytes, xlsx_xml):
+    @common
+    @given(seed=st.integers(0, 2**32 - 1), flips=st.integers(1, 60), cut=st.one_of(st.none(), st.integers(0, len(XLS))))
+    def xls_bytes(seed, flips, cut):
+        rng = random.Random(seed)
+        data = bytearray(XLS[:cut] if cut is not None else XLS)
+        for _ in range(flips if data else 0):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        h.check(bytes(data), ".xls")
+
+    for prop in (csv_files, csv_bytes, xlsx_bytes, xlsx_xml, xls_bytes):
         started = time.monotonic()
         prop()
         print(f"{prop.__name__}: {examples} examples in {time.monotonic() - started:.1f} s", flush=True)

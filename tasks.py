@@ -161,14 +161,14 @@ def _fail(exc) -> Exit:
     return Exit(str(exc), code=2)
 
 
-LOST = {"import": "与数据库的连接中断（数据库重启或网络故障），导入未完成：导入是一个整体，未提交的记录不会保留。"
-                  "请在数据库恢复后重新导入同一文件（如果中断恰在提交时且已保存，系统会提示该文件已导入过）",
-        "job": "与数据库的连接中断（数据库重启或网络故障），任务没有完成：正在进行的步骤已回滚，"
+LOST = {"job": "与数据库的连接中断（数据库重启或网络故障），任务没有完成：正在进行的步骤已回滚，"
                "下次运行时本次运行记录为中断。请在数据库恢复后重新运行"}
 
 
 def _lost(what: str) -> Exit:
-    return Exit(LOST[what], code=3)
+    from loaders.errors import IMPORT_CONNECTION_LOST
+
+    return Exit(IMPORT_CONNECTION_LOST if what == "import" else LOST[what], code=3)
 
 
 @task(name="units", help={"file": "OA export (.xlsx/.xls/.csv) with 机构编码, 监管单位, 监管单位负责人, 监管单位负责人手机号",

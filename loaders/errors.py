@@ -5,6 +5,10 @@ from dataclasses import dataclass
 
 MAX_LISTED = 20
 
+# the import's connection was lost (database restarted, network): the transaction is gone
+IMPORT_CONNECTION_LOST = ("与数据库的连接中断（数据库重启或网络故障），导入未完成：导入是一个整体，未提交的记录不会保留。"
+                          "请在数据库恢复后重新导入同一文件（如果中断恰在提交时且已保存，系统会提示该文件已导入过）")
+
 
 @dataclass(frozen=True)
 class Problem:

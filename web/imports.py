@@ -7,8 +7,10 @@ import time
 import uuid
 from pathlib import Path
 
+import psycopg
+
 from loaders import scans
-from loaders.errors import LoadError
+from loaders.errors import IMPORT_CONNECTION_LOST, LoadError
 
 
 class Registry:
@@ -60,6 +62,10 @@ def start(registry: Registry, path: Path, file_name: str, by: str, url: str, for
         except LoadError as exc:
             with _lock:
                 job.update(state="failed", message=str(exc))
+            Path(path).unlink(missing_ok=True)
+        except psycopg.OperationalError:   # the database restarted or the network failed
+            with _lock:
+                job.update(state="failed", message=IMPORT_CONNECTION_LOST)
             Path(path).unlink(missing_ok=True)
         except Exception as exc:  # noqa: BLE001 - shown to the user, the import was rolled back
             message = getattr(getattr(exc, "diag", None), "message_primary", None) or "导入失败，未写入任何数据"

@@ -283,3 +283,29 @@ def test_scheduler_killed_during_a_run_is_recorded_failed_and_the_restarted_one_
                     ("alerts", today, False, interrupted),
                     ("nightly", today, True, None), ("discover", today, True, None), ("counts", today, True, None),
                     ("alerts", today, True, None), ("sms", today, True, None)]
+
+
+def test_restart_during_an_import_from_the_page_reports_it_and_a_new_upload_imports(cluster, db, tmp_path):
+    from bench.scanfile import write_scan_xlsx
+    from web import imports
+
+    source = write_scan_xlsx(tmp_path / "扫码记录.xlsx", 120_000, venues=400)
+    web = database.with_params(db, user="epi_web")
+    registry = imports.Registry()
+
+    def upload():
+        copy = tmp_path / f"upload-{time.monotonic_ns()}.xlsx"
+        shutil.copy(source, copy)
+        return copy, registry.start(copy, "扫码记录.xlsx", "ops.fault", web)
+
+    path, job_id = upload()
+    wait_for(lambda: backends(db, "epi_web", "query ilike 'copy%%'"), 60, "the page's import COPY")
+    cluster.restart()
+    job = wait_for(lambda: (j := registry.get(job_id))["state"] != "running" and j, 60, "the job to end")
+    assert job["state"] == "failed" and "与数据库的连接中断" in job["message"]
+    assert not path.exists()                                   # the upload does not linger on disk
+    assert query(db, "select count(*) from epi.scan")[0][0] == 0
+    path, job_id = upload()
+    job = wait_for(lambda: (j := registry.get(job_id))["state"] != "running" and j, 300, "the new import", every=0.2)
+    assert job["state"] == "done", job["message"]
+    assert query(db, "select count(*) from epi.scan")[0][0] == 120_000

@@ -26,6 +26,7 @@ import pytest
 
 from db import database, upgrade
 from jobs import sms
+from tests.jobs.helpers import seed_committed
 from tests.jobs.test_sms_dispatch import MasServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,27 +138,8 @@ def test_restart_during_import_leaves_nothing_and_the_import_can_be_run_again(cl
     assert query(db, "select sum(n) from epi_private.daily_count")[0][0] == 120_000
 
 
-def seed_alerting_data(url: str):
-    """Units T-A and T-B; A1 and B1 scan nothing for 10 covered days (below their minimum of 1),
-    A2 scans once a day (above its maximum of 0): three alerts as of 2022-03-11."""
-    with psycopg.connect(url) as c:
-        c.execute("set session authorization epi_web; set role epi_ops")
-        c.execute("select set_config('epi.account', 'ops', false)")
-        c.execute("insert into epi.unit (unit_code, unit_name, head_phone) values "
-                  "('T-A', '测试单位甲', '14400000001'), ('T-B', '测试单位乙', '14400000002')")
-        c.execute("insert into epi.venue (venue_id, unit_code, flow_min, flow_max) values "
-                  "('A1', 'T-A', 1, null), ('A2', 'T-A', null, 0), ('B1', 'T-B', 1, null)")
-        c.execute("select epi.ensure_scan_partitions('2022-03-01', '2022-03-31')")
-        b = c.execute("insert into epi.import_batch (file_name, imported_by) values ('s', 'ops') returning batch_id"
-                      ).fetchone()[0]
-        c.execute("""insert into epi.scan (venue_id, collected_at, batch_id, imported_by)
-                     select v, timestamptz '2022-03-01 12:00+08' + d * interval '1 day', %s, 'ops'
-                       from generate_series(0, 9) d, unnest(array['A2', 'NEWVENUE']) v""", (b,))
-        c.commit()
-
-
 def test_restart_during_the_nightly_job_then_the_next_run_completes_without_duplicates(cluster, db):
-    seed_alerting_data(db)
+    seed_committed(db)   # three alerts as of 2022-03-11
     command = [INVOKE, "jobs.run", "nightly", "--date", "2022-03-11"]
     blocker = psycopg.connect(db)
     # hold the alert table so that the run stops inside its alerts step, after discover and counts

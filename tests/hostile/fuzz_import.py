@@ -81,6 +81,15 @@ with zipfile.ZipFile(io.BytesIO(BASE)) as _z:
     ENTRIES = {i.filename: _z.read(i.filename) for i in _z.infolist()}
 
 
+def flipped(base: bytes, seed: int, flips: int, cut: int | None = None) -> bytes:
+    """``base`` cut short at ``cut`` (if given) with ``flips`` random bytes replaced."""
+    rng = random.Random(seed)
+    data = bytearray(base[:cut] if cut is not None else base)
+    for _ in range(flips if data else 0):
+        data[rng.randrange(len(data))] = rng.randrange(256)
+    return bytes(data)
+
+
 class Harness:
     def __init__(self, web: str, admin: str, work: Path):
         self.web, self.admin, self.work = web, admin, work
@@ -143,11 +152,7 @@ def main(web: str, admin: str, work: str, examples: int) -> None:
     @common
     @given(seed=st.integers(0, 2**32 - 1), flips=st.integers(1, 40), cut=st.one_of(st.none(), st.integers(0, len(BASE))))
     def xlsx_bytes(seed, flips, cut):
-        rng = random.Random(seed)
-        data = bytearray(BASE[:cut] if cut is not None else BASE)
-        for _ in range(flips if data else 0):
-            data[rng.randrange(len(data))] = rng.randrange(256)
-        h.check(bytes(data), ".xlsx")
+        h.check(flipped(BASE, seed, flips, cut), ".xlsx")
 
     @common
     @given(entry=st.sampled_from(sorted(ENTRIES)), seed=st.integers(0, 2**32 - 1),
@@ -177,11 +182,7 @@ def main(web: str, admin: str, work: str, examples: int) -> None:
     @common
     @given(seed=st.integers(0, 2**32 - 1), flips=st.integers(1, 60), cut=st.one_of(st.none(), st.integers(0, len(XLS))))
     def xls_bytes(seed, flips, cut):
-        rng = random.Random(seed)
-        data = bytearray(XLS[:cut] if cut is not None else XLS)
-        for _ in range(flips if data else 0):
-            data[rng.randrange(len(data))] = rng.randrange(256)
-        h.check(bytes(data), ".xls")
+        h.check(flipped(XLS, seed, flips, cut), ".xls")
 
     for prop in (csv_files, csv_bytes, xlsx_bytes, xlsx_xml, xls_bytes):
         started = time.monotonic()

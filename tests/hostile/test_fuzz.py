@@ -42,15 +42,9 @@ def test_every_malformed_workbook_or_csv_is_refused_clearly_or_imported_correctl
 def damaged_xls(path: Path) -> Path:
     """The generated .xls with 10 bytes changed (seed 109): calamine's OLE2 reader then aborts the
     whole process (an allocation of terabytes) instead of raising."""
-    import random
+    from tests.hostile.fuzz_import import XLS, flipped
 
-    from tests.hostile.fuzz_import import XLS
-
-    rng = random.Random(109)
-    data = bytearray(XLS)
-    for _ in range(10):
-        data[rng.randrange(len(data))] = rng.randrange(256)
-    path.write_bytes(bytes(data))
+    path.write_bytes(flipped(XLS, 109, 10))
     return path
 
 

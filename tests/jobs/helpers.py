@@ -54,3 +54,25 @@ def alerts(c):
     as_admin(c)
     return [(v, r, str(s), str(e)) for v, r, s, e in c.execute(
         "select venue_id, reason, period_start, period_end from epi.alert order by venue_id, reason, period_start")]
+
+
+def seed_committed(url: str) -> None:
+    """Committed, for code that opens its own connections: units T-A and T-B; A1 and B1 (minimum 1)
+    scan nothing and A2 (maximum 0) scans once a day on 10 covered days from 2022-03-01, NEWVENUE
+    too (unregistered): three alerts and one discovery as of 2022-03-11."""
+    import psycopg
+
+    with psycopg.connect(url) as c:
+        c.execute("set session authorization epi_web; set role epi_ops")
+        c.execute("select set_config('epi.account', 'ops', false)")
+        c.execute("insert into epi.unit (unit_code, unit_name, head_phone) values "
+                  "('T-A', '测试单位甲', '14400000001'), ('T-B', '测试单位乙', '14400000002')")
+        c.execute("insert into epi.venue (venue_id, unit_code, flow_min, flow_max) values "
+                  "('A1', 'T-A', 1, null), ('A2', 'T-A', null, 0), ('B1', 'T-B', 1, null)")
+        c.execute("select epi.ensure_scan_partitions('2022-03-01', '2022-03-31')")
+        b = c.execute("insert into epi.import_batch (file_name, imported_by) values ('s', 'ops') returning batch_id"
+                      ).fetchone()[0]
+        c.execute("""insert into epi.scan (venue_id, collected_at, batch_id, imported_by)
+                     select v, timestamptz '2022-03-01 12:00+08' + d * interval '1 day', %s, 'ops'
+                       from generate_series(0, 9) d, unnest(array['A2', 'NEWVENUE']) v""", (b,))
+        c.commit()

@@ -14,6 +14,7 @@ from db import database
 from jobs import gateways, runner
 from jobs.scheduler import next_time
 from loaders.values import SHANGHAI
+from tests.jobs.helpers import seed_committed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,20 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def seeded(fresh_db):
     """Units, three checked venues and 10 covered days, committed; returns the jobs URL."""
-    with psycopg.connect(fresh_db) as c:
-        c.execute("set session authorization epi_web; set role epi_ops")
-        c.execute("select set_config('epi.account', 'ops', false)")
-        c.execute("insert into epi.unit (unit_code, unit_name, head_phone) values "
-                  "('T-A', '测试单位甲', '14400000001'), ('T-B', '测试单位乙', '14400000002')")
-        c.execute("insert into epi.venue (venue_id, unit_code, flow_min, flow_max) values "
-                  "('A1', 'T-A', 1, null), ('A2', 'T-A', null, 0), ('B1', 'T-B', 1, null)")
-        c.execute("select epi.ensure_scan_partitions('2022-03-01', '2022-03-31')")
-        b = c.execute("insert into epi.import_batch (file_name, imported_by) values ('s', 'ops') returning batch_id"
-                      ).fetchone()[0]
-        c.execute("""insert into epi.scan (venue_id, collected_at, batch_id, imported_by)
-                     select v, timestamptz '2022-03-01 12:00+08' + d * interval '1 day', %s, 'ops'
-                       from generate_series(0, 9) d, unnest(array['A2', 'NEWVENUE']) v""", (b,))
-        c.commit()
+    seed_committed(fresh_db)
     return database.jobs_url(database.database_name(fresh_db))
 
 

@@ -176,22 +176,16 @@ def test_with_one_menu_every_route_answers_as_that_menu_allows(app, seeded_db, m
                                   "/api/alerts", "/thresholds?tab=set", "/scans", "/stats?from=2022-03-01&to=2022-03-31",
                                   "/alerts"])
 def test_lists_show_the_own_unit_and_never_the_other(client, path):
-    menus = list(MENUS)
-    token = ticket(sub="a.zhang", unit="T-A", menus=menus)
-    if path.startswith("/api/"):
-        body = client.get(path, headers={"Authorization": "Bearer " + token}).get_data(as_text=True)
-    else:
+    def as_unit(unit: str, sub: str) -> str:
+        token = ticket(sub=sub, unit=unit, menus=list(MENUS))
+        if path.startswith("/api/"):
+            return client.get(path, headers={"Authorization": "Bearer " + token}).get_data(as_text=True)
         client.get("/?ticket=" + token)
-        body = client.get(path).get_data(as_text=True)
-    assert "VA1" in body
-    assert not any(m in body for m in OTHER_MARKERS)
-    # the same lists for T-B show VB1 and none of T-A's
-    other = ticket(sub="b.li", unit="T-B", menus=menus)
-    if path.startswith("/api/"):
-        body = client.get(path, headers={"Authorization": "Bearer " + other}).get_data(as_text=True)
-    else:
-        client.get("/?ticket=" + other)
-        body = client.get(path).get_data(as_text=True)
+        return client.get(path).get_data(as_text=True)
+
+    body = as_unit("T-A", "a.zhang")
+    assert "VA1" in body and not any(m in body for m in OTHER_MARKERS)
+    body = as_unit("T-B", "b.li")          # the same list for T-B: VB1 and none of T-A's
     assert "VB1" in body and not re.search(r"VA[12]\b", body)
 
 

@@ -5,7 +5,8 @@ menu fails test_every_route_declares_what_it_needs.
 
 Own and other: user a.zhang of unit T-A; T-A owns venues VA1, VA2 and VA1's alert, T-B owns VB1
 and its alert (tests/conftest.py build_world). A unit route given another unit's object answers
-404 (it does not exist for this user); its lists never show T-B's rows. The ops menus act for the
+404 (it does not exist for this user); its lists never show T-B's rows, and neither do its exported
+workbooks, which are read back cell by cell. The ops menus act for the
 city-wide operations unit, so for them there is no other unit.
 
 Then X-Forwarded-*: forged headers change nothing the app sees unless EPI_PROXY_HOPS says how many
@@ -13,6 +14,7 @@ proxies stand in front of it.
 """
 from __future__ import annotations
 
+import io
 import re
 
 import jwt
@@ -59,6 +61,20 @@ def fill(rule: str, target: str, alerts: dict) -> str:
 
 def has_object(rule: str) -> bool:
     return "<venue_id>" in rule or "<int:alert_id>" in rule
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def text_of(res) -> str:
+    """What a user gets to read: the page or JSON, or every cell of an exported workbook."""
+    if res.mimetype != XLSX:
+        return res.get_data().decode("utf-8", "replace")
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(res.get_data()))
+    return "\n".join("\t".join(str(v) for v in row)
+                     for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python())
 
 
 def send(client, rule, method, path, *, bearer=None, csrf=None):
@@ -167,21 +183,21 @@ def test_with_one_menu_every_route_answers_as_that_menu_allows(app, seeded_db, m
                 assert got == int(want), where
             seen[want] += 1
             if want == "allowed" and method == "GET" and MENUS[menu][1] == "unit":
-                body = res.get_data().decode("utf-8", "replace")
+                body = text_of(res)
                 assert not any(m in body for m in OTHER_MARKERS), ("another unit's data shown", where)
     assert seen["403"] > 10 and seen["allowed"] > 0
 
 
 @pytest.mark.parametrize("path", ["/api/venues?tab=set", "/api/scans", "/api/stats?from=2022-03-01&to=2022-03-31",
                                   "/api/alerts", "/thresholds?tab=set", "/scans", "/stats?from=2022-03-01&to=2022-03-31",
-                                  "/alerts"])
+                                  "/alerts", "/scans/export", "/stats/export?from=2022-03-01&to=2022-03-31"])
 def test_lists_show_the_own_unit_and_never_the_other(client, path):
     def as_unit(unit: str, sub: str) -> str:
         token = ticket(sub=sub, unit=unit, menus=list(MENUS))
         if path.startswith("/api/"):
-            return client.get(path, headers={"Authorization": "Bearer " + token}).get_data(as_text=True)
+            return text_of(client.get(path, headers={"Authorization": "Bearer " + token}))
         client.get("/?ticket=" + token)
-        return client.get(path).get_data(as_text=True)
+        return text_of(client.get(path))
 
     body = as_unit("T-A", "a.zhang")
     assert "VA1" in body and not any(m in body for m in OTHER_MARKERS)

@@ -8,6 +8,7 @@ asserts on runs as one of those runtime roles, never as the superuser (who bypas
 """
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import uuid
@@ -19,6 +20,15 @@ from psycopg import sql
 from db import database, upgrade
 
 TEST_PREFIX = "epi_test"
+
+
+def workbook_rows(source: str | os.PathLike | bytes) -> list[list]:
+    """Every row of every sheet of a workbook: a file, or the bytes of a download."""
+    from python_calamine import CalamineWorkbook
+
+    book = (CalamineWorkbook.from_filelike(io.BytesIO(source)) if isinstance(source, bytes)
+            else CalamineWorkbook.from_path(str(source)))
+    return [list(r) for name in book.sheet_names for r in book.get_sheet_by_name(name).to_python()]
 
 
 def quiet(*_args, **_kwargs):

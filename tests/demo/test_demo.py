@@ -8,7 +8,6 @@ import re
 
 import psycopg
 import pytest
-from python_calamine import CalamineWorkbook
 
 from db import database
 from demo.fake import is_valid_id_number
@@ -18,13 +17,9 @@ from jobs import gateways, runner
 from loaders import registry, scans
 from loaders.registry import UNIT_LABELS, VENUE_LABELS
 from loaders.scans import LABELS
+from tests.conftest import workbook_rows
 
 SMALL = {"end": dt.date(2022, 3, 20), "days": 20, "venues": 60, "scans_per_day": 600, "seed": 7}
-
-
-def rows_of(path):
-    wb = CalamineWorkbook.from_path(str(path))
-    return [list(r) for name in wb.sheet_names for r in wb.get_sheet_by_name(name).to_python()]
 
 
 @pytest.fixture(scope="module")
@@ -41,19 +36,19 @@ def test_same_seed_gives_the_same_rows_and_another_seed_others(small_set, tmp_pa
     other = generate(tmp_path / "other", echo=lambda _: None, **dict(options, seed=8))
     assert [p.name for p in again.scans] == [p.name for p in small_set.scans]
     for a, b in zip(small_set.scans, again.scans):
-        assert rows_of(a) == rows_of(b)
-    assert rows_of(small_set.venues) == rows_of(again.venues)
-    assert rows_of(small_set.scans[3]) != rows_of(other.scans[3])
+        assert workbook_rows(a) == workbook_rows(b)
+    assert workbook_rows(small_set.venues) == workbook_rows(again.venues)
+    assert workbook_rows(small_set.scans[3]) != workbook_rows(other.scans[3])
 
 
 def test_files_have_the_headers_of_the_spec_and_one_day_each(small_set):
-    assert rows_of(small_set.units)[0] == list(UNIT_LABELS)
-    assert rows_of(small_set.venues)[0] == list(VENUE_LABELS)
+    assert workbook_rows(small_set.units)[0] == list(UNIT_LABELS)
+    assert workbook_rows(small_set.venues)[0] == list(VENUE_LABELS)
     gap = dt.date.fromisoformat(small_set.manifest["gap_day"])
     days = [dt.date.fromisoformat(re.search(r"\d{4}-\d{2}-\d{2}", p.name).group()) for p in small_set.scans]
     assert gap not in days and len(days) == SMALL["days"] - 1 and max(days) == SMALL["end"]
     for path, day in zip(small_set.scans, days):
-        rows = rows_of(path)
+        rows = workbook_rows(path)
         assert rows[0] == LABELS
         when = {r[LABELS.index("采集时间")].date() for r in rows[1:]}
         assert when == {day}
@@ -61,7 +56,7 @@ def test_files_have_the_headers_of_the_spec_and_one_day_each(small_set):
 
 
 def test_personal_data_is_obviously_fake(small_set):
-    people = [r for p in small_set.scans for r in rows_of(p)[1:]]
+    people = [r for p in small_set.scans for r in workbook_rows(p)[1:]]
     assert len(people) > 5_000
     ids = {r[LABELS.index("被采集人身份证")] for r in people}
     phones = {r[LABELS.index("联系电话")] for r in people}
@@ -69,7 +64,7 @@ def test_personal_data_is_obviously_fake(small_set):
     assert all(len(i) == 18 and not is_valid_id_number(i) for i in ids)
     assert all(re.fullmatch(r"100\d{8}", p) for p in phones)
     assert all(n.startswith("测试") for n in names)
-    heads = rows_of(small_set.units)[1:]
+    heads = workbook_rows(small_set.units)[1:]
     assert all(re.fullmatch(r"1440000\d{4}", h[3]) or h[3] == "" for h in heads)
     assert all(h[2].startswith("测试") for h in heads)
 
@@ -77,16 +72,16 @@ def test_personal_data_is_obviously_fake(small_set):
 def test_popularity_is_skewed_with_a_weekly_rhythm(small_set):
     per_venue: dict[str, int] = {}
     for p in small_set.scans:
-        for r in rows_of(p)[1:]:
+        for r in workbook_rows(p)[1:]:
             per_venue[r[0]] = per_venue.get(r[0], 0) + 1
     counts = sorted(per_venue.values(), reverse=True)
     top_tenth = sum(counts[: max(1, len(counts) // 10)])
     assert top_tenth > 0.25 * sum(counts)          # the busiest tenth takes well over its share
-    schools = {r[0] for r in rows_of(small_set.venues)[1:] if r[2] in ("学校", "幼儿园")}
+    schools = {r[0] for r in workbook_rows(small_set.venues)[1:] if r[2] in ("学校", "幼儿园")}
     weekday = weekend = 0
     for p in small_set.scans:
         day = dt.date.fromisoformat(re.search(r"\d{4}-\d{2}-\d{2}", p.name).group())
-        n = sum(1 for r in rows_of(p)[1:] if r[0] in schools)
+        n = sum(1 for r in workbook_rows(p)[1:] if r[0] in schools)
         if day.weekday() >= 5:
             weekend += n
         else:

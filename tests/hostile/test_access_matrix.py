@@ -14,7 +14,6 @@ proxies stand in front of it.
 """
 from __future__ import annotations
 
-import io
 import re
 
 import jwt
@@ -22,6 +21,7 @@ import psycopg
 import pytest
 from flask import request, url_for
 
+from tests.conftest import workbook_rows
 from tests.web.conftest import SECRET, ticket
 from web.auth import MENUS
 
@@ -70,11 +70,7 @@ def text_of(res) -> str:
     """What a user gets to read: the page or JSON, or every cell of an exported workbook."""
     if res.mimetype != XLSX:
         return res.get_data().decode("utf-8", "replace")
-    from python_calamine import CalamineWorkbook
-
-    book = CalamineWorkbook.from_filelike(io.BytesIO(res.get_data()))
-    return "\n".join("\t".join(str(v) for v in row)
-                     for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python())
+    return "\n".join("\t".join(str(v) for v in row) for row in workbook_rows(res.get_data()))
 
 
 def send(client, rule, method, path, *, bearer=None, csrf=None):

@@ -242,10 +242,10 @@ def scans_delete(c, by, collected=None, imported=None, yes=False):
 
     if bool(collected) == bool(imported):
         raise Exit("请指定 --collected 起..止 或 --imported 起..止 二者之一", code=2)
-    kind = "collected" if collected else "imported"
+    field = "collected" if collected else "imported"
     try:
         lo, hi = scans.parse_range(collected or imported)
-        plan = scans.plan_delete(by=kind, lo=lo, hi=hi, account=by)
+        plan = scans.plan_delete(field=field, lo=lo, hi=hi, account=by)
         print(plan.describe())
         if plan.total == 0:
             print("没有需要删除的记录。")
@@ -255,7 +255,7 @@ def scans_delete(c, by, collected=None, imported=None, yes=False):
                 raise Exit("需要确认：请在终端中运行并输入 yes，或加 --yes", code=2)
             if input(f"确认删除以上 {plan.total} 条记录？此操作不可恢复。输入 yes 确认：").strip().lower() != "yes":
                 raise Exit("已取消，未删除任何数据", code=1)
-        result = scans.delete_scans(by=kind, lo=lo, hi=hi, account=by, expected=None if yes else plan.total)
+        result = scans.delete_scans(field=field, lo=lo, hi=hi, account=by, expected=None if yes else plan.total)
     except (ValueError, scans.ChangedSincePreview) as exc:
         raise _fail(exc) from None
     except psycopg.errors.InsufficientPrivilege as exc:

@@ -118,7 +118,7 @@ def delete_month(url: str, month: dt.date) -> dict:
                              tzinfo=scans.SHANGHAI)
     web = database.web_url(database.database_name(url))
     started = time.monotonic()
-    result = scans.delete_scans(by="collected", lo=lo, hi=hi, account="bench", url=web)
+    result = scans.delete_scans(field="collected", lo=lo, hi=hi, account="bench", url=web)
     return {"rows": result.rows, "seconds": round(time.monotonic() - started, 3), "months_dropped": result.months_dropped}
 
 
@@ -172,12 +172,12 @@ def bare_copy_rate(url: str, path: Path) -> dict:
     like one month of epi.scan, without RLS or triggers: the floor an import cannot beat."""
     from python_calamine import CalamineWorkbook
 
-    from loaders.scans import LABELS
+    from db.vocabulary import SCAN
 
     wb = CalamineWorkbook.from_path(str(path))
     sheet = wb.get_sheet_by_name(wb.sheet_names[0]).to_python()
     header = [str(h) for h in sheet[0]]
-    order = [header.index(label) for label in LABELS]
+    order = [header.index(label) for label in SCAN.values()]
     tz = dt.timezone(dt.timedelta(hours=8))
 
     def when(value):   # naive local time → +08 (a cell at exactly midnight comes back as a date)

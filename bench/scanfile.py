@@ -7,8 +7,8 @@ import datetime as dt
 import random
 from pathlib import Path
 
+from db.vocabulary import SCAN
 from demo.fake import fake_id_number, fake_name, fake_person_phone
-from loaders.scans import LABELS
 
 STREETS = ("长沙街道", "三埠街道", "月山镇", "水口镇", "沙塘镇", "苍城镇", "龙胜镇", "大沙镇", "马冈镇",
            "塘口镇", "赤坎镇", "百合镇", "蚬冈镇", "金鸡镇", "赤水镇")
@@ -31,7 +31,7 @@ def write_scan_xlsx(path: Path, rows: int, *, venues: int = 3000, start: dt.date
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     ws = wb.add_worksheet(sheet)
     time_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    ws.write_row(0, 0, LABELS)
+    ws.write_row(0, 0, list(SCAN.values()))
     for i in range(rows):
         venue = picks[i]
         person = people[i % len(people)]

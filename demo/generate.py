@@ -29,9 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from db.vocabulary import SCAN, SCAN_TIME, SHEET_TITLES, UNIT, VENUE_TEMPLATE
 from demo.fake import fake_id_number, fake_name, fake_person_phone
-from loaders.registry import UNIT_LABELS, VENUE_LABELS
-from loaders.scans import LABELS as SCAN_LABELS
 
 STREETS = ("长沙街道", "三埠街道", "月山镇", "水口镇", "沙塘镇", "苍城镇", "龙胜镇", "大沙镇", "马冈镇",
            "塘口镇", "赤坎镇", "百合镇", "蚬冈镇", "金鸡镇", "赤水镇")
@@ -238,10 +237,10 @@ def generate(out: Path, *, end: dt.date | None = None, days: int = 45, venues: i
     gap_day = first + dt.timedelta(days=days // 2)
 
     units_path = out / "监管单位.xlsx"
-    _write_xlsx(units_path, "监管单位", list(UNIT_LABELS), ([u[k] for k in UNIT_LABELS] for u in units))
-    venue_labels = list(VENUE_LABELS)
+    unit_labels = list(UNIT.values())
+    _write_xlsx(units_path, SHEET_TITLES["units"], unit_labels, ([u[k] for k in unit_labels] for u in units))
     venues_path = out / "场所信息.xlsx"
-    _write_xlsx(venues_path, "场所信息", venue_labels,
+    _write_xlsx(venues_path, SHEET_TITLES["venues"], list(VENUE_TEMPLATE.values()),
                 ([v.venue_id, v.name, v.category, OTHER_CITY, v.street, v.admin, v.location, v.unit or "",
                   v.flow_min, v.flow_max] for v in all_venues if v.in_registry))
 
@@ -268,7 +267,8 @@ def generate(out: Path, *, end: dt.date | None = None, days: int = 45, venues: i
                                     "绿码" if day_rng.random() > 0.002 else "黄码", f"开平市{v.street}", when]))
         rows.sort(key=lambda r: r[0])
         path = out / f"扫码进场信息_{day.isoformat()}.xlsx"
-        _write_xlsx(path, "扫码进场信息", SCAN_LABELS, (r for _, r in rows), time_column=SCAN_LABELS.index("采集时间"))
+        _write_xlsx(path, SHEET_TITLES["scans"], list(SCAN.values()), (r for _, r in rows),
+                    time_column=list(SCAN).index(SCAN_TIME))
         scan_paths.append(path)
         total += len(rows)
         echo(f"  {path.name}: {len(rows):,} 条")

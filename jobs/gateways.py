@@ -26,6 +26,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from db.personal import mask_phone
+
 log = logging.getLogger("epi.sms")
 
 MAS_PERMANENT = {
@@ -48,17 +50,11 @@ class Result:
     response: str
 
 
-def mask(phone: str | None) -> str:
-    if not phone or len(phone) < 7:
-        return "***"
-    return phone[:3] + "****" + phone[-4:]
-
-
 class LogGateway:
     name = "log"
 
     def send(self, phone: str, content: str) -> Result:
-        log.info("短信（log 网关，未实际发送）至 %s：%s", mask(phone), content)
+        log.info("短信（log 网关，未实际发送）至 %s：%s", mask_phone(phone), content)
         return Result(True, "log: 已记录，未实际发送")
 
 

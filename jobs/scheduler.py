@@ -19,8 +19,8 @@ import threading
 import psycopg
 
 from db import database
+from db.vocabulary import SHANGHAI
 from jobs import runner, sms
-from loaders.values import SHANGHAI
 
 log = logging.getLogger("epi.scheduler")
 

@@ -53,7 +53,7 @@ def column_letter(index: int) -> str:
 
 def check_file(path: Path, display_name: str | None = None) -> str:
     """Refuse files that are too big, not what their extension says, encrypted, or zip bombs.
-    Returns the kind: 'xlsx', 'xls' or 'csv'."""
+    Returns the file type: 'xlsx', 'xls' or 'csv'."""
     name = display_name or path.name
     ext = Path(name).suffix.lower()
     if ext not in SUPPORTED:
@@ -159,13 +159,13 @@ def _probe_xls(path: Path, name: str) -> None:
         raise LoadError(name, "文件已损坏或不是有效的 Excel 工作簿，无法读取")
 
 
-def read_sheets(path: Path, kind: str, display_name: str | None = None) -> Iterator[Sheet]:
+def read_sheets(path: Path, file_type: str, display_name: str | None = None) -> Iterator[Sheet]:
     """Yield every non-empty sheet with its header row. Errors become LoadError naming the file."""
     name = display_name or path.name
-    if kind == "csv":
+    if file_type == "csv":
         yield _read_csv(path, name)
         return
-    if kind == "xls":
+    if file_type == "xls":
         _probe_xls(path, name)
     import python_calamine as pc
 

@@ -42,16 +42,13 @@ import psycopg
 from psycopg import sql
 
 from db import database, queries
-from loaders.scans import SCAN_COLUMNS
-from loaders.values import SHANGHAI, BadTime, parse_collected_at
+from db.vocabulary import SCAN, SHANGHAI, VENUE
+from loaders.values import BadTime, parse_collected_at
 
 SQL = queries.load(Path(__file__).with_name("sql") / "scans.sql")
 
-SCAN_FIELDS = [column for _, column in SCAN_COLUMNS]          # 14 text columns, then collected_at
-SCAN_LABELS = {column: label for label, column in SCAN_COLUMNS}
-VENUE_FIELDS = ["venue_id", "venue_name", "category", "city", "street", "venue_admin", "location"]
-VENUE_LABELS = {"venue_id": "公共场所ID", "venue_name": "公共场所", "category": "类别", "city": "所在市区",
-                "street": "所在街道", "venue_admin": "公共场所管理员", "location": "所在位置"}
+SCAN_FIELDS = list(SCAN)          # 14 text columns, then collected_at
+VENUE_FIELDS = list(VENUE)
 ACCOUNT = "frontdb.sync"  # 数据导入人 of synced scans
 LOCK = "epi job frontdb"
 MAX_LISTED = 20
@@ -109,7 +106,8 @@ def load_config(path: str | Path | None = None) -> Config:
     if unknown:
         raise SyncError(f"前置库配置中有无法识别的项：{'、'.join(sorted(unknown))}")
 
-    def table(part: str, default: str, fields: list[str], labels: dict, required: list[str]) -> TableMap | None:
+    def table(part: str, default: str, labels: dict[str, str], required: list[str]) -> TableMap | None:
+        fields = list(labels)
         raw = data.get(part, {})
         if raw is None:
             return None
@@ -130,10 +128,10 @@ def load_config(path: str | Path | None = None) -> Config:
             raise SyncError(f"前置库配置“{part}”的 table 和 key 必须是非空文字")
         return TableMap(name, key, mapped)
 
-    scans = table("scans", "scan", SCAN_FIELDS, SCAN_LABELS, ["venue_id", "collected_at"])
+    scans = table("scans", "scan", SCAN, ["venue_id", "collected_at"])
     if scans is None:
         raise SyncError("前置库配置必须包含扫码进场信息表（scans）")
-    venues = table("venues", "venue", VENUE_FIELDS, VENUE_LABELS, ["venue_id"])
+    venues = table("venues", "venue", VENUE, ["venue_id"])
     try:
         batch_rows = int(data.get("batch_rows", 50_000))
         fetch_rows = int(data.get("fetch_rows", min(5_000, batch_rows)))

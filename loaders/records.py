@@ -24,12 +24,12 @@ def read_records(path: Path, labels: list[str], required: list[str], display_nam
                  ) -> tuple[list[Record], list[str], ProblemList]:
     """Every row of every sheet that has the headers. Returns records, ignored headers, problems."""
     name = display_name or path.name
-    kind = check_file(path, name)
+    file_type = check_file(path, name)
     problems = ProblemList()
     records: list[Record] = []
     ignored: list[str] = []
     found = False
-    for sheet in read_sheets(path, kind, name):
+    for sheet in read_sheets(path, file_type, name):
         cells = [str(to_text(v) or "").strip() for v in sheet.header]
         positions = {label: i for i, label in enumerate(cells) if label in labels}
         if not positions:

@@ -21,22 +21,16 @@ from pathlib import Path
 import psycopg
 import psycopg.rows
 
-from db import database, queries
+from db import database, queries, vocabulary
+from db.vocabulary import SHANGHAI
 from loaders.errors import LoadError, Problem, ProblemList
 from loaders.files import check_file, column_letter, read_sheets
-from loaders.values import SHANGHAI, BadTime, parse_collected_at, to_text
+from loaders.values import BadTime, parse_collected_at, to_text
 
 SQL = queries.load(Path(__file__).with_name("sql") / "scans.sql")
 
-SCAN_COLUMNS = [
-    ("公共场所ID", "venue_id"), ("公共场所", "venue_name"), ("类别", "category"), ("所在市区", "city"),
-    ("所在街道", "street"), ("公共场所管理员", "venue_admin"), ("被采集人身份证", "id_card"),
-    ("被采集人", "person_name"), ("联系电话", "phone"), ("采集结果", "collect_result"),
-    ("核酸结果", "nat_result"), ("核酸结果时间", "nat_result_time"), ("健康码状态", "health_code"),
-    ("采集人所在位置", "collector_location"), ("采集时间", "collected_at"),
-]
-LABELS = [label for label, _ in SCAN_COLUMNS]
-TIME_LABEL = "采集时间"
+LABELS = list(vocabulary.SCAN.values())
+TIME_LABEL = vocabulary.SCAN[vocabulary.SCAN_TIME]
 CHUNK = 25_000
 
 # progress reports: {"phase": "reading"|"writing"|"done", "read": rows read, "written": rows
@@ -102,7 +96,7 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
     if not by or not by.strip():
         raise ValueError("必须指定数据导入人（登录账号）")
     report = progress or (lambda _info: None)
-    kind = check_file(path, name)
+    file_type = check_file(path, name)
     digest = file_digest(path)
 
     conn = psycopg.connect(url or database.web_url())
@@ -115,7 +109,7 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
             batch_id, imported_at = conn.execute(SQL["start_batch"], {
                 "file_name": name, "file_hash": digest, "forced": bool(prev), "imported_by": by}).fetchone()
             conn.execute(SQL["create_stage"])
-            result = _stream(conn, path, kind, name, batch_id, by, imported_at, report)
+            result = _stream(conn, path, file_type, name, batch_id, by, imported_at, report)
             conn.execute(SQL["finish_batch"], {"rows": result.rows, "collected_min": result.collected_min,
                                                "collected_max": result.collected_max, "batch_id": batch_id})
             conn.execute(SQL["audit"], {"action": "scan.import", "detail": json.dumps({
@@ -134,7 +128,7 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def _stream(conn, path, kind, name, batch_id, by, imported_at, report) -> ImportResult:
+def _stream(conn, path, file_type, name, batch_id, by, imported_at, report) -> ImportResult:
     """Read every sheet, hand chunks of converted rows to a writer thread, collect problems."""
     problems = ProblemList()
     chunks: queue.Queue = queue.Queue(maxsize=3)
@@ -143,7 +137,7 @@ def _stream(conn, path, kind, name, batch_id, by, imported_at, report) -> Import
     result = ImportResult(batch_id, 0, None, None)
     total_estimate = 0
     try:
-        for sheet in read_sheets(path, kind, name):
+        for sheet in read_sheets(path, file_type, name):
             positions, extra = _header_map(sheet, problems)
             if positions is None:
                 result.skipped_sheets.append(sheet.name or "CSV")
@@ -259,14 +253,14 @@ class _Writer(threading.Thread):
 
 @dataclass
 class DeletePlan:
-    by: str                      # 'collected' (采集时间) or 'imported' (数据导入时间)
+    field: str                   # 'collected' (采集时间) or 'imported' (数据导入时间)
     lo: dt.datetime              # inclusive
     hi: dt.datetime              # exclusive
     total: int
     batches: list[dict]          # per import: batch_id, file_name, imported_by, imported_at, n
 
     def describe(self) -> str:
-        what = "采集时间" if self.by == "collected" else "数据导入时间"
+        what = RANGE_FIELDS[self.field]
         last = self.hi - dt.timedelta(seconds=1)
         lines = [f"{what}在 {self.lo:%Y-%m-%d %H:%M:%S} 至 {last:%Y-%m-%d %H:%M:%S} 之间的扫码记录共 {self.total} 条："]
         for b in self.batches:
@@ -280,6 +274,10 @@ class DeleteResult:
     rows: int
     months_dropped: list[str]
     plan: DeletePlan
+
+
+# the times a batch delete can select by: 采集时间 or 数据导入时间
+RANGE_FIELDS = {"collected": vocabulary.SCAN["collected_at"], "imported": vocabulary.SCAN_IMPORT["imported_at"]}
 
 
 class ChangedSincePreview(Exception):
@@ -306,37 +304,37 @@ def parse_range(text: str) -> tuple[dt.datetime, dt.datetime]:
     return lo, hi
 
 
-def _plan(conn, by, lo, hi) -> DeletePlan:
-    query = SQL["delete_preview_collected" if by == "collected" else "delete_preview_imported"]
+def _plan(conn, field, lo, hi) -> DeletePlan:
+    query = SQL[f"delete_preview_{field}"]
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
         batches = cur.execute(query, {"lo": lo, "hi": hi}).fetchall()
-    return DeletePlan(by, lo, hi, sum(b["n"] for b in batches), batches)
+    return DeletePlan(field, lo, hi, sum(b["n"] for b in batches), batches)
 
 
-def plan_delete(*, by: str, lo: dt.datetime, hi: dt.datetime, account: str, url: str | None = None) -> DeletePlan:
+def plan_delete(*, field: str, lo: dt.datetime, hi: dt.datetime, account: str, url: str | None = None) -> DeletePlan:
     """What a batch delete would remove: the count and the per-import breakdown. Writes nothing."""
-    if by not in ("collected", "imported"):
-        raise ValueError(by)
+    if field not in RANGE_FIELDS:
+        raise ValueError(field)
     with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
-        return _plan(conn, by, lo, hi)
+        return _plan(conn, field, lo, hi)
 
 
-def delete_scans(*, by: str, lo: dt.datetime, hi: dt.datetime, account: str, expected: int | None = None,
+def delete_scans(*, field: str, lo: dt.datetime, hi: dt.datetime, account: str, expected: int | None = None,
                  url: str | None = None) -> DeleteResult:
     """Delete the scans of a range in one transaction: whole Asia/Shanghai months of 采集时间 by
     dropping their partitions, the rest row by row; daily counts follow (triggers, or with the
     partition); one audit entry. With ``expected`` (the previewed count), refuses when the data
     changed since the preview."""
-    if by not in ("collected", "imported"):
-        raise ValueError(by)
+    if field not in RANGE_FIELDS:
+        raise ValueError(field)
     with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
         conn.execute(SQL["lock_for_delete"])
-        plan = _plan(conn, by, lo, hi)
+        plan = _plan(conn, field, lo, hi)
         if expected is not None and plan.total != expected:
             raise ChangedSincePreview(f"预览后数据已变化（预览 {expected} 条，现在 {plan.total} 条），未删除任何数据，请重新预览后再确认")
         months: list[str] = []
         rows = 0
-        if by == "collected":
+        if field == "collected":
             for (month,) in conn.execute(SQL["whole_months"], {"lo": lo, "hi": hi}).fetchall():
                 rows += conn.execute(SQL["drop_month"], {"month": month}).fetchone()[0]
                 months.append(f"{month:%Y-%m}")
@@ -346,7 +344,7 @@ def delete_scans(*, by: str, lo: dt.datetime, hi: dt.datetime, account: str, exp
         if rows != plan.total:  # cannot happen under the lock; never commit a surprise
             raise ChangedSincePreview(f"删除条数（{rows}）与统计条数（{plan.total}）不一致，已撤销，未删除任何数据")
         conn.execute(SQL["audit"], {"action": "scan.delete", "detail": json.dumps({
-            "by": by, "from": lo.isoformat(), "to": hi.isoformat(), "rows": rows, "months_dropped": months,
+            "by": field, "from": lo.isoformat(), "to": hi.isoformat(), "rows": rows, "months_dropped": months,
             "batches": [{"batch_id": b["batch_id"], "rows": b["n"]} for b in plan.batches]}, ensure_ascii=False)})
     return DeleteResult(rows, months, plan)
 

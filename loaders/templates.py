@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loaders.registry import UNIT_LABELS, VENUE_LABELS
-from loaders.scans import LABELS as SCAN_LABELS
+from db.vocabulary import FLOW, SCAN, SCAN_TIME, SHEET_TITLES, UNIT, VENUE_TEMPLATE
 
-TEMPLATES = {
-    "扫码进场信息导入模板.xlsx": ("扫码进场信息", SCAN_LABELS, {"采集时间": "yyyy-mm-dd hh:mm:ss"}),
-    "场所信息导入模板.xlsx": ("场所信息", list(VENUE_LABELS),
-                          {"场所日人流量阈值（最小值）": "0", "场所日人流量阈值（最大值）": "0"}),
-    "监管单位导入模板.xlsx": ("监管单位", list(UNIT_LABELS), {}),
+TEMPLATES = {  # file name: (sheet title, headers, number format by header; the rest are text)
+    "扫码进场信息导入模板.xlsx": (SHEET_TITLES["scans"], list(SCAN.values()), {SCAN[SCAN_TIME]: "yyyy-mm-dd hh:mm:ss"}),
+    "场所信息导入模板.xlsx": (SHEET_TITLES["venues"], list(VENUE_TEMPLATE.values()),
+                          dict.fromkeys(FLOW.values(), "0")),
+    "监管单位导入模板.xlsx": (SHEET_TITLES["units"], list(UNIT.values()), {}),
 }
 
 

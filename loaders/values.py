@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from db.vocabulary import SHANGHAI
+
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=SHANGHAI)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=SHANGHAI)

@@ -16,6 +16,9 @@ from flask import Flask, g, jsonify, render_template, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from db import vocabulary
+from db.personal import mask_phone
+from db.vocabulary import SHANGHAI
 from web import auth
 from web import db as webdb
 
@@ -64,11 +67,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     webdb.init_app(app)
 
-    from web import api, openapi, pages
+    from web import alerts, api, openapi, scan_admin, scan_query, signin, stats, thresholds, venues
 
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(openapi.bp)
+    for area in (signin, venues, thresholds, scan_admin, scan_query, stats, alerts, api, openapi):
+        app.register_blueprint(area.bp)
 
     @app.before_request
     def before():
@@ -81,8 +83,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         auth.check_csrf()
         return auth.redirect_after_ticket()
 
-    from loaders.values import SHANGHAI
-
     @app.template_filter("shtime")
     def shtime(value):
         if isinstance(value, dt.datetime):
@@ -91,9 +91,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.template_filter("maskphone")
     def maskphone(value):
-        from jobs.gateways import mask
+        return mask_phone(value) if value else ""
 
-        return mask(value) if value else ""
+    app.jinja_env.globals["V"] = vocabulary  # the labels and fixed texts of the pages
 
     @app.context_processor
     def inject():

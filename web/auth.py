@@ -11,17 +11,25 @@ import functools
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jwt
 from flask import abort, current_app, g, redirect, request, session
 
-MENUS = {  # code: (label, acting kind, url)
-    "venue_admin": ("场所信息管理", "ops", "/venues"),
-    "threshold": ("场所人流量阈值管理", "unit", "/thresholds"),
-    "scan_admin": ("扫码进场信息管理", "ops", "/scan-admin"),
-    "scan_query": ("扫码进场信息查询", "unit", "/scans"),
-    "scan_stats": ("扫码统计查询", "unit", "/stats"),
-    "alert": ("“扫码”预警", "unit", "/alerts"),
+
+class Menu(NamedTuple):
+    label: str
+    acts_as: str   # the database identity of its requests: 'ops' (the ops unit) or 'unit' (the user's own)
+    url: str
+
+
+MENUS = {  # the OA menu codes (SPEC section 6); a route declares its menu with @requires
+    "venue_admin": Menu("场所信息管理", "ops", "/venues"),
+    "threshold": Menu("场所人流量阈值管理", "unit", "/thresholds"),
+    "scan_admin": Menu("扫码进场信息管理", "ops", "/scan-admin"),
+    "scan_query": Menu("扫码进场信息查询", "unit", "/scans"),
+    "scan_stats": Menu("扫码统计查询", "unit", "/stats"),
+    "alert": Menu("“扫码”预警", "unit", "/alerts"),
 }
 
 
@@ -117,16 +125,20 @@ def login_required(view):
 
 
 def requires(menu: str):
-    """Refuse (403) a signed-in user without this menu."""
+    """Refuse (403) a signed-in user without this menu; otherwise the request's database work acts
+    as the menu says (g.acts_as, read by web.db.tx)."""
+    acts_as = MENUS[menu].acts_as
+
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             if g.user is None:
                 raise AuthError("请从 OA 系统进入疫情防控监管专区")
             if not g.user.has(menu):
-                raise AuthError(f"您没有“{MENUS[menu][0]}”菜单的权限", 403)
-            if MENUS[menu][1] == "unit" and not g.user.unit:
+                raise AuthError(f"您没有“{MENUS[menu].label}”菜单的权限", 403)
+            if acts_as == "unit" and not g.user.unit:
                 raise AuthError("您的账号未关联监管单位（机构编码），无法使用此功能", 403)
+            g.acts_as = acts_as
             return view(*args, **kwargs)
         wrapped.menu = menu  # read by the access-matrix test: every route declares what it needs
         return wrapped

@@ -4,6 +4,7 @@ account). PostgreSQL decides which rows exist for the user; an empty result is a
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 
 import psycopg
@@ -49,12 +50,17 @@ def pool() -> ConnectionPool:
 
 
 @contextlib.contextmanager
-def tx(kind: str):
+def tx(kind: str | None = None, *, account: str | None = None):
     """The request's transaction, acting as ``kind`` ('ops' or 'unit') for the signed-in user.
 
-    A request runs in one transaction: opened on first use, committed when the request ends
-    (rolled back when it ended in an error); role, unit and account are SET LOCAL, and switched
-    with SET LOCAL again if one page needs both kinds (the home page of an ops user)."""
+    ``kind`` defaults to what the route's menu acts as (``@requires`` sets ``g.acts_as``); only a
+    page that serves several menus (home) or none (the development sign-in, which passes the
+    ``account`` it acts for) names it. A request runs in one transaction: opened on first use,
+    committed when the request ends (rolled back when it ended in an error); role, unit and account
+    are SET LOCAL, and switched with SET LOCAL again if one page needs both kinds."""
+    kind = kind or g.get("acts_as")
+    if kind not in ("ops", "unit"):
+        raise RuntimeError("web.db.tx: the route declares no menu, so it must name ops or unit")
     if "db_stack" not in g:
         stack = contextlib.ExitStack()
         conn = stack.enter_context(pool().connection())
@@ -62,11 +68,11 @@ def tx(kind: str):
         g.db_stack, g.db_conn, g.db_kind = stack, conn, None
     conn = g.db_conn
     if g.db_kind != kind:
-        user = g.user
+        user = g.get("user")
         role = {"ops": database.OPS_ROLE, "unit": database.UNIT_ROLE}[kind]
         conn.execute(psycopg.sql.SQL("set local role {}").format(psycopg.sql.Identifier(role)))
         conn.execute("select set_config('epi.unit', %s, true), set_config('epi.account', %s, true)",
-                     (user.unit or "", user.account))
+                     ((user.unit if user else None) or "", account or user.account))
         g.db_kind = kind
     yield conn
 
@@ -83,14 +89,22 @@ def end_request(exc=None) -> None:
         stack.close()
 
 
-def one(kind: str, name: str, **params):
-    with tx(kind) as conn:
+def one(name: str, *, kind: str | None = None, account: str | None = None, **params):
+    """The first row of the named query of web/sql/web.sql (None when there is none)."""
+    with tx(kind, account=account) as conn:
         return conn.execute(SQL[name], params).fetchone()
 
 
-def all_rows(kind: str, name: str, **params):
-    with tx(kind) as conn:
+def all_rows(name: str, *, kind: str | None = None, account: str | None = None, **params):
+    """Every row of the named query of web/sql/web.sql."""
+    with tx(kind, account=account) as conn:
         return conn.execute(SQL[name], params).fetchall()
+
+
+def audit(action: str, detail: dict) -> None:
+    """An audit entry for what the request did (exports), in the request's transaction."""
+    with tx() as conn:
+        conn.execute(SQL["audit"], {"action": action, "detail": json.dumps(detail, ensure_ascii=False, default=str)})
 
 
 def healthy() -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from loaders.values import SHANGHAI
+from db.vocabulary import SHANGHAI
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -40,3 +40,18 @@ def workbook(title: str, header: list[str], rows) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def xlsx_response(data: bytes, name: str):
+    """A download of an xlsx file named ``name`` (UTF-8 file names, RFC 5987)."""
+    from urllib.parse import quote
+
+    from flask import Response
+
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+def fields_workbook(title: str, fields: dict[str, str], rows) -> bytes:
+    """A workbook of ``rows`` (dicts) with the labels of ``fields`` (column → label) as its header."""
+    return workbook(title, list(fields.values()), ([r[c] for c in fields] for r in rows))

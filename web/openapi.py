@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from web.pages import CONTAINS, EXACT
+from db.vocabulary import ALERT_STATUSES
+from web.queries import CONTAINS, EXACT, RANGES
 
 bp = Blueprint("openapi", __name__)
 
@@ -38,7 +39,7 @@ THRESHOLD = {"type": "integer", "minimum": 0, "maximum": 2_000_000_000, "nullabl
 
 SCAN_FILTERS = ([_query(c, "精确匹配") for c in sorted(EXACT)] + [_query(c, "包含") for c in sorted(CONTAINS)]
                 + [_query(f"{n}_{s}", "时间，YYYY-MM-DD 或 YYYY-MM-DD HH:MM:SS")
-                   for n in ("collected", "imported") for s in ("from", "to")]
+                   for n in RANGES for s in ("from", "to")]
                 + [_query("after", "上一页返回的 next")])
 
 
@@ -79,7 +80,8 @@ def spec() -> dict:
                                               ["from", "to", "venues"])), **COMMON}}},
             "/api/alerts": {"get": {
                 "summary": "本单位的预警",
-                "parameters": [_query("status", "未接收 或 已接收", {"type": "string", "enum": ["未接收", "已接收"]})],
+                "parameters": [_query("status", " 或 ".join(ALERT_STATUSES),
+                                      {"type": "string", "enum": list(ALERT_STATUSES)})],
                 "responses": {"200": _ok(_obj({"alerts": {"type": "array", "items": ALERT}}, ["alerts"])), **COMMON}}},
             "/api/alerts/{alert_id}/accept": {"post": {
                 "summary": "接收本单位的一条预警",

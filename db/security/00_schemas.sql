@@ -19,5 +19,5 @@ grant execute on function epi.job_discover(date), epi.job_counts(date, boolean),
 grant execute on procedure epi.run_job(text, date) to epi_jobs;
 grant execute on function epi.frontdb_position(text, text), epi.frontdb_advance(text, text, text, text, bigint),
   epi.frontdb_merge_venues(jsonb) to epi_jobs;
-grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(date, date, text)
-  to epi_ops, epi_unit, epi_jobs;
+grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(date, date, text),
+  epi.threshold_problems(text, text) to epi_ops, epi_unit, epi_jobs;

@@ -21,7 +21,7 @@ returning unit_code;
 insert into epi.venue (venue_id, venue_name, category, city, street, venue_admin, location, unit_code,
                        flow_min, flow_max, source)
 values (%(venue_id)s, %(venue_name)s, %(category)s, coalesce(%(city)s, '开平市'), %(street)s, %(venue_admin)s,
-        %(location)s, %(unit_code)s, %(flow_min)s, %(flow_max)s, 'bulk')
+        %(location)s, %(unit_code)s, %(flow_min)s::numeric, %(flow_max)s::numeric, 'bulk')
 on conflict (venue_id) do update
    set venue_name = excluded.venue_name, category = excluded.category, city = excluded.city,
        street = excluded.street, venue_admin = excluded.venue_admin, location = excluded.location,
@@ -32,6 +32,13 @@ on conflict (venue_id) do update
        (excluded.venue_name, excluded.category, excluded.city, excluded.street, excluded.venue_admin,
         excluded.location, excluded.unit_code, excluded.flow_min, excluded.flow_max)
 returning (xmax = 0) as inserted;
+
+-- name: threshold_problems_of
+-- The database's threshold rule for every row of a venue file (row numbers from 1, in file order).
+select t.ord, p.field, p.cell_message
+  from unnest(%(flow_min)s::text[], %(flow_max)s::text[]) with ordinality as t (flow_min, flow_max, ord)
+ cross join lateral epi.threshold_problems(t.flow_min, t.flow_max) p
+ order by t.ord;
 
 -- name: audit
 select epi.audit(%(action)s, %(detail)s::jsonb);

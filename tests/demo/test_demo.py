@@ -10,12 +10,12 @@ import psycopg
 import pytest
 
 from db import database
+from db.vocabulary import UNIT, VENUE_TEMPLATE
 from demo.fake import is_valid_id_number
 from demo.generate import STREETS, generate
 from demo.load import ACCOUNT, load_demo
 from jobs import gateways, runner
 from loaders import registry, scans
-from loaders.registry import UNIT_LABELS, VENUE_LABELS
 from loaders.scans import LABELS
 from tests.conftest import workbook_rows
 
@@ -42,8 +42,8 @@ def test_same_seed_gives_the_same_rows_and_another_seed_others(small_set, tmp_pa
 
 
 def test_files_have_the_headers_of_the_spec_and_one_day_each(small_set):
-    assert workbook_rows(small_set.units)[0] == list(UNIT_LABELS)
-    assert workbook_rows(small_set.venues)[0] == list(VENUE_LABELS)
+    assert workbook_rows(small_set.units)[0] == list(UNIT.values())
+    assert workbook_rows(small_set.venues)[0] == list(VENUE_TEMPLATE.values())
     gap = dt.date.fromisoformat(small_set.manifest["gap_day"])
     days = [dt.date.fromisoformat(re.search(r"\d{4}-\d{2}-\d{2}", p.name).group()) for p in small_set.scans]
     assert gap not in days and len(days) == SMALL["days"] - 1 and max(days) == SMALL["end"]

@@ -269,11 +269,11 @@ def test_scheduler_killed_during_a_run_is_recorded_failed_and_the_restarted_one_
 
 def test_restart_during_an_import_from_the_page_reports_it_and_a_new_upload_imports(cluster, db, tmp_path):
     from bench.scanfile import write_scan_xlsx
-    from web import imports
+    from web import import_jobs
 
     source = write_scan_xlsx(tmp_path / "扫码记录.xlsx", 120_000, venues=400)
     web = database.with_params(db, user="epi_web")
-    registry = imports.Registry()
+    registry = import_jobs.ImportJobs()
 
     def upload():
         copy = tmp_path / f"upload-{time.monotonic_ns()}.xlsx"

@@ -212,7 +212,7 @@ def probe(app):
     @app.get("/_test/seen")
     def seen():
         return {"remote_addr": request.remote_addr, "scheme": request.scheme, "host": request.host,
-                "root": request.root_path, "external": url_for("pages.alerts", _external=True)}
+                "root": request.root_path, "external": url_for("alerts.alerts", _external=True)}
 
 
 def test_forged_forwarding_headers_change_nothing_by_default(seeded_db, monkeypatch):

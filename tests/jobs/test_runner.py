@@ -11,9 +11,9 @@ import psycopg
 import pytest
 
 from db import database
+from db.vocabulary import SHANGHAI
 from jobs import gateways, runner
 from jobs.scheduler import next_time
-from loaders.values import SHANGHAI
 from tests.jobs.helpers import seed_committed
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import pytest
 
+from db.vocabulary import VENUE_TEMPLATE
 from loaders import registry
 from loaders.errors import LoadError
 from tests.loaders import workbooks as wbk
 
 UNIT_HEADER = ["机构编码", "监管单位", "监管单位负责人", "监管单位负责人手机号"]
-VENUE_HEADER = list(registry.VENUE_LABELS)
+VENUE_HEADER = list(VENUE_TEMPLATE.values())
 
 
 def units_file(tmp_path, rows, name="oa.xlsx"):

@@ -6,8 +6,8 @@ import datetime as dt
 import psycopg
 import pytest
 
+from db.vocabulary import SHANGHAI
 from loaders import scans
-from loaders.values import SHANGHAI
 from tests.loaders import workbooks as wbk
 
 RECOUNT = """select venue_id, (collected_at at time zone 'Asia/Shanghai')::date, count(*)::int
@@ -39,7 +39,7 @@ def test_parse_range():
 
 def test_preview_counts_and_breaks_down_by_import(loaded, admin):
     lo, hi = scans.parse_range("2022-03-31..2022-04-03")
-    plan = scans.plan_delete(by="collected", lo=lo, hi=hi, account="ops", url=loaded)
+    plan = scans.plan_delete(field="collected", lo=lo, hi=hi, account="ops", url=loaded)
     assert plan.total == 6
     assert [(b["file_name"], b["imported_by"], b["n"]) for b in plan.batches] == \
         [("march.csv", "ops.li", 3), ("april.csv", "ops.wang", 3)]
@@ -49,8 +49,8 @@ def test_preview_counts_and_breaks_down_by_import(loaded, admin):
 
 def test_delete_by_collected_range_drops_whole_months_and_deletes_the_rest(loaded, admin):
     lo, hi = scans.parse_range("2022-03-01..2022-04-01")
-    plan = scans.plan_delete(by="collected", lo=lo, hi=hi, account="ops", url=loaded)
-    result = scans.delete_scans(by="collected", lo=lo, hi=hi, account="ops.zhao", expected=plan.total, url=loaded)
+    plan = scans.plan_delete(field="collected", lo=lo, hi=hi, account="ops", url=loaded)
+    result = scans.delete_scans(field="collected", lo=lo, hi=hi, account="ops.zhao", expected=plan.total, url=loaded)
     assert result.rows == 32 and result.months_dropped == ["2022-03"]
     assert admin.execute("select to_regclass('epi.scan_y2022m03')").fetchone()[0] is None
     left = [r[0] for r in admin.execute("select to_char(collected_at at time zone 'Asia/Shanghai', 'MM-DD HH24:MI') "
@@ -74,9 +74,9 @@ def admin_tmp(admin):
 def test_delete_by_import_time(loaded, admin):
     second = admin.execute("select imported_at from epi.import_batch where file_name = 'april.csv'").fetchone()[0]
     lo, hi = second, second + dt.timedelta(microseconds=1)
-    plan = scans.plan_delete(by="imported", lo=lo, hi=hi, account="ops", url=loaded)
+    plan = scans.plan_delete(field="imported", lo=lo, hi=hi, account="ops", url=loaded)
     assert plan.total == 3
-    result = scans.delete_scans(by="imported", lo=lo, hi=hi, account="ops", expected=3, url=loaded)
+    result = scans.delete_scans(field="imported", lo=lo, hi=hi, account="ops", expected=3, url=loaded)
     assert result.rows == 3
     assert admin.execute("select count(*) from epi.scan").fetchone()[0] == 33
     assert admin.execute(COUNTS).fetchall() == admin.execute(RECOUNT).fetchall()
@@ -87,7 +87,7 @@ def test_delete_by_import_time(loaded, admin):
 def test_delete_refuses_when_data_changed_since_the_preview(loaded, admin):
     lo, hi = scans.parse_range("2022-04-01..2022-04-30")
     with pytest.raises(scans.ChangedSincePreview, match="预览后数据已变化"):
-        scans.delete_scans(by="collected", lo=lo, hi=hi, account="ops", expected=4, url=loaded)
+        scans.delete_scans(field="collected", lo=lo, hi=hi, account="ops", expected=4, url=loaded)
     assert admin.execute("select count(*) from epi.scan").fetchone()[0] == 36
 
 
@@ -96,7 +96,7 @@ def test_delete_is_refused_while_the_sync_is_enabled(loaded, admin):
     for text in ("2022-03-01..2022-03-31", "2022-04-03..2022-04-03"):  # a month drop, and a row delete
         lo, hi = scans.parse_range(text)
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="前置库同步已启用"):
-            scans.delete_scans(by="collected", lo=lo, hi=hi, account="ops", url=loaded)
+            scans.delete_scans(field="collected", lo=lo, hi=hi, account="ops", url=loaded)
     assert admin.execute("select count(*) from epi.scan").fetchone()[0] == 36
 
 

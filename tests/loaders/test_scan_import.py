@@ -11,9 +11,9 @@ import time
 
 import pytest
 
+from db.vocabulary import SHANGHAI
 from loaders import files, scans
 from loaders.errors import LoadError
-from loaders.values import SHANGHAI
 from tests.loaders import workbooks as wbk
 
 T = dt.datetime(2022, 3, 4, 8, 1, 2)

@@ -171,7 +171,7 @@ def test_scan_query_filters_paging_and_the_unit_column(unit_a, app, monkeypatch)
     assert text(client.get("/scans?venue_id=VB1")).count("<tr>") == 2  # header + "没有符合条件的记录"
     assert text(client.get("/scans?collected_from=2022-03-02&collected_to=2022-03-02")).count("<tr>") == 2
     assert text(client.get("/scans?venue_name=A1名")).count("<tr>") == 3
-    from web import pages
+    from web import queries as pages
 
     monkeypatch.setattr(pages, "PAGE", 2)
     first = text(client.get("/scans"))

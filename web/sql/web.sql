@@ -65,8 +65,14 @@ select venue_id, venue_name, category, city, street, unit_name, flow_min, flow_m
  order by venue_id
  limit 101;
 
+-- name: threshold_problems
+-- The database's threshold rules for what was typed (text; NULL = not set).
+select field, message from epi.threshold_problems(%(flow_min)s, %(flow_max)s);
+
 -- name: threshold_update
-update epi.venue set flow_min = %(flow_min)s, flow_max = %(flow_max)s where venue_id = %(venue_id)s;
+-- Only after threshold_problems found none: the text is then an integer in range.
+update epi.venue set flow_min = %(flow_min)s::numeric, flow_max = %(flow_max)s::numeric
+ where venue_id = %(venue_id)s;
 
 -- name: import_history
 select batch_id, source, file_name, row_count, collected_min, collected_max, forced, imported_by, imported_at
@@ -74,6 +80,10 @@ select batch_id, source, file_name, row_count, collected_min, collected_max, for
 
 -- name: latest_collected
 select max(collected_at) as latest from epi.scan;
+
+-- name: sync_enabled
+-- Whether the provincial front-database sync is on (file imports and deletes are then refused).
+select coalesce((select value = 'true'::jsonb from epi.setting where key = 'frontdb_sync_enabled'), false) as on;
 
 -- name: latest_sync
 -- The latest front-database sync run (shown while the sync is on).

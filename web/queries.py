@@ -1,0 +1,111 @@
+"""Query helpers that the pages, the JSON API and its OpenAPI description share: the scan list's
+columns and filters, its keyset cursor, and the statistics' date range. Rows are decided by the
+database (RLS); these only turn request arguments into conditions."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+from flask import abort
+from psycopg import sql
+
+from db.vocabulary import SCAN_LIST, SHANGHAI
+from loaders.values import BadTime, parse_collected_at
+from web.db import tx
+
+SCAN_COLUMNS = list(SCAN_LIST.items())  # (column, label) of the scan list, pages and exports
+EXACT = {"venue_id", "id_card", "phone"}
+CONTAINS = {"venue_name", "category", "city", "street", "venue_admin", "person_name", "collect_result",
+            "nat_result", "nat_result_time", "health_code", "collector_location", "unit_name", "imported_by"}
+RANGES = {"collected": "collected_at", "imported": "imported_at"}  # <name>_from / <name>_to
+PAGE = 50
+EXPORT_CAP = 100_000
+
+
+def today() -> dt.date:
+    return dt.datetime.now(SHANGHAI).date()
+
+
+def parse_date(text: str | None, default: dt.date) -> dt.date:
+    if not text:
+        return default
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        abort(400, description=f"日期“{text[:20]}”格式应为 YYYY-MM-DD")
+
+
+def scan_filters(args):
+    """(sql conditions, params) from the request's filters; only known columns."""
+    conds, params = [], {}
+    for col in EXACT:
+        value = (args.get(col) or "").strip()
+        if value:
+            conds.append(sql.SQL("{} = {}").format(sql.Identifier(col), sql.Placeholder(col)))
+            params[col] = value[:200]
+    for col in CONTAINS:
+        value = (args.get(col) or "").strip()
+        if value:
+            conds.append(sql.SQL("{} like {}").format(sql.Identifier(col), sql.Placeholder(col)))
+            params[col] = "%" + value[:200].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    for name, col in RANGES.items():
+        for side, op in (("from", ">="), ("to", "<")):
+            value = (args.get(f"{name}_{side}") or "").strip()
+            if value:
+                try:
+                    when = parse_collected_at(value)
+                except BadTime as exc:
+                    abort(400, description=f"时间“{value[:30]}”{exc}")
+                if side == "to" and len(value) <= 10:
+                    when += dt.timedelta(days=1)
+                elif side == "to":
+                    when += dt.timedelta(seconds=1)
+                key = f"{name}_{side}"
+                conds.append(sql.SQL("{} {} {}").format(sql.Identifier(col), sql.SQL(op), sql.Placeholder(key)))
+                params[key] = when
+    return conds, params
+
+
+def encode_cursor(row) -> str:
+    return base64.urlsafe_b64encode(f"{row['collected_at'].isoformat()}|{row['scan_id']}".encode()).decode()
+
+
+def decode_cursor(text: str):
+    try:
+        when, scan_id = base64.urlsafe_b64decode(text.encode()).decode().split("|")
+        return dt.datetime.fromisoformat(when), int(scan_id)
+    except (ValueError, UnicodeDecodeError):
+        abort(400, description="分页参数无效")
+
+
+def query_scans(args, limit: int):
+    """Scans matching the request's filters, newest first, after its cursor; ``limit`` rows at most."""
+    conds, params = scan_filters(args)
+    after = args.get("after")
+    if after:
+        params["after_at"], params["after_id"] = decode_cursor(after)
+        conds.append(sql.SQL("(collected_at, scan_id) < ({}, {})").format(sql.Placeholder("after_at"),
+                                                                           sql.Placeholder("after_id")))
+    query = sql.SQL("select scan_id, {cols} from oa.scan {where} order by collected_at desc, scan_id desc limit {n}").format(
+        cols=sql.SQL(", ").join(sql.Identifier(c) for c, _ in SCAN_COLUMNS),
+        where=sql.SQL("where ") + sql.SQL(" and ").join(conds) if conds else sql.SQL(""),
+        n=sql.Literal(limit))
+    with tx() as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def scan_page(args):
+    """One page of the scan list: (rows, cursor of the next page or None)."""
+    rows = query_scans(args, PAGE + 1)
+    return rows[:PAGE], (encode_cursor(rows[PAGE - 1]) if len(rows) > PAGE else None)
+
+
+def stats_range(args):
+    """The statistics' 采集时间 date range: default the 30 days up to yesterday, at most a year."""
+    end = parse_date(args.get("to"), today() - dt.timedelta(days=1))
+    start = parse_date(args.get("from"), end - dt.timedelta(days=29))
+    if start > end:
+        abort(400, description="开始日期不能晚于结束日期")
+    if (end - start).days > 366:
+        abort(400, description="统计范围不能超过一年")
+    return start, end

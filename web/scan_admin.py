@@ -1,0 +1,164 @@
+"""扫码进场信息管理 (menu scan_admin, acting as ops): import files (in the background, with
+progress), the import history and calendar, batch delete with a preview, and the blank templates."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+
+from db.vocabulary import SHANGHAI
+from loaders import scans as scan_loader
+from loaders.templates import TEMPLATES, write_template
+from web import import_jobs
+from web.auth import login_required, requires
+from web.db import SQL, tx
+from web.exports import xlsx_response
+from web.queries import today
+
+bp = Blueprint("scan_admin", __name__)
+
+
+def jobs() -> import_jobs.ImportJobs:
+    return current_app.extensions.setdefault("epi_import_jobs", import_jobs.ImportJobs())
+
+
+def web_url() -> str:
+    return current_app.config["DATABASE_WEB_URL"]
+
+
+def sync_enabled(conn) -> bool:
+    return bool(conn.execute(SQL["sync_enabled"]).fetchone()["on"])
+
+
+@bp.get("/templates/<name>")
+@login_required
+def template_file(name):
+    if name not in TEMPLATES or not (g.user.has("scan_admin") or g.user.has("venue_admin")):
+        abort(404)
+    title, labels, formats = TEMPLATES[name]
+    out = io.BytesIO()
+    write_template(out, title, labels, formats)
+    return xlsx_response(out.getvalue(), name)
+
+
+def month_end(first: dt.date) -> dt.date:
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def month_weeks(first: dt.date, counts: dict[dt.date, int]) -> list[list]:
+    """The month of ``first`` as weeks (Monday first) of (day, scans) or None outside the month."""
+    last = month_end(first)
+    weeks, week = [], [None] * first.weekday()
+    for i in range(last.day):
+        d = first + dt.timedelta(days=i)
+        week.append((d, counts.get(d, 0)))
+        if len(week) == 7:
+            weeks.append(week)
+            week = []
+    if week:
+        weeks.append(week + [None] * (7 - len(week)))
+    return weeks
+
+
+@bp.get("/scan-admin")
+@requires("scan_admin")
+def scan_admin():
+    month = request.args.get("month")
+    with tx() as conn:
+        latest = conn.execute(SQL["latest_collected"]).fetchone()["latest"]
+        history = conn.execute(SQL["import_history"]).fetchall()
+        locked = sync_enabled(conn)
+        last_sync = conn.execute(SQL["latest_sync"]).fetchone() if locked else None
+        base = latest.astimezone(SHANGHAI).date() if latest else today()
+        try:
+            first = dt.date.fromisoformat(month + "-01") if month else base.replace(day=1)
+        except ValueError:
+            abort(400, description="月份格式应为 YYYY-MM")
+        last = month_end(first)
+        days = {r["day"]: r["n"] for r in conn.execute(SQL["calendar"], {"from": first, "to": last})}
+    prev_month = (first - dt.timedelta(days=1)).strftime("%Y-%m")
+    next_month = (last + dt.timedelta(days=1)).strftime("%Y-%m")
+    return render_template("scan_admin.html", latest=latest, history=history, locked=locked, last_sync=last_sync,
+                           weeks=month_weeks(first, days), month=first, prev_month=prev_month, next_month=next_month,
+                           jobs=jobs().recent(g.user.account), job_id=request.args.get("job"))
+
+
+@bp.post("/scan-admin/upload")
+@requires("scan_admin")
+def scan_upload():
+    file = request.files.get("file")
+    if not file or not file.filename:
+        abort(400, description="请选择要导入的文件")
+    with tx() as conn:
+        if sync_enabled(conn):
+            abort(403, description="前置库同步已启用，扫码进场信息的导入和删除已停用")
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    name = os.path.basename(file.filename)
+    path = folder / f"{uuid.uuid4().hex}{Path(name).suffix.lower()[:6]}"
+    file.save(path)
+    job_id = jobs().start(path, name, g.user.account, web_url())
+    return redirect(url_for("scan_admin.scan_admin", job=job_id))
+
+
+@bp.post("/scan-admin/jobs/<job_id>/force")
+@requires("scan_admin")
+def scan_force(job_id):
+    job = jobs().get(job_id)
+    if not job or job["by"] != g.user.account or not job["duplicate"] or not Path(job["path"]).exists():
+        abort(404)
+    new_id = jobs().start(Path(job["path"]), job["file_name"], g.user.account, web_url(), force=True)
+    return redirect(url_for("scan_admin.scan_admin", job=new_id))
+
+
+@bp.get("/scan-admin/jobs/<job_id>")
+@requires("scan_admin")
+def scan_job(job_id):
+    job = jobs().get(job_id)
+    if not job or job["by"] != g.user.account:
+        abort(404)
+    job.pop("path", None)
+    return jsonify(job)
+
+
+def _delete_range():
+    """The delete form's range: which time (form field ``by``: collected | imported) and [lo, hi)."""
+    field = request.form.get("by")
+    if field not in scan_loader.RANGE_FIELDS:
+        abort(400, description="请选择按采集时间或按数据导入时间删除")
+    text = f"{request.form.get('from', '').strip()}..{request.form.get('to', '').strip()}"
+    try:
+        lo, hi = scan_loader.parse_range(text)
+    except ValueError as exc:
+        abort(400, description=str(exc))
+    return field, lo, hi
+
+
+@bp.post("/scan-admin/delete/preview")
+@requires("scan_admin")
+def delete_preview():
+    field, lo, hi = _delete_range()
+    plan = scan_loader.plan_delete(field=field, lo=lo, hi=hi, account=g.user.account, url=web_url())
+    return render_template("delete_preview.html", plan=plan, form=request.form,
+                           range_fields=scan_loader.RANGE_FIELDS)
+
+
+@bp.post("/scan-admin/delete")
+@requires("scan_admin")
+def delete_do():
+    field, lo, hi = _delete_range()
+    try:
+        expected = int(request.form.get("expected", ""))
+    except ValueError:
+        abort(400, description="缺少预览的删除条数，请先预览")
+    try:
+        result = scan_loader.delete_scans(field=field, lo=lo, hi=hi, account=g.user.account, expected=expected,
+                                          url=web_url())
+    except scan_loader.ChangedSincePreview as exc:
+        abort(409, description=str(exc))
+    return render_template("message.html", title="删除完成",
+                           message=f"已删除 {result.rows} 条扫码记录。", back=url_for("scan_admin.scan_admin"))

@@ -1,0 +1,55 @@
+"""Sign-in area: the home page a user lands on from OA, and the development sign-in (only with
+EPI_DEV_LOGIN=1). OA's own sign-on (tickets) is web.auth."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+
+from web import auth
+from web.auth import login_required
+from web.db import all_rows, one
+
+bp = Blueprint("signin", __name__)
+
+UNIT_MENUS = [code for code, menu in auth.MENUS.items() if menu.acts_as == "unit"]
+
+
+@bp.get("/")
+@login_required
+def home():
+    """The user's own unit's figures and, for ops, the jobs' and texts' state: the one page that
+    acts as both, so it names the kind of each query."""
+    unit = ops = runs = failures = None
+    if any(g.user.has(m) for m in UNIT_MENUS) and g.user.unit:
+        unit = one("home_unit", kind="unit")
+    if g.user.is_ops:
+        ops = one("home_ops", kind="ops")
+        runs = all_rows("recent_job_runs", kind="ops")
+        failures = all_rows("recent_sms_failures", kind="ops")
+    return render_template("home.html", unit=unit, ops=ops, runs=runs, failures=failures)
+
+
+@bp.route("/dev-login", methods=["GET", "POST"])
+def dev_login():
+    if not current_app.config["DEV_LOGIN"]:
+        abort(404)
+    users = dev_users()
+    if request.method == "POST":
+        chosen = next((u for u in users if u["account"] == request.form.get("account")), None)
+        if chosen is None:
+            abort(400, description="请选择一个演示用户")
+        session.clear()
+        session["user"] = chosen
+        auth.csrf_token()
+        return redirect(url_for("signin.home"))
+    return render_template("dev_login.html", users=users, token=auth.csrf_token())
+
+
+def dev_users() -> list[dict]:
+    """The demo users to pick from: ops, and one user for each of the first six active units."""
+    units = all_rows("dev_users", kind="ops", account="dev-login")
+    users = [{"account": "ops.demo", "name": "运维演示用户（市政数局）", "unit": None,
+              "menus": [code for code, menu in auth.MENUS.items() if menu.acts_as == "ops"]}]
+    for row in units[:6]:
+        users.append({"account": f"{row['unit_code'].lower()}.demo", "name": f"{row['unit_name']}演示用户",
+                      "unit": row["unit_code"], "menus": UNIT_MENUS})
+    return users

@@ -1,0 +1,47 @@
+"""扫码统计查询 (menu scan_stats, acting as the user's unit): scans per venue over a 采集时间 date
+range, one venue's days with a chart, and the xlsx export (audited)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+from db.vocabulary import SHEET_TITLES, STATS
+from web import charts
+from web.auth import requires
+from web.db import all_rows, audit, one
+from web.exports import fields_workbook, xlsx_response
+from web.queries import stats_range
+
+bp = Blueprint("stats", __name__)
+
+
+def venue_counts(start, end):
+    return all_rows("stats", **{"from": start, "to": end})
+
+
+@bp.get("/stats")
+@requires("scan_stats")
+def stats():
+    start, end = stats_range(request.args)
+    rows = venue_counts(start, end)
+    return render_template("stats.html", rows=rows, start=start, end=end, total=sum(r["n"] for r in rows))
+
+
+@bp.get("/stats/export")
+@requires("scan_stats")
+def stats_export():
+    start, end = stats_range(request.args)
+    rows = venue_counts(start, end)
+    data = fields_workbook(SHEET_TITLES["stats"], STATS, rows)
+    audit("export.stats", {"from": start, "to": end, "rows": len(rows)})
+    return xlsx_response(data, f"{SHEET_TITLES['stats']}{start}至{end}.xlsx")
+
+
+@bp.get("/stats/<venue_id>")
+@requires("scan_stats")
+def stats_venue(venue_id):
+    start, end = stats_range(request.args)
+    venue = one("venue_get", venue_id=venue_id) or abort(404)
+    days = all_rows("stats_venue_days", **{"from": start, "to": end, "venue_id": venue_id})
+    chart = charts.bars([(d["day"].isoformat(), d["n"]) for d in days], min_line=venue["flow_min"],
+                        max_line=venue["flow_max"])
+    return render_template("stats_venue.html", venue=venue, days=days, chart=chart, start=start, end=end)

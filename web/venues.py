@@ -1,0 +1,90 @@
+"""场所信息管理 (menu venue_admin, acting as ops): the venue registry's tabs, one venue at a time
+created, edited or deleted."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from db.vocabulary import VENUE
+from web.auth import requires
+from web.db import SQL, all_rows, one, tx
+
+bp = Blueprint("venues", __name__)
+
+VENUE_FIELDS = list(VENUE.items())  # (column, label) of the venue form
+LIST_LIMIT = 100
+
+
+def tabbed_venues(counts_query: str, list_query: str, template: str):
+    """A venue list with 未设置 / 已设置 tabs, a search box and keyset paging by venue_id (also the
+    threshold module's list)."""
+    tab = "set" if request.args.get("tab") == "set" else "unset"
+    q = (request.args.get("q") or "").strip()[:200]
+    after = (request.args.get("after") or "")[:200]
+    with tx() as conn:
+        counts = conn.execute(SQL[counts_query]).fetchone()
+        rows = conn.execute(SQL[list_query], {"unset": tab == "unset", "q": q, "after": after}).fetchall()
+    more = rows[LIST_LIMIT]["venue_id"] if len(rows) > LIST_LIMIT else None
+    return render_template(template, tab=tab, q=q, counts=counts, rows=rows[:LIST_LIMIT], more=more)
+
+
+def tab_of(unit_code) -> str:
+    return "set" if unit_code else "unset"
+
+
+@bp.get("/venues")
+@requires("venue_admin")
+def venues():
+    return tabbed_venues("venue_tab_counts", "venue_list", "venues.html")
+
+
+def _form_data():
+    data = {k: (request.form.get(k) or "").strip() or None for k in VENUE}
+    data["unit_code"] = (request.form.get("unit_code") or "").strip() or None
+    return data
+
+
+@bp.route("/venues/new", methods=["GET", "POST"])
+@requires("venue_admin")
+def venue_new():
+    units = all_rows("units_for_choice")
+    errors, data = {}, {"city": "开平市"}
+    if request.method == "POST":
+        data = _form_data()
+        if not data["venue_id"]:
+            errors["venue_id"] = f"{VENUE['venue_id']}不能为空"
+        elif one("venue_get", venue_id=data["venue_id"]):
+            errors["venue_id"] = f"该{VENUE['venue_id']}已存在"
+        if not errors:
+            with tx() as conn:
+                conn.execute(SQL["venue_insert"], data)
+            return redirect(url_for("venues.venues", tab=tab_of(data["unit_code"]), saved=data["venue_id"]))
+    return render_template("venue_form.html", venue=data, units=units, errors=errors, new=True, fields=VENUE_FIELDS)
+
+
+@bp.route("/venues/<venue_id>/edit", methods=["GET", "POST"])
+@requires("venue_admin")
+def venue_edit(venue_id):
+    venue = one("venue_get", venue_id=venue_id) or abort(404)
+    units = all_rows("units_for_choice")
+    if request.method == "POST":
+        data = _form_data()
+        data["venue_id"] = venue_id
+        with tx() as conn:
+            conn.execute(SQL["venue_update"], data)
+        return redirect(url_for("venues.venues", tab=tab_of(data["unit_code"]), saved=venue_id))
+    return render_template("venue_form.html", venue=venue, units=units, errors={}, new=False, fields=VENUE_FIELDS)
+
+
+@bp.route("/venues/<venue_id>/delete", methods=["GET", "POST"])
+@requires("venue_admin")
+def venue_delete(venue_id):
+    venue = one("venue_get", venue_id=venue_id) or abort(404)
+    if request.method == "POST":
+        with tx() as conn:
+            conn.execute(SQL["venue_delete"], {"venue_id": venue_id})
+        return redirect(url_for("venues.venues", tab=tab_of(venue["unit_code"]), deleted=venue_id))
+    return render_template("confirm.html", title="删除场所",
+                           message=f"确认删除场所“{venue['venue_name'] or venue_id}”（{venue_id}）？"
+                                   "该场所的扫码记录会保留，监管单位将显示为“空”。",
+                           action=url_for("venues.venue_delete", venue_id=venue_id), button="确认删除",
+                           back=url_for("venues.venues"))

@@ -91,15 +91,14 @@ def demo_tickets(base: str, secret: str) -> list[tuple[str, str]]:
     import psycopg
 
     from db import database
+    from demo.load import SQL
+    from web.auth import menus_acting_as
 
-    unit_menus = ["threshold", "scan_query", "scan_stats", "alert"]
+    unit_menus = menus_acting_as("unit")
     users = [("运维用户（市政数局）", {"sub": "ops.demo", "name": "运维演示用户", "unit": None,
-                                "menus": ["venue_admin", "scan_admin"]})]
+                                "menus": menus_acting_as("ops")})]
     with psycopg.connect(database.web_url()) as conn, database.acting_as(conn, kind="ops", account="demo"):
-        units = conn.execute("""select u.unit_code, u.unit_name from epi.unit u
-                                 where u.active order by (select count(*) from epi.venue v
-                                                           where v.unit_code = u.unit_code) desc, u.unit_code
-                                 limit 2""").fetchall()
+        units = conn.execute(SQL["busiest_units"]).fetchall()
     for code, name in units:
         users.append((name, {"sub": f"{code.lower()}.demo", "name": f"{name}演示用户", "unit": code,
                              "menus": unit_menus}))
@@ -268,7 +267,7 @@ def scans_delete(c, by, collected=None, imported=None, yes=False):
                             "config": "JSON file naming the front tables and columns (default: EPI_FRONTDB_CONFIG)"})
 def sync_frontdb(c, dsn=None, config=None):
     """Pull new venues and scans from the provincial front database (only while the sync is enabled)."""
-    from loaders import frontdb
+    from jobs import frontdb
 
     try:
         result = frontdb.sync(dsn, config=frontdb.load_config(config), echo=lambda m: print(m, flush=True))
@@ -278,7 +277,7 @@ def sync_frontdb(c, dsn=None, config=None):
 
 
 def _switch_sync(on: bool, by: str, yes: bool) -> None:
-    from loaders import frontdb
+    from jobs import frontdb
 
     what = "启用" if on else "停用"
     if on:
@@ -313,7 +312,7 @@ def sync_disable(c, by="dba", yes=False):
 @task(name="status")
 def sync_status(c):
     """Whether the sync is enabled, how far each front table was taken, and the latest runs."""
-    from loaders import frontdb
+    from jobs import frontdb
 
     print(frontdb.status())
 
@@ -327,7 +326,7 @@ def templates(c, out="templates"):
         print(path)
 
 
-@task(name="run", help={"name": "discover | counts | counts_full | alerts | sms | nightly | frontdb",
+@task(name="run", help={"name": "the job (`invoke jobs.list` shows them: epi.job_list())",
                         "date": "run as if it were the early morning of this day (YYYY-MM-DD): days up to the day "
                                 "before are evaluated, the SMS day is this day"})
 def jobs_run(c, name, date=None):
@@ -348,6 +347,18 @@ def jobs_run(c, name, date=None):
     print(runner.describe(runs))
     if not all(r["ok"] for r in runs):
         raise Exit("有任务失败，详见上方记录", code=1)
+
+
+@task(name="list")
+def jobs_list(c):
+    """The jobs (epi.job_list()) and their steps."""
+    from db import database
+    from jobs import runner
+
+    with database.connect_jobs() as conn:
+        for name, job in runner.job_list(conn).items():
+            steps = "、".join(job["steps"]) if job["steps"] != [name] else ""
+            print(f"{name:12} {job['label']}" + (f"（{steps}）" if steps else ""))
 
 
 @task(name="schedule", help={"remove": "remove this database's pg_cron jobs instead"})
@@ -414,7 +425,7 @@ def test(c, args=""):
 db = Collection("db", upgrade, grant_oa, url, stop, reset)
 load = Collection("load", load_units, load_venues, load_scans)
 scans_ns = Collection("scans", scans_delete)
-jobs_ns = Collection("jobs", jobs_run, jobs_schedule)
+jobs_ns = Collection("jobs", jobs_run, jobs_list, jobs_schedule)
 sms_ns = Collection("sms", sms_dispatch)
 sync_ns = Collection("sync", sync_frontdb, sync_enable, sync_disable, sync_status)
 demo_ns = Collection("demo", demo, demo_data)

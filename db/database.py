@@ -22,10 +22,13 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from db import queries
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("EPI_VAR_DIR", ROOT / "var"))
 PGDATA = VAR / "pgdata"
 DEFAULT_DBNAME = "kaiping"
+SQL = queries.load(Path(__file__).with_name("sql") / "db.sql")
 
 WEB_LOGIN = "epi_web"
 JOBS_LOGIN = "epi_jobs"
@@ -127,7 +130,7 @@ def ensure_database(url: str) -> bool:
     name = database_name(url)
     maintenance = with_params(url, dbname="postgres")
     with psycopg.connect(maintenance, autocommit=True) as conn:
-        if conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
+        if conn.execute(SQL["database_exists"], {"name": name}).fetchone():
             return False
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
         return True
@@ -141,11 +144,16 @@ def acting_as(conn: psycopg.Connection, *, kind: str, unit: str | None = None,
     Role, unit and account are set with SET LOCAL / set_config(…, true), so they end with the
     transaction, whether it commits or rolls back.
     """
-    role = {"ops": OPS_ROLE, "unit": UNIT_ROLE}[kind]
     with conn.transaction():
-        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
-        conn.execute("select set_config('epi.unit', %s, true), set_config('epi.account', %s, true)",
-                     (unit or "", account or ""))
+        act_as(conn, kind=kind, unit=unit, account=account)
         yield conn
+
+
+def act_as(conn: psycopg.Connection, *, kind: str, unit: str | None, account: str | None) -> None:
+    """Inside a transaction of the web login: act as ops or as one unit for a person, until the
+    transaction ends (SET LOCAL ROLE, and the unit and account set transaction-locally)."""
+    role = {"ops": OPS_ROLE, "unit": UNIT_ROLE}[kind]
+    conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+    conn.execute(SQL["act_as"], {"unit": unit or "", "account": account or ""})
 
 

@@ -39,7 +39,7 @@ SAFE = "nosuperuser nocreatedb nocreaterole noreplication nobypassrls"
 def ensure_roles(conn: psycopg.Connection) -> None:
     """Create the project roles if missing and (re)state their attributes and memberships."""
     for name, attrs in ROLES.items():
-        exists = conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone()
+        exists = conn.execute(database.SQL["role_exists"], {"name": name}).fetchone()
         if not exists:
             try:
                 with conn.transaction():
@@ -55,7 +55,7 @@ def ensure_roles(conn: psycopg.Connection) -> None:
     conn.execute(sql.SQL("grant {}, {} to {}").format(
         sql.Identifier(database.OPS_ROLE), sql.Identifier(database.UNIT_ROLE), sql.Identifier(database.WEB_LOGIN)))
     # the admin acts as the owner for migrations and as the jobs role for `invoke jobs.run`
-    me = conn.execute("select current_user").fetchone()[0]
+    me = conn.execute(database.SQL["current_user"]).fetchone()[0]
     conn.execute(sql.SQL("grant {}, {} to {}").format(
         sql.Identifier(database.OWNER), sql.Identifier(database.JOBS_LOGIN), sql.Identifier(me)))
 
@@ -76,13 +76,13 @@ def sql_files() -> list[Path]:
 
 
 def apply_repeatables(conn: psycopg.Connection) -> None:
-    conn.execute("set local check_function_bodies = off")
+    conn.execute(database.SQL["function_bodies_unchecked"])
     for path in sql_files():
         try:
             conn.execute(path.read_text(encoding="utf-8"))
         except psycopg.Error as exc:
             raise RuntimeError(f"db/{path.parent.name}/{path.name}: {exc}") from exc
-    conn.execute("set local check_function_bodies = on")
+    conn.execute(database.SQL["function_bodies_checked"])
 
 
 def upgrade(url: str | None = None, *, create: bool = True, echo=print) -> str:
@@ -106,15 +106,15 @@ def upgrade(url: str | None = None, *, create: bool = True, echo=print) -> str:
     try:
         with engine.begin() as sa_conn:  # one transaction: commits at the end, rolls back on error
             conn = sa_conn.connection.driver_connection
-            conn.execute("select pg_advisory_xact_lock(%s)", (UPGRADE_LOCK,))
+            conn.execute(database.SQL["upgrade_lock"], {"lock": UPGRADE_LOCK})
             conn.execute(sql.SQL("create schema if not exists epi_private authorization {}").format(
                 sql.Identifier(database.OWNER)))
             conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
-            conn.execute("set local search_path = pg_catalog, public")
+            conn.execute(database.SQL["owner_search_path"])
             cfg.attributes["connection"] = sa_conn
             command.upgrade(cfg, "head")
             apply_repeatables(conn)
-            head = conn.execute("select version_num from epi_private.alembic_version").fetchone()[0]
+            head = conn.execute(database.SQL["schema_head"]).fetchone()[0]
     finally:
         engine.dispose()
     echo(f"数据库 {dbname} 已升级到版本 {head}，视图、函数和权限已重新应用")
@@ -135,7 +135,7 @@ def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None,
     url = url or database.admin_url()
     dbname = database.database_name(url)
     with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute("select rolsuper, rolbypassrls from pg_roles where rolname = %s", (login,)).fetchone()
+        row = conn.execute(database.SQL["role_flags"], {"name": login}).fetchone()
         if row and (row[0] or row[1]):
             raise ValueError(f"{login} 是超级用户或可绕过行级安全的角色，不能用作 OA 读取账号")
         if not row:
@@ -146,20 +146,15 @@ def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None,
         conn.execute(sql.SQL("alter role {} login noinherit " + SAFE).format(sql.Identifier(login)))
         if password:
             conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(login), sql.Literal(password)))
-        member_of = [r[0] for r in conn.execute(
-            "select r.rolname from pg_auth_members m join pg_roles r on r.oid = m.roleid "
-            "join pg_roles u on u.oid = m.member where u.rolname = %s", (login,))]
+        member_of = [r[0] for r in conn.execute(database.SQL["role_memberships"], {"name": login})]
         for role in member_of:
             conn.execute(sql.SQL("revoke {} from {}").format(sql.Identifier(role), sql.Identifier(login)))
         conn.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(dbname), sql.Identifier(login)))
-        superuser = conn.execute("select rolsuper from pg_roles where rolname = current_user").fetchone()[0]
-        if unit and superuser and not conn.execute("select 1 from epi.unit where unit_code = %s", (unit,)).fetchone():
+        superuser = conn.execute(database.SQL["is_superuser"]).fetchone()[0]
+        if unit and superuser and not conn.execute(database.SQL["unit_exists"], {"unit": unit}).fetchone():
             echo(f"提示：机构编码 {unit} 尚不在监管单位表中；导入该单位后此账号才能看到数据")
     with psycopg.connect(url) as conn, conn.transaction():
         conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
-        conn.execute(
-            "insert into epi_private.oa_login (login, unit_code, is_ops) values (%s, %s, %s) "
-            "on conflict (login) do update set unit_code = excluded.unit_code, is_ops = excluded.is_ops, bound_at = now()",
-            (login, unit, ops))
-        conn.execute("select epi_private.grant_reader(%s, %s)", (login, ops))
+        conn.execute(database.SQL["bind_oa_login"], {"login": login, "unit": unit, "ops": ops})
+        conn.execute(database.SQL["grant_reader"], {"login": login, "ops": ops})
     echo(f"OA 读取账号 {login} 已绑定到 " + ("运维单位权限" if ops else f"监管单位 {unit}") + f"（数据库 {dbname}）")

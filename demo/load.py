@@ -14,10 +14,11 @@ from pathlib import Path
 
 import psycopg
 
-from db import database
+from db import database, queries
 from demo.generate import generate, yesterday_in_kaiping
 
 ACCOUNT = "demo.dba"   # 数据导入人 of the demo imports
+SQL = queries.load(Path(__file__).with_name("sql") / "demo.sql")
 
 
 @dataclass
@@ -31,9 +32,8 @@ class DemoLoad:
 def _state(url: str) -> tuple[int, set[str]]:
     """(batches not imported by the demo, hashes of the demo's imports)."""
     with psycopg.connect(url) as conn, database.acting_as(conn, kind="ops", account=ACCOUNT):
-        foreign = conn.execute("select count(*) from epi.import_batch where imported_by <> %s", (ACCOUNT,)).fetchone()[0]
-        hashes = {h for (h,) in conn.execute("select file_hash from epi.import_batch where imported_by = %s",
-                                             (ACCOUNT,))}
+        foreign = conn.execute(SQL["foreign_batches"], {"account": ACCOUNT}).fetchone()[0]
+        hashes = {h for (h,) in conn.execute(SQL["demo_hashes"], {"account": ACCOUNT})}
     return foreign, hashes
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import psycopg
 
-from db import database
+from db import database, queries
 
+SQL = queries.load(Path(__file__).with_name("sql") / "cron.sql")
 JOBS_DIR = Path(__file__).resolve().parent.parent / "db" / "jobs"
 
 NIGHTLY_UTC = "0 18 * * *"          # 02:00 Asia/Shanghai, every day
@@ -27,11 +28,11 @@ class NoCron(RuntimeError):
 
 def cron_database(admin_url: str) -> str:
     with psycopg.connect(admin_url, autocommit=True) as c:
-        loaded = c.execute("select current_setting('shared_preload_libraries')").fetchone()[0]
+        loaded = c.execute(SQL["preloaded"]).fetchone()[0]
         if "pg_cron" not in loaded:
             raise NoCron("此 PostgreSQL 未加载 pg_cron（shared_preload_libraries 中没有 pg_cron）；"
                          "请改用 `invoke scheduler` 运行定时任务")
-        return c.execute("select current_setting('cron.database_name')").fetchone()[0]
+        return c.execute(SQL["cron_database"]).fetchone()[0]
 
 
 def job_command(job: str) -> str:
@@ -50,11 +51,11 @@ def schedule(url: str | None = None) -> list[tuple[int, str, str]]:
     dbname = database.database_name(url)
     cron_db = cron_database(url)
     with psycopg.connect(database.with_params(url, dbname=cron_db), autocommit=True) as c:
-        c.execute("create extension if not exists pg_cron")
+        c.execute(SQL["create_extension"])
         out = []
         for name, (when, command) in job_names(dbname).items():
-            job_id = c.execute("select cron.schedule_in_database(%s, %s, %s, %s, %s, true)",
-                               (name, when, command, dbname, database.JOBS_LOGIN)).fetchone()[0]
+            job_id = c.execute(SQL["schedule"], {"name": name, "schedule": when, "command": command,
+                                                 "database": dbname, "username": database.JOBS_LOGIN}).fetchone()[0]
             out.append((job_id, name, when))
         return out
 
@@ -66,8 +67,7 @@ def unschedule(url: str | None = None) -> int:
     with psycopg.connect(database.with_params(url, dbname=cron_db), autocommit=True) as c:
         n = 0
         for name in job_names(dbname):
-            # by id: unschedule(name) only finds the caller's own jobs, and these belong to epi_jobs
-            for (job_id,) in c.execute("select jobid from cron.job where jobname = %s", (name,)).fetchall():
-                c.execute("select cron.unschedule(%s::bigint)", (job_id,))
+            for (job_id,) in c.execute(SQL["jobs_named"], {"name": name}).fetchall():
+                c.execute(SQL["unschedule"], {"job_id": job_id})
                 n += 1
         return n

@@ -41,8 +41,7 @@ def missed_nightly(now: dt.datetime, at: dt.time, *, url: str | None = None) -> 
     if local.time() < at:
         return False
     with database.connect_jobs(url) as conn:
-        done = conn.execute("select 1 from epi.job_run where job = 'nightly' and as_of = %s and ok",
-                            (local.date(),)).fetchone()
+        done = conn.execute(runner.SQL["finished_well"], {"job": "nightly", "as_of": local.date()}).fetchone()
     return done is None
 
 
@@ -96,7 +95,7 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
 
 def _sync_front(echo) -> None:
     """One front-database sync, when it is switched on (quietly nothing otherwise)."""
-    from loaders import frontdb
+    from jobs import frontdb
 
     try:
         result = frontdb.sync()

@@ -25,6 +25,7 @@ from db import database, queries, vocabulary
 from db.vocabulary import SHANGHAI
 from loaders.errors import LoadError, Problem, ProblemList
 from loaders.files import check_file, column_letter, read_sheets
+from loaders.stage import ScanStage
 from loaders.values import BadTime, parse_collected_at, to_text
 
 SQL = queries.load(Path(__file__).with_name("sql") / "scans.sql")
@@ -106,14 +107,12 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
             prev = conn.execute(SQL["previous_import"], {"file_hash": digest}).fetchone()
             if prev and not force:
                 raise DuplicateFile(name, prev[0], prev[1], prev[2])
-            batch_id, imported_at = conn.execute(SQL["start_batch"], {
-                "file_name": name, "file_hash": digest, "forced": bool(prev), "imported_by": by}).fetchone()
-            conn.execute(SQL["create_stage"])
-            result = _stream(conn, path, file_type, name, batch_id, by, imported_at, report)
-            conn.execute(SQL["finish_batch"], {"rows": result.rows, "collected_min": result.collected_min,
-                                               "collected_max": result.collected_max, "batch_id": batch_id})
+            stage = ScanStage(conn, source="file", file_name=name, imported_by=by, file_hash=digest,
+                              forced=bool(prev))
+            result = _stream(path, file_type, name, stage, report)
+            stage.finish()
             conn.execute(SQL["audit"], {"action": "scan.import", "detail": json.dumps({
-                "batch_id": batch_id, "file_name": name, "file_hash": digest, "rows": result.rows,
+                "batch_id": stage.batch_id, "file_name": name, "file_hash": digest, "rows": result.rows,
                 "forced": bool(prev), "collected_min": _iso(result.collected_min),
                 "collected_max": _iso(result.collected_max)}, ensure_ascii=False)})
     finally:
@@ -128,13 +127,13 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def _stream(conn, path, file_type, name, batch_id, by, imported_at, report) -> ImportResult:
+def _stream(path, file_type, name, stage: ScanStage, report) -> ImportResult:
     """Read every sheet, hand chunks of converted rows to a writer thread, collect problems."""
     problems = ProblemList()
     chunks: queue.Queue = queue.Queue(maxsize=3)
-    writer = _Writer(conn, chunks, batch_id, by, imported_at, report)
+    writer = _Writer(stage, chunks, report)
     writer.start()
-    result = ImportResult(batch_id, 0, None, None)
+    result = ImportResult(stage.batch_id, 0, None, None)
     total_estimate = 0
     try:
         for sheet in read_sheets(path, file_type, name):
@@ -156,6 +155,7 @@ def _stream(conn, path, file_type, name, batch_id, by, imported_at, report) -> I
     if writer.error is not None:
         raise writer.error
     problems.raise_for(name)
+    result.collected_min, result.collected_max = stage.collected_min, stage.collected_max
     return result
 
 
@@ -167,8 +167,7 @@ def _read_rows(sheet, positions, problems, chunks, writer, result, report, total
     row_no = sheet.header_row
     time_col = f"{TIME_LABEL}（{column_letter(sheet.first_col + time_idx)}列）"
     venue_col = f"{LABELS[0]}（{column_letter(sheet.first_col + text_idx[0])}列）"
-    chunk: list[tuple] = []
-    lo = hi = None
+    chunk: list[list] = []
     n = 0
     for row in sheet.rows:
         row_no += 1
@@ -190,62 +189,37 @@ def _read_rows(sheet, positions, problems, chunks, writer, result, report, total
             continue  # the file is refused: keep reading only to report every bad row (up to 20)
         values.append(when)
         chunk.append(values)
-        if lo is None or when < lo:
-            lo = when
-        if hi is None or when > hi:
-            hi = when
         n += 1
         if len(chunk) >= CHUNK:
-            chunks.put((chunk, lo, hi))
+            chunks.put(chunk)
             chunk = []
             report({"phase": "reading", "read": result.rows + n, "total": total_estimate})
     if chunk and not problems:
-        chunks.put((chunk, lo, hi))
+        chunks.put(chunk)
     result.rows += n
-    if lo is not None:
-        result.collected_min = lo if result.collected_min is None else min(result.collected_min, lo)
-        result.collected_max = hi if result.collected_max is None else max(result.collected_max, hi)
     return n
 
 
 class _Writer(threading.Thread):
-    """Copies chunks into the stage and moves them into epi.scan while the reader goes on."""
+    """Writes chunks through the batch's stage while the reader goes on."""
 
-    def __init__(self, conn, chunks, batch_id, by, imported_at, report):
+    def __init__(self, stage: ScanStage, chunks, report):
         super().__init__(name="scan-writer", daemon=True)
-        self.conn, self.chunks, self.report = conn, chunks, report
-        self.params = {"batch_id": batch_id, "imported_by": by, "imported_at": imported_at}
+        self.stage, self.chunks, self.report = stage, chunks, report
         self.error: BaseException | None = None
-        self.months: set[tuple[int, int]] = set()
-        self.written = 0
 
     def run(self):
         while True:
-            item = self.chunks.get()
-            if item is None:
+            rows = self.chunks.get()
+            if rows is None:
                 return
             if self.error is not None:
                 continue
-            rows, lo, hi = item
             try:
-                self._write(rows, lo, hi)
+                self.stage.write(rows)
+                self.report({"phase": "writing", "written": self.stage.rows})
             except BaseException as exc:  # noqa: BLE001 - handed to the reader thread
                 self.error = exc
-
-    def _write(self, rows, lo, hi):
-        months = {(lo.year, lo.month), (hi.year, hi.month)}
-        if not months <= self.months or (lo.year, lo.month) != (hi.year, hi.month):
-            self.conn.execute(SQL["ensure_partitions"], {"lo": lo, "hi": hi})
-            self.months |= months
-        with self.conn.cursor() as cur:
-            with cur.copy(SQL["copy_stage"]) as copy:
-                copy.set_types(["text"] * 14 + ["timestamptz"])
-                for row in rows:
-                    copy.write_row(row)
-            cur.execute(SQL["move_stage"], self.params)
-            cur.execute(SQL["clear_stage"])
-        self.written += len(rows)
-        self.report({"phase": "writing", "written": self.written})
 
 
 # ---------------------------------------------------------------------------------------------

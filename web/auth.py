@@ -33,6 +33,11 @@ MENUS = {  # the OA menu codes (SPEC section 6); a route declares its menu with 
 }
 
 
+def menus_acting_as(kind: str) -> list[str]:
+    """The menu codes whose requests act as ``kind`` ('ops' or 'unit'), in MENUS' order."""
+    return [code for code, menu in MENUS.items() if menu.acts_as == kind]
+
+
 class AuthError(Exception):
     def __init__(self, message: str, status: int = 401):
         super().__init__(message)

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import psycopg
-import psycopg.sql
 from flask import current_app, g
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -38,7 +37,7 @@ def _configure(conn) -> None:
     # query itself ~7 ms). Identity is not a plan parameter: RLS plans are kept per role, and the
     # unit is read at execution time.
     conn.prepare_threshold = 0
-    conn.execute("set plan_cache_mode = force_generic_plan")
+    conn.execute(SQL["generic_plans"])
     conn.commit()
 
 
@@ -69,10 +68,7 @@ def tx(kind: str | None = None, *, account: str | None = None):
     conn = g.db_conn
     if g.db_kind != kind:
         user = g.get("user")
-        role = {"ops": database.OPS_ROLE, "unit": database.UNIT_ROLE}[kind]
-        conn.execute(psycopg.sql.SQL("set local role {}").format(psycopg.sql.Identifier(role)))
-        conn.execute("select set_config('epi.unit', %s, true), set_config('epi.account', %s, true)",
-                     ((user.unit if user else None) or "", account or user.account))
+        database.act_as(conn, kind=kind, unit=user.unit if user else None, account=account or user.account)
         g.db_kind = kind
     yield conn
 
@@ -110,7 +106,7 @@ def audit(action: str, detail: dict) -> None:
 def healthy() -> bool:
     try:
         with pool().connection(timeout=5) as conn:
-            conn.execute("select 1")
+            conn.execute(SQL["ping"])
         return True
     except (psycopg.Error, Exception):  # noqa: BLE001
         return False

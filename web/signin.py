@@ -10,7 +10,7 @@ from web.db import all_rows, one
 
 bp = Blueprint("signin", __name__)
 
-UNIT_MENUS = [code for code, menu in auth.MENUS.items() if menu.acts_as == "unit"]
+UNIT_MENUS = auth.menus_acting_as("unit")
 
 
 @bp.get("/")
@@ -48,7 +48,7 @@ def dev_users() -> list[dict]:
     """The demo users to pick from: ops, and one user for each of the first six active units."""
     units = all_rows("dev_users", kind="ops", account="dev-login")
     users = [{"account": "ops.demo", "name": "运维演示用户（市政数局）", "unit": None,
-              "menus": [code for code, menu in auth.MENUS.items() if menu.acts_as == "ops"]}]
+              "menus": auth.menus_acting_as("ops")}]
     for row in units[:6]:
         users.append({"account": f"{row['unit_code'].lower()}.demo", "name": f"{row['unit_name']}演示用户",
                       "unit": row["unit_code"], "menus": UNIT_MENUS})

@@ -12,7 +12,7 @@ begin
   if epi_private.current_kind() is distinct from 'jobs' then
     raise exception '只有系统任务可以推进前置库同步位置' using errcode = 'insufficient_privilege';
   end if;
-  if not coalesce((select s.value = 'true'::jsonb from epi.setting s where s.key = 'frontdb_sync_enabled'), false) then
+  if not epi.frontdb_sync_enabled() then
     raise exception '前置库同步未启用，本批次未写入'
       using errcode = 'object_not_in_prerequisite_state',
             hint = '由管理员运行 invoke sync.enable 启用（启用后文件导入和批量删除将停用）。';

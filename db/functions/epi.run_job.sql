@@ -1,9 +1,10 @@
-/* why: one entry point for every scheduler (pg_cron, `invoke scheduler`, `invoke jobs.run`):
-   - a job never runs twice at once: a session advisory lock per job name (released when the
-     session ends, so a killed runner frees it);
-   - every run is recorded in epi.job_run in its own committed transaction (job, as-of day, start,
-     end, ok or the error, rows), so a failed job still leaves its record; runs left unfinished by
-     a crash are marked failed by the next run (each step's when the next run holds that step's lock);
+/* why: one entry point for every scheduler of the jobs that run in the database (pg_cron,
+   `invoke scheduler`, `invoke jobs.run`):
+   - the jobs and their steps are epi.job_list(); a run's bookkeeping (its lock, so that a job never
+     runs twice at once; interrupted runs marked failed; its epi.job_run row) is epi.job_begin and
+     epi.job_end, which the front-database sync in Python uses too;
+   - every run is recorded in its own committed transaction, so a failed job still leaves its
+     record; for nightly, each step's run begins when the next run holds that step's lock;
    - as-of day D means "the early morning of D": days up to D-1 are evaluated, the SMS day is D;
    - nightly = discover, counts, alerts, sms, each committed on its own.
    A procedure (not a function) so that it can commit between steps; invoker rights, called as
@@ -20,43 +21,27 @@ declare
   v_err   text;
   v_all_ok boolean := true;
   v_total bigint := 0;
-  v_nightly bigint;
+  v_outer bigint;
 begin
-  if p_job not in ('discover', 'counts', 'counts_full', 'alerts', 'sms', 'nightly') then
-    raise exception '未知的任务：%（可用：discover、counts、counts_full、alerts、sms、nightly）', p_job
+  select j.steps into v_steps from epi.job_list() j where j.job = p_job and j.in_database;
+  if v_steps is null then
+    raise exception '未知的任务：%（可用：%）', p_job,
+      (select string_agg(j.job, '、') from epi.job_list() j where j.in_database)
       using errcode = 'invalid_parameter_value';
   end if;
-  if not pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('epi job ' || p_job)) then
-    insert into epi.job_run (job, as_of, finished_at, ok, error)
-    values (p_job, v_as_of, pg_catalog.clock_timestamp(), false, '同名任务正在运行，本次未执行');
-    commit;
-    return;
-  end if;
-  -- a run of this job that never finished (process killed, database restarted) did not hold the lock
-  update epi.job_run set finished_at = pg_catalog.clock_timestamp(), ok = false,
-         error = '任务中断（进程退出或数据库重启），未完成'
-   where job = p_job and finished_at is null;
-  v_steps := case when p_job = 'nightly' then array['discover', 'counts', 'alerts', 'sms'] else array[p_job] end;
-  if p_job = 'nightly' then
-    insert into epi.job_run (job, as_of, started_at) values ('nightly', v_as_of, pg_catalog.clock_timestamp()) returning run_id into v_nightly;
-  end if;
+  v_outer := epi.job_begin(p_job, v_as_of);
   commit;
+  if v_outer is null then
+    return;  -- another run of this job holds its lock (recorded by epi.job_begin)
+  end if;
   foreach v_step in array v_steps loop
-    if p_job = 'nightly' and not pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('epi job ' || v_step)) then
-      insert into epi.job_run (job, as_of, finished_at, ok, error)
-      values (v_step, v_as_of, pg_catalog.clock_timestamp(), false, '同名任务正在运行，本次未执行');
-      v_all_ok := false;
-      commit;
+    -- a job of one step is its own step: its run is the outer one
+    v_run := case when v_step = p_job then v_outer else epi.job_begin(v_step, v_as_of) end;
+    commit;
+    if v_run is null then
+      v_all_ok := false;   -- this step is running elsewhere (recorded by epi.job_begin)
       continue;
     end if;
-    if p_job = 'nightly' then
-      -- this step's lock is ours: a run of it left unfinished (an interrupted nightly) is over
-      update epi.job_run set finished_at = pg_catalog.clock_timestamp(), ok = false,
-             error = '任务中断（进程退出或数据库重启），未完成'
-       where job = v_step and finished_at is null;
-    end if;
-    insert into epi.job_run (job, as_of, started_at) values (v_step, v_as_of, pg_catalog.clock_timestamp()) returning run_id into v_run;
-    commit;
     v_err := null;
     v_rows := null;
     begin
@@ -70,21 +55,18 @@ begin
     exception when others then
       v_err := sqlerrm;
     end;
-    update epi.job_run set finished_at = pg_catalog.clock_timestamp(), ok = v_err is null, error = v_err, rows = v_rows
-     where run_id = v_run;
+    if v_run <> v_outer then
+      perform epi.job_end(v_run, v_err, v_rows);
+      commit;
+    end if;
     v_all_ok := v_all_ok and v_err is null;
     v_total := v_total + coalesce(v_rows, 0);
-    if p_job = 'nightly' then
-      perform pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('epi job ' || v_step));
-    end if;
-    commit;
   end loop;
-  if p_job = 'nightly' then
-    update epi.job_run set finished_at = pg_catalog.clock_timestamp(), ok = v_all_ok, rows = v_total,
-           error = case when not v_all_ok then '部分步骤失败，见各步骤的记录' end
-     where run_id = v_nightly;
+  if v_steps = array[p_job] then
+    perform epi.job_end(v_outer, v_err, v_rows);
+  else
+    perform epi.job_end(v_outer, case when not v_all_ok then '部分步骤失败，见各步骤的记录' end, v_total);
   end if;
-  perform pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('epi job ' || p_job));
   commit;
 end
 $$;

@@ -11,7 +11,8 @@ begin
   execute format('grant select on oa.venue, oa.scan, oa.daily_count, oa.alert, oa.alert_day to %I', p_login);
   execute format('grant select on epi.venue, epi.unit, epi.scan, epi.alert, epi.alert_day to %I', p_login);
   execute format('grant execute on function epi_private.current_kind(), epi_private.current_unit(),
-                    epi_private.current_account(), epi_private.visible_daily_counts() to %I', p_login);
+                    epi_private.current_account(), epi_private.supervised_venues(),
+                    epi_private.visible_daily_counts() to %I', p_login);
   if p_is_ops then
     execute format('grant select on oa.sms_log to %I', p_login);
     execute format('grant select on epi.sms_outbox to %I', p_login);

@@ -5,7 +5,7 @@ language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if coalesce((select s.value = 'true'::jsonb from epi.setting s where s.key = 'frontdb_sync_enabled'), false)
+  if epi.frontdb_sync_enabled()
      and epi_private.current_kind() is distinct from 'jobs' then
     raise exception '前置库同步已启用，扫码进场信息的导入和删除已停用'
       using errcode = 'insufficient_privilege',

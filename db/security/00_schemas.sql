@@ -9,7 +9,7 @@ grant usage on schema oa to epi_ops, epi_unit, epi_jobs;
 revoke execute on all functions in schema epi_private from public;
 revoke execute on all functions in schema epi from public;
 grant execute on function epi_private.current_kind(), epi_private.current_unit(),
-  epi_private.current_account(), epi_private.visible_daily_counts()
+  epi_private.current_account(), epi_private.supervised_venues(), epi_private.visible_daily_counts()
   to epi_ops, epi_unit, epi_jobs;
 grant execute on function epi.audit(text, jsonb) to epi_ops, epi_unit, epi_jobs;
 grant execute on function epi.ensure_scan_partitions(timestamptz, timestamptz) to epi_ops, epi_jobs;
@@ -17,7 +17,8 @@ grant execute on function epi.drop_scan_month(date) to epi_ops;
 grant execute on function epi.job_discover(date), epi.job_counts(date, boolean), epi.job_alerts(date),
   epi.job_sms_queue(date) to epi_jobs;
 grant execute on procedure epi.run_job(text, date) to epi_jobs;
+grant execute on function epi.job_list(), epi.job_begin(text, date), epi.job_end(bigint, text, bigint) to epi_jobs;
 grant execute on function epi.frontdb_position(text, text), epi.frontdb_advance(text, text, text, text, bigint),
   epi.frontdb_merge_venues(jsonb) to epi_jobs;
 grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(date, date, text),
-  epi.threshold_problems(text, text) to epi_ops, epi_unit, epi_jobs;
+  epi.threshold_problems(text, text), epi.frontdb_sync_enabled() to epi_ops, epi_unit, epi_jobs;

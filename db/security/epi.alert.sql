@@ -7,15 +7,14 @@ create policy "Ops and jobs see every alert" on epi.alert for select
 drop policy if exists "Units see alerts of the venues they supervise" on epi.alert;
 -- alerts are read in bulk (a unit's list): a hashed `in (select …)` rather than an array search per row
 create policy "Units see alerts of the venues they supervise" on epi.alert for select
-  using (venue_id in (select v.venue_id from epi.venue v where v.unit_code = (select epi_private.current_unit())));
+  using (venue_id in (select epi_private.supervised_venues()));
 drop policy if exists "The alert job raises alerts" on epi.alert;
 create policy "The alert job raises alerts" on epi.alert for insert
   with check ((select epi_private.current_kind()) = 'jobs');
 drop policy if exists "Units accept alerts of the venues they supervise" on epi.alert;
 create policy "Units accept alerts of the venues they supervise" on epi.alert for update
   using ((select epi_private.current_kind()) = 'unit'
-         and venue_id = any (array(select v.venue_id from epi.venue v
-                                    where v.unit_code = (select epi_private.current_unit()))))
+         and venue_id = any (array(select epi_private.supervised_venues())))
   with check ((select epi_private.current_kind()) = 'unit');
 
 grant select on epi.alert to epi_ops, epi_unit, epi_jobs;

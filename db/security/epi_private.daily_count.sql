@@ -12,7 +12,7 @@ create policy "Ops and jobs see every daily count" on epi_private.daily_count fo
   using ((select epi_private.current_kind()) in ('ops', 'jobs'));
 drop policy if exists "Units see daily counts of the venues they supervise" on epi_private.daily_count;
 create policy "Units see daily counts of the venues they supervise" on epi_private.daily_count for select
-  using (venue_id in (select v.venue_id from epi.venue v where v.unit_code = (select epi_private.current_unit())));
+  using (venue_id in (select epi_private.supervised_venues()));
 drop policy if exists "Scan writes by ops and jobs keep the counts" on epi_private.daily_count;
 create policy "Scan writes by ops and jobs keep the counts" on epi_private.daily_count for all
   using ((select epi_private.current_kind()) in ('ops', 'jobs'))

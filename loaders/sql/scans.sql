@@ -6,46 +6,6 @@ select imported_by, imported_at, file_name, row_count
  order by imported_at desc
  limit 1;
 
--- name: start_batch
-insert into epi.import_batch (source, file_name, file_hash, forced, imported_by, imported_at)
-values ('file', %(file_name)s, %(file_hash)s, %(forced)s, %(imported_by)s, now())
-returning batch_id, imported_at;
-
--- name: create_stage
--- A temporary table of the session: COPY is refused on tables where RLS applies, so rows are
--- copied here and moved into epi.scan by INSERT … SELECT, which the policies check.
-create temp table if not exists scan_stage (
-  venue_id text, venue_name text, category text, city text, street text, venue_admin text,
-  id_card text, person_name text, phone text, collect_result text, nat_result text,
-  nat_result_time text, health_code text, collector_location text, collected_at timestamptz
-) on commit drop;
-
--- name: copy_stage
-copy pg_temp.scan_stage (venue_id, venue_name, category, city, street, venue_admin, id_card, person_name,
-                         phone, collect_result, nat_result, nat_result_time, health_code, collector_location,
-                         collected_at)
-from stdin (format binary);
-
--- name: move_stage
-insert into epi.scan (venue_id, venue_name, category, city, street, venue_admin, id_card, person_name, phone,
-                      collect_result, nat_result, nat_result_time, health_code, collector_location, collected_at,
-                      batch_id, imported_by, imported_at)
-select venue_id, venue_name, category, city, street, venue_admin, id_card, person_name, phone,
-       collect_result, nat_result, nat_result_time, health_code, collector_location, collected_at,
-       %(batch_id)s, %(imported_by)s, %(imported_at)s
-  from pg_temp.scan_stage;
-
--- name: clear_stage
-truncate pg_temp.scan_stage;
-
--- name: ensure_partitions
-select epi.ensure_scan_partitions(%(lo)s, %(hi)s);
-
--- name: finish_batch
-update epi.import_batch
-   set row_count = %(rows)s, collected_min = %(collected_min)s, collected_max = %(collected_max)s
- where batch_id = %(batch_id)s;
-
 -- name: audit
 select epi.audit(%(action)s, %(detail)s::jsonb);
 

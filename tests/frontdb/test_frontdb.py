@@ -22,8 +22,7 @@ from psycopg import sql
 
 from db import database
 from demo.fake import fake_id_number, fake_name, fake_person_phone, is_valid_id_number
-from jobs import runner
-from loaders import frontdb
+from jobs import frontdb, runner
 from tests.loaders import workbooks as wbk
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,3 +1,10 @@
+-- name: generic_plans
+-- Each pooled connection keeps one generic plan per prepared query (see web/db.py).
+set plan_cache_mode = force_generic_plan;
+
+-- name: ping
+select 1;
+
 -- name: home_unit
 select count(*) filter (where status = '未接收') as unaccepted,
        count(*) filter (where status = '未接收' and created_at > now() - interval '1 day') as new_today
@@ -83,7 +90,7 @@ select max(collected_at) as latest from epi.scan;
 
 -- name: sync_enabled
 -- Whether the provincial front-database sync is on (file imports and deletes are then refused).
-select coalesce((select value = 'true'::jsonb from epi.setting where key = 'frontdb_sync_enabled'), false) as on;
+select epi.frontdb_sync_enabled() as on;
 
 -- name: latest_sync
 -- The latest front-database sync run (shown while the sync is on).

@@ -1,5 +1,6 @@
-"""Provincial front-database sync (前置库同步, SPEC section 6): `invoke sync.frontdb`, the `frontdb`
-job of `invoke jobs.run` and `invoke scheduler`.
+"""Provincial front-database sync (前置库同步, SPEC section 6): the `frontdb` job, run by
+`invoke sync.frontdb`, `invoke jobs.run frontdb` and `invoke scheduler`. It runs in Python, not in
+epi.run_job, because it reads another database; its bookkeeping is the other jobs' own.
 
 The province shares a venue table and a scan table in a local front database (PostgreSQL). Their
 columns follow SPEC section 2; table and column names are configurable (:func:`load_config`),
@@ -7,12 +8,11 @@ since the province has not fixed them. Each table has a key column whose values 
 added (an identity column, or a load timestamp); the last key taken is the table's watermark.
 
 How a run goes, on the jobs login (current_kind() = 'jobs'):
-- one run at a time: the same session advisory lock as every other job ('epi job frontdb'), and
-  the run is recorded in epi.job_run like the others;
+- one run at a time, recorded in epi.job_run: epi.job_begin and epi.job_end, as for every job;
 - venues first, then scans, in batches: the next ``batch_rows`` keys after the watermark (all rows
   of the last key, so a batch never splits rows that share a key), read from the front database
   in one repeatable-read snapshot;
-- each batch is one local transaction: its rows (scans through the same stage and COPY as a file
+- each batch is one local transaction: its rows (scans through loaders/stage.py, as a file
   import, with their own import batch, source 'frontdb'; the daily counts follow by trigger), one
   audit entry, and the move of the watermark by compare-and-set (epi.frontdb_advance). A crash
   anywhere in a batch rolls all of it back and the next run reads the same rows again: no row
@@ -43,14 +43,15 @@ from psycopg import sql
 
 from db import database, queries
 from db.vocabulary import SCAN, SHANGHAI, VENUE
+from loaders.stage import ScanStage
 from loaders.values import BadTime, parse_collected_at
 
-SQL = queries.load(Path(__file__).with_name("sql") / "scans.sql")
+SQL = queries.load(Path(__file__).with_name("sql") / "frontdb.sql")
 
 SCAN_FIELDS = list(SCAN)          # 14 text columns, then collected_at
 VENUE_FIELDS = list(VENUE)
 ACCOUNT = "frontdb.sync"  # 数据导入人 of synced scans
-LOCK = "epi job frontdb"
+JOB = "frontdb"
 MAX_LISTED = 20
 
 Echo = Callable[[str], None]
@@ -60,7 +61,12 @@ class SyncError(Exception):
     """The sync cannot go on; the message is for a person. Nothing of the current batch was written."""
 
 
-class SyncDisabled(SyncError):
+class SyncRefused(SyncError):
+    """The sync did not start (switched off, no front database named, a bad configuration): no run
+    of it was recorded, nothing was read."""
+
+
+class SyncDisabled(SyncRefused):
     pass
 
 
@@ -99,12 +105,12 @@ def load_config(path: str | Path | None = None) -> Config:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise SyncError(f"无法读取前置库配置文件 {path}：{exc}") from None
+            raise SyncRefused(f"无法读取前置库配置文件 {path}：{exc}") from None
         if not isinstance(data, dict):
-            raise SyncError(f"前置库配置文件 {path} 应为一个 JSON 对象")
+            raise SyncRefused(f"前置库配置文件 {path} 应为一个 JSON 对象")
     unknown = set(data) - {"scans", "venues", "batch_rows", "fetch_rows"}
     if unknown:
-        raise SyncError(f"前置库配置中有无法识别的项：{'、'.join(sorted(unknown))}")
+        raise SyncRefused(f"前置库配置中有无法识别的项：{'、'.join(sorted(unknown))}")
 
     def table(part: str, default: str, labels: dict[str, str], required: list[str]) -> TableMap | None:
         fields = list(labels)
@@ -112,33 +118,33 @@ def load_config(path: str | Path | None = None) -> Config:
         if raw is None:
             return None
         if not isinstance(raw, dict) or set(raw) - {"table", "key", "columns"}:
-            raise SyncError(f"前置库配置“{part}”应包含 table、key、columns")
+            raise SyncRefused(f"前置库配置“{part}”应包含 table、key、columns")
         columns = raw.get("columns") or {}
         bad = set(columns) - set(fields)
         if bad:
-            raise SyncError(f"前置库配置“{part}.columns”中有无法识别的列：{'、'.join(sorted(bad))}"
+            raise SyncRefused(f"前置库配置“{part}.columns”中有无法识别的列：{'、'.join(sorted(bad))}"
                             f"（可用：{'、'.join(fields)}）")
         mapped = {f: columns.get(f, f) for f in fields}
         for f in required:
             if not mapped[f]:
-                raise SyncError(f"前置库配置“{part}”必须指定{labels[f]}（{f}）对应的列")
+                raise SyncRefused(f"前置库配置“{part}”必须指定{labels[f]}（{f}）对应的列")
         name = raw.get("table", default)
         key = raw.get("key", "id")
         if not name or not key or not isinstance(name, str) or not isinstance(key, str):
-            raise SyncError(f"前置库配置“{part}”的 table 和 key 必须是非空文字")
+            raise SyncRefused(f"前置库配置“{part}”的 table 和 key 必须是非空文字")
         return TableMap(name, key, mapped)
 
     scans = table("scans", "scan", SCAN, ["venue_id", "collected_at"])
     if scans is None:
-        raise SyncError("前置库配置必须包含扫码进场信息表（scans）")
+        raise SyncRefused("前置库配置必须包含扫码进场信息表（scans）")
     venues = table("venues", "venue", VENUE, ["venue_id"])
     try:
         batch_rows = int(data.get("batch_rows", 50_000))
         fetch_rows = int(data.get("fetch_rows", min(5_000, batch_rows)))
     except (TypeError, ValueError):
-        raise SyncError("前置库配置的 batch_rows、fetch_rows 必须是正整数") from None
+        raise SyncRefused("前置库配置的 batch_rows、fetch_rows 必须是正整数") from None
     if batch_rows < 1 or fetch_rows < 1:
-        raise SyncError("前置库配置的 batch_rows、fetch_rows 必须是正整数")
+        raise SyncRefused("前置库配置的 batch_rows、fetch_rows 必须是正整数")
     return Config(scans, venues, batch_rows, fetch_rows)
 
 
@@ -165,14 +171,13 @@ class SyncResult:
 
 
 def is_enabled(conn: psycopg.Connection) -> bool:
-    row = conn.execute("select value = 'true'::jsonb from epi.setting where key = 'frontdb_sync_enabled'").fetchone()
-    return bool(row and row[0])
+    return conn.execute(SQL["sync_enabled"]).fetchone()[0]
 
 
 def front_dsn(dsn: str | None = None) -> str:
     dsn = dsn or os.environ.get("EPI_FRONTDB_DSN")
     if not dsn:
-        raise SyncError("未指定前置库连接：请用 --dsn 或环境变量 EPI_FRONTDB_DSN")
+        raise SyncRefused("未指定前置库连接：请用 --dsn 或环境变量 EPI_FRONTDB_DSN")
     return dsn
 
 
@@ -189,41 +194,29 @@ def sync(dsn: str | None = None, *, config: Config | None = None, url: str | Non
     with database.connect_jobs(url) as local:
         if not is_enabled(local):
             raise SyncDisabled("前置库同步未启用：请先由管理员运行 invoke sync.enable（启用后扫码进场信息的文件导入和批量删除将停用）")
-        if not local.execute("select pg_try_advisory_lock(hashtext(%s))", (LOCK,)).fetchone()[0]:
-            local.execute("""insert into epi.job_run (job, as_of, finished_at, ok, error)
-                             values ('frontdb', %s, clock_timestamp(), false, '同名任务正在运行，本次未执行')""", (today,))
+        result.run_id = local.execute(SQL["job_begin"], {"job": JOB, "as_of": today}).fetchone()[0]
+        if result.run_id is None:   # recorded as a failed run by epi.job_begin
             raise SyncError("另一次前置库同步正在运行，本次未执行")
+        error = None
         try:
-            local.execute("""update epi.job_run set finished_at = clock_timestamp(), ok = false,
-                                    error = '任务中断（进程退出或数据库重启），未完成'
-                              where job = 'frontdb' and finished_at is null""")
-            result.run_id = local.execute("""insert into epi.job_run (job, as_of, started_at)
-                                             values ('frontdb', %s, clock_timestamp()) returning run_id""",
-                                          (today,)).fetchone()[0]
-            error = None
-            try:
-                with _connect_front(dsn) as front:
-                    if config.venues is not None:
-                        _sync_venues(local, front, config, result, say)
-                    _sync_scans(local, front, config, result, say)
-            except SyncError as exc:
-                error = str(exc)
-                raise
-            except psycopg.Error as exc:
-                error = _db_message(exc)
-                raise SyncError(error) from None
-            except BaseException as exc:
-                error = f"前置库同步意外中止：{exc.__class__.__name__}"
-                raise
-            finally:
-                result.seconds = time.monotonic() - started
-                if not local.closed and not local.broken:
-                    local.execute("""update epi.job_run set finished_at = clock_timestamp(), ok = %s, error = %s,
-                                            rows = %s where run_id = %s""",
-                                  (error is None, error, result.venue_rows + result.scans, result.run_id))
+            with _connect_front(dsn) as front:
+                if config.venues is not None:
+                    _sync_venues(local, front, config, result, say)
+                _sync_scans(local, front, config, result, say)
+        except SyncError as exc:
+            error = str(exc)
+            raise
+        except psycopg.Error as exc:
+            error = _db_message(exc)
+            raise SyncError(error) from None
+        except BaseException as exc:
+            error = f"前置库同步意外中止：{exc.__class__.__name__}"
+            raise
         finally:
+            result.seconds = time.monotonic() - started
             if not local.closed and not local.broken:
-                local.execute("select pg_advisory_unlock(hashtext(%s))", (LOCK,))
+                local.execute(SQL["job_end"], {"run_id": result.run_id, "error": error,
+                                               "rows": result.venue_rows + result.scans})
     return result
 
 
@@ -245,7 +238,7 @@ def _connect_front(dsn: str) -> psycopg.Connection:
         raise SyncError(f"无法连接前置库：{first}") from None
     front.read_only = True
     front.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    front.execute("set time zone 'Asia/Shanghai'")
+    front.execute(SQL["front_session"])
     front.commit()
     return front
 
@@ -276,15 +269,23 @@ def _select(tm: TableMap, fields: list[str], raw: set[str], after: str | None) -
 
 
 def _batches(local, front, tm: TableMap, config: Config):
-    """Yield (position before, key ending the batch, cursor over its rows) until the table is read."""
+    """Yield (position before, key ending the batch) until the table is read."""
     while True:
-        after = local.execute("select epi.frontdb_position(%s, %s)", (tm.table, tm.key)).fetchone()[0]
+        after = local.execute(SQL["position"], {"table": tm.table, "key": tm.key}).fetchone()[0]
         upto = _boundary(front, tm, after, config.batch_rows)
         if upto is None:
             front.commit()
             return
         yield after, upto
         front.commit()
+
+
+def _advance(local, tm: TableMap, after, upto, rows: int) -> None:
+    local.execute(SQL["advance"], {"table": tm.table, "key": tm.key, "from": after, "to": upto, "rows": rows})
+
+
+def _audit(local, action: str, detail: dict) -> None:
+    local.execute(SQL["audit"], {"action": action, "detail": json.dumps(detail, ensure_ascii=False)})
 
 
 def _sync_venues(local, front, config: Config, result: SyncResult, say: Echo) -> None:
@@ -295,18 +296,17 @@ def _sync_venues(local, front, config: Config, result: SyncResult, say: Echo) ->
             cur.execute(_select(tm, VENUE_FIELDS, set(), after), {"after": after, "upto": upto})
             rows = []
             for key, *values in cur:
-                row = {f: v for f, v in zip(VENUE_FIELDS, values) if tm.columns.get(f) is not None}
+                row = {f: v for f, v in zip(VENUE_FIELDS, values, strict=True) if tm.columns.get(f) is not None}
                 if not row.get("venue_id"):
                     raise SyncError(f"前置库表 {tm.table} 中 {tm.key} = {key} 的记录“公共场所ID”为空，"
                                     "本批次未写入（请省平台修正后重新同步）")
                 rows.append(row)
         with local.transaction():
-            added, updated = local.execute("select * from epi.frontdb_merge_venues(%s::jsonb)",
-                                           (json.dumps(rows, ensure_ascii=False),)).fetchone()
-            local.execute(SQL["audit"], {"action": "venue.sync", "detail": json.dumps({
-                "table": tm.table, "from": after, "to": upto, "rows": len(rows), "added": added,
-                "updated": updated}, ensure_ascii=False)})
-            local.execute("select epi.frontdb_advance(%s, %s, %s, %s, %s)", (tm.table, tm.key, after, upto, len(rows)))
+            added, updated = local.execute(SQL["merge_venues"],
+                                           {"rows": json.dumps(rows, ensure_ascii=False)}).fetchone()
+            _audit(local, "venue.sync", {"table": tm.table, "from": after, "to": upto, "rows": len(rows),
+                                         "added": added, "updated": updated})
+            _advance(local, tm, after, upto, len(rows))
         result.venue_rows += len(rows)
         result.venues_added += added
         result.venues_updated += updated
@@ -318,38 +318,29 @@ def _sync_scans(local, front, config: Config, result: SyncResult, say: Echo) -> 
     tm = config.scans
     for after, upto in _batches(local, front, tm, config):
         with local.transaction():
-            batch_id, imported_at = local.execute(
-                """insert into epi.import_batch (source, file_name, imported_by, imported_at)
-                   values ('frontdb', %s, %s, now()) returning batch_id, imported_at""",
-                (f"前置库表 {tm.table}", ACCOUNT)).fetchone()
-            local.execute(SQL["create_stage"])
-            params = {"batch_id": batch_id, "imported_by": ACCOUNT, "imported_at": imported_at}
-            rows, lo, hi = _copy_scans(local, front, tm, config, after, upto, params)
-            local.execute(SQL["finish_batch"], {"rows": rows, "collected_min": lo, "collected_max": hi,
-                                                "batch_id": batch_id})
-            local.execute(SQL["audit"], {"action": "scan.sync", "detail": json.dumps({
-                "batch_id": batch_id, "table": tm.table, "from": after, "to": upto, "rows": rows,
-                "collected_min": lo.isoformat() if lo else None, "collected_max": hi.isoformat() if hi else None},
-                ensure_ascii=False)})
-            local.execute("select epi.frontdb_advance(%s, %s, %s, %s, %s)", (tm.table, tm.key, after, upto, rows))
-        result.scans += rows
+            stage = ScanStage(local, source="frontdb", file_name=f"前置库表 {tm.table}", imported_by=ACCOUNT)
+            _copy_scans(stage, front, tm, config, after, upto)
+            stage.finish()
+            lo, hi = stage.collected_min, stage.collected_max
+            _audit(local, "scan.sync", {"batch_id": stage.batch_id, "table": tm.table, "from": after, "to": upto,
+                                        "rows": stage.rows, "collected_min": lo.isoformat() if lo else None,
+                                        "collected_max": hi.isoformat() if hi else None})
+            _advance(local, tm, after, upto, stage.rows)
+        result.scans += stage.rows
         result.batches += 1
         if lo is not None:
             result.collected_min = lo if result.collected_min is None else min(result.collected_min, lo)
             result.collected_max = hi if result.collected_max is None else max(result.collected_max, hi)
-        say(f"扫码进场信息：{tm.table} 至 {tm.key} = {upto}，{rows} 条（导入批次 {batch_id}）")
+        say(f"扫码进场信息：{tm.table} 至 {tm.key} = {upto}，{stage.rows} 条（导入批次 {stage.batch_id}）")
 
 
-def _copy_scans(local, front, tm, config, after, upto, params):
-    """Stream one batch from the front table into epi.scan, chunk by chunk, inside the caller's
-    transaction. Returns (rows, earliest, latest 采集时间)."""
+def _copy_scans(stage: ScanStage, front, tm, config, after, upto) -> None:
+    """Stream one batch from the front table through the stage, chunk by chunk, inside the caller's
+    transaction; refuse the whole batch (SyncError) when a row's 采集时间 or 公共场所ID is unusable."""
     time_col = tm.columns["collected_at"]
     venue_col = tm.columns["venue_id"]
     problems: list[str] = []
     more = 0
-    total = 0
-    lo = hi = None
-    months: set[tuple[int, int]] = set()
     with front.cursor(name="frontdb_scans") as cur:
         cur.itersize = config.fetch_rows
         cur.execute(_select(tm, SCAN_FIELDS, {"collected_at"}, after), {"after": after, "upto": upto})
@@ -372,35 +363,16 @@ def _copy_scans(local, front, tm, config, after, upto, params):
                     else:
                         more += 1
                     continue
-                if problems:
-                    continue
-                chunk.append(values[:-1] + [when])
-                if lo is None or when < lo:
-                    lo = when
-                if hi is None or when > hi:
-                    hi = when
-            if problems or not chunk:
-                continue
-            c_lo = min(r[-1] for r in chunk)
-            c_hi = max(r[-1] for r in chunk)
-            if not {(c_lo.year, c_lo.month), (c_hi.year, c_hi.month)} <= months or (c_lo.year, c_lo.month) != (c_hi.year, c_hi.month):
-                local.execute(SQL["ensure_partitions"], {"lo": c_lo, "hi": c_hi})
-                months |= {(c_lo.year, c_lo.month), (c_hi.year, c_hi.month)}
-            with local.cursor() as lc:
-                with lc.copy(SQL["copy_stage"]) as copy:
-                    copy.set_types(["text"] * 14 + ["timestamptz"])
-                    for row in chunk:
-                        copy.write_row(row)
-                lc.execute(SQL["move_stage"], params)
-                lc.execute(SQL["clear_stage"])
-            total += len(chunk)
+                if not problems:
+                    chunk.append([*values[:-1], when])
+            if not problems:
+                stage.write(chunk)
     if problems:
-        lines = [f"前置库表 {tm.table} 中 {tm.key} 在 {after or '开头'} 之后至 {upto} 的一批记录未写入："] + problems
+        lines = [f"前置库表 {tm.table} 中 {tm.key} 在 {after or '开头'} 之后至 {upto} 的一批记录未写入：", *problems]
         if more:
             lines.append(f"  另有 {more} 处错误未列出。")
         lines.append("同步已停止在这一批之前，请省平台修正后重新同步。")
         raise SyncError("\n".join(lines))
-    return total, lo, hi
 
 
 def switch(on: bool, *, by: str, url: str | None = None, echo: Echo | None = None) -> bool:
@@ -410,14 +382,11 @@ def switch(on: bool, *, by: str, url: str | None = None, echo: Echo | None = Non
     say = echo or (lambda _msg: None)
     with psycopg.connect(url or database.admin_url()) as conn, conn.transaction():
         conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
-        conn.execute("select set_config('epi.account', %s, true)", (by,))
-        if not conn.execute("select pg_try_advisory_xact_lock(hashtext('epi.scan writes'))").fetchone()[0]:
+        conn.execute(SQL["act_for"], {"account": by})
+        if not conn.execute(SQL["try_lock_scan_writes"]).fetchone()[0]:
             say("正在等待进行中的导入或删除完成……")
-            conn.execute("select pg_advisory_xact_lock(hashtext('epi.scan writes'))")
-        cur = conn.execute("""update epi.setting set value = %s::jsonb, updated_at = now()
-                                   where key = 'frontdb_sync_enabled' and value is distinct from %s::jsonb""",
-                           (json.dumps(on), json.dumps(on)))
-        return cur.rowcount == 1
+            conn.execute(SQL["lock_scan_writes"])
+        return conn.execute(SQL["switch"], {"on": json.dumps(on)}).rowcount == 1
 
 
 def status(*, config: Config | None = None, url: str | None = None) -> str:
@@ -429,10 +398,9 @@ def status(*, config: Config | None = None, url: str | None = None) -> str:
         for label, tm in (("场所信息", config.venues), ("扫码进场信息", config.scans)):
             if tm is None:
                 continue
-            pos = conn.execute("select epi.frontdb_position(%s, %s)", (tm.table, tm.key)).fetchone()[0]
+            pos = conn.execute(SQL["position"], {"table": tm.table, "key": tm.key}).fetchone()[0]
             lines.append(f"  {label}：前置库表 {tm.table}，" + (f"已同步至 {tm.key} = {pos}" if pos else "尚未同步"))
-        runs = conn.execute("""select started_at, finished_at, ok, error, rows from epi.job_run
-                                where job = 'frontdb' order by run_id desc limit 5""").fetchall()
+        runs = conn.execute(SQL["recent_runs"]).fetchall()
     if runs:
         lines.append("最近的同步：")
     for started, finished, ok, error, rows in runs:

@@ -1,0 +1,53 @@
+-- name: act_as
+-- The person a web-login transaction acts for (after SET LOCAL ROLE epi_ops / epi_unit); both end
+-- with the transaction. Read by epi_private.current_caller().
+select set_config('epi.unit', %(unit)s, true), set_config('epi.account', %(account)s, true);
+
+-- name: database_exists
+select 1 from pg_database where datname = %(name)s;
+
+-- name: role_exists
+select 1 from pg_roles where rolname = %(name)s;
+
+-- name: role_flags
+select rolsuper, rolbypassrls from pg_roles where rolname = %(name)s;
+
+-- name: role_memberships
+-- The roles a login is a member of (an OA login must be a member of none).
+select r.rolname from pg_auth_members m
+  join pg_roles r on r.oid = m.roleid
+  join pg_roles u on u.oid = m.member
+ where u.rolname = %(name)s;
+
+-- name: current_user
+select current_user;
+
+-- name: is_superuser
+select rolsuper from pg_roles where rolname = current_user;
+
+-- name: upgrade_lock
+-- Two upgrades never interleave.
+select pg_advisory_xact_lock(%(lock)s);
+
+-- name: owner_search_path
+set local search_path = pg_catalog, public;
+
+-- name: function_bodies_unchecked
+-- Repeatable files are applied in a fixed order, so a function may name one applied later.
+set local check_function_bodies = off;
+
+-- name: function_bodies_checked
+set local check_function_bodies = on;
+
+-- name: schema_head
+select version_num from epi_private.alembic_version;
+
+-- name: unit_exists
+select 1 from epi.unit where unit_code = %(unit)s;
+
+-- name: bind_oa_login
+insert into epi_private.oa_login (login, unit_code, is_ops) values (%(login)s, %(unit)s, %(ops)s)
+on conflict (login) do update set unit_code = excluded.unit_code, is_ops = excluded.is_ops, bound_at = now();
+
+-- name: grant_reader
+select epi_private.grant_reader(%(login)s, %(ops)s);

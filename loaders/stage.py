@@ -1,0 +1,61 @@
+"""The one way scans are written into epi.scan, for the file import (loaders/scans.py) and the
+front-database sync (jobs/frontdb.py): an import batch, then chunks of rows COPYed into a
+temporary stage and moved into epi.scan by INSERT … SELECT (COPY is refused where RLS applies;
+the INSERT is checked by the policies and fires the daily-count trigger), the monthly
+partitions made before a chunk needs them, the batch's rows and 采集时间 range recorded at the end.
+All of it inside the caller's transaction: the caller commits the whole batch or none of it."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import psycopg
+
+from db import queries, vocabulary
+
+SQL = queries.load(Path(__file__).with_name("sql") / "stage.sql")
+TYPES = ["text"] * (len(vocabulary.SCAN) - 1) + ["timestamptz"]   # 14 text columns, then 采集时间
+
+
+class ScanStage:
+    """One import batch on ``conn`` (acting as ops, or the jobs login). Rows are lists of the 14
+    text values of vocabulary.SCAN in order, then 采集时间 as an aware datetime."""
+
+    def __init__(self, conn: psycopg.Connection, *, source: str, file_name: str | None, imported_by: str,
+                 file_hash: str | None = None, forced: bool = False):
+        self.conn = conn
+        self.batch_id, self.imported_at = conn.execute(SQL["start_batch"], {
+            "source": source, "file_name": file_name, "file_hash": file_hash, "forced": forced,
+            "imported_by": imported_by}).fetchone()
+        conn.execute(SQL["create_stage"])
+        self.params = {"batch_id": self.batch_id, "imported_by": imported_by, "imported_at": self.imported_at}
+        self.months: set[tuple[int, int]] = set()
+        self.rows = 0
+        self.collected_min: dt.datetime | None = None
+        self.collected_max: dt.datetime | None = None
+
+    def write(self, rows: list[list]) -> None:
+        """COPY one chunk into the stage and move it into epi.scan."""
+        if not rows:
+            return
+        lo = min(r[-1] for r in rows)
+        hi = max(r[-1] for r in rows)
+        months = {(lo.year, lo.month), (hi.year, hi.month)}
+        if not months <= self.months or len(months) > 1:
+            self.conn.execute(SQL["ensure_partitions"], {"lo": lo, "hi": hi})
+            self.months |= months
+        with self.conn.cursor() as cur:
+            with cur.copy(SQL["copy_stage"]) as copy:
+                copy.set_types(TYPES)
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(SQL["move_stage"], self.params)
+            cur.execute(SQL["clear_stage"])
+        self.rows += len(rows)
+        self.collected_min = lo if self.collected_min is None else min(self.collected_min, lo)
+        self.collected_max = hi if self.collected_max is None else max(self.collected_max, hi)
+
+    def finish(self) -> None:
+        """Record the batch's rows and 采集时间 range (the import history shows them)."""
+        self.conn.execute(SQL["finish_batch"], {"rows": self.rows, "collected_min": self.collected_min,
+                                                "collected_max": self.collected_max, "batch_id": self.batch_id})

@@ -201,7 +201,7 @@ def bare_copy_rate(url: str, path: Path) -> dict:
         with conn.cursor().copy(f"copy public.bare_copy ({columns}) from stdin (format binary)") as copy:
             copy.set_types(["text"] * 14 + ["timestamptz", "int8", "text"])
             for row in rows:
-                copy.write_row(row + [0, "bench"])
+                copy.write_row([*row, 0, "bench"])
         conn.commit()
         seconds = time.monotonic() - started
         conn.execute("drop table public.bare_copy")

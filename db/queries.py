@@ -14,7 +14,7 @@ def load(path: str | Path) -> dict[str, str]:
     text = Path(path).read_text(encoding="utf-8")
     parts = _NAME.split(text)
     queries = {}
-    for name, body in zip(parts[1::2], parts[2::2]):
+    for name, body in zip(parts[1::2], parts[2::2], strict=False):
         if name in queries:
             raise ValueError(f"{path}: query {name} defined twice")
         queries[name] = body.strip()

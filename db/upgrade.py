@@ -13,6 +13,7 @@ interleave and a failed upgrade leaves the database as it was. Running it twice 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -139,10 +140,8 @@ def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None,
         if row and (row[0] or row[1]):
             raise ValueError(f"{login} 是超级用户或可绕过行级安全的角色，不能用作 OA 读取账号")
         if not row:
-            try:
+            with contextlib.suppress(psycopg.errors.DuplicateObject):
                 conn.execute(sql.SQL("create role {} login").format(sql.Identifier(login)))
-            except psycopg.errors.DuplicateObject:
-                pass
         conn.execute(sql.SQL("alter role {} login noinherit " + SAFE).format(sql.Identifier(login)))
         if password:
             conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(login), sql.Literal(password)))

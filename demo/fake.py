@@ -17,7 +17,7 @@ _AREA = ("440783", "440781", "440703", "440704", "440705")  # codes of the area,
 
 
 def id_check_char(first17: str) -> str:
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=False)) % 11]
 
 
 def fake_id_number(rng: random.Random) -> str:

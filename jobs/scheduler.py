@@ -10,6 +10,7 @@ beside pg_cron (use --dispatch-only there). Stops on Ctrl-C / SIGTERM.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -48,10 +49,8 @@ def missed_nightly(now: dt.datetime, at: dt.time, *, url: str | None = None) -> 
 def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = None, echo=print) -> None:
     stop = stop or threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        with contextlib.suppress(ValueError):  # not the main thread (tests)
             signal.signal(sig, lambda *_: stop.set())
-        except ValueError:  # not the main thread (tests)
-            pass
     at = dt.time.fromisoformat(os.environ.get("EPI_NIGHTLY_AT", "02:00"))
     every = float(os.environ.get("EPI_SMS_DISPATCH_SECONDS", "300"))
     now = dt.datetime.now(SHANGHAI)

@@ -218,7 +218,7 @@ class _Writer(threading.Thread):
             try:
                 self.stage.write(rows)
                 self.report({"phase": "writing", "written": self.stage.rows})
-            except BaseException as exc:  # noqa: BLE001 - handed to the reader thread
+            except BaseException as exc:  # handed to the reader thread
                 self.error = exc
 
 
@@ -269,10 +269,8 @@ def parse_range(text: str) -> tuple[dt.datetime, dt.datetime]:
         hi = parse_collected_at(right)
     except BadTime as exc:
         raise ValueError(f"时间范围“{text}”无法识别：{exc}") from None
-    if len(right) <= 10:           # a date: up to the end of that day
-        hi = hi + dt.timedelta(days=1)
-    else:
-        hi = hi + dt.timedelta(seconds=1)
+    # a date: up to the end of that day; a time: up to the end of that second
+    hi += dt.timedelta(days=1) if len(right) <= 10 else dt.timedelta(seconds=1)
     if hi <= lo:
         raise ValueError(f"时间范围“{text}”的结束早于开始")
     return lo, hi

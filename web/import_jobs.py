@@ -65,7 +65,7 @@ class ImportJobs:
                 with _lock:
                     job.update(state="failed", message=IMPORT_CONNECTION_LOST)
                 Path(path).unlink(missing_ok=True)
-            except Exception as exc:  # noqa: BLE001 - shown to the user, the import was rolled back
+            except Exception as exc:  # shown to the user, the import was rolled back
                 message = getattr(getattr(exc, "diag", None), "message_primary", None) or "导入失败，未写入任何数据"
                 with _lock:
                     job.update(state="failed", message=message)

@@ -39,7 +39,7 @@ B_SCANS = ["VB1", "VB1"]
 # relation -> (query returning one sorted list of keys, {identity: expected keys or DENIED})
 SELECTS = {
     "epi.unit": ("select unit_code from epi.unit order by 1",
-                 {"ops": ["T-A", "T-B"], "unit_a": ["T-A"], "unit_b": ["T-B"], "oa_a": DENIED, 
+                 {"ops": ["T-A", "T-B"], "unit_a": ["T-A"], "unit_b": ["T-B"], "oa_a": DENIED,
                   "nobody": DENIED, "no_unit": []}),
     "epi.venue": ("select venue_id from epi.venue order by 1",
                   {"ops": ["VA1", "VA2", "VB1", "VX"], "unit_a": ["VA1", "VA2"], "unit_b": ["VB1"],

@@ -83,8 +83,8 @@ def test_failed_upgrade_leaves_the_database_as_it_was(db_url, monkeypatch, tmp_p
     broken.write_text("create or replace view oa.broken with (security_invoker = true) as select 1;\n"
                       "select no_such_function();\n")
     real = upgrade.sql_files
-    monkeypatch.setattr(upgrade, "sql_files", lambda: real() + [broken])
-    with pytest.raises(RuntimeError, match="zz_broken.sql"):
+    monkeypatch.setattr(upgrade, "sql_files", lambda: [*real(), broken])
+    with pytest.raises(RuntimeError, match=r"zz_broken\.sql"):
         upgrade.upgrade(db_url, echo=quiet)
     assert snapshot(db_url) == before
 

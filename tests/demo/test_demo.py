@@ -35,7 +35,7 @@ def test_same_seed_gives_the_same_rows_and_another_seed_others(small_set, tmp_pa
     again = generate(tmp_path / "again", echo=lambda _: None, **options)
     other = generate(tmp_path / "other", echo=lambda _: None, **dict(options, seed=8))
     assert [p.name for p in again.scans] == [p.name for p in small_set.scans]
-    for a, b in zip(small_set.scans, again.scans):
+    for a, b in zip(small_set.scans, again.scans, strict=False):
         assert workbook_rows(a) == workbook_rows(b)
     assert workbook_rows(small_set.venues) == workbook_rows(again.venues)
     assert workbook_rows(small_set.scans[3]) != workbook_rows(other.scans[3])
@@ -47,7 +47,7 @@ def test_files_have_the_headers_of_the_spec_and_one_day_each(small_set):
     gap = dt.date.fromisoformat(small_set.manifest["gap_day"])
     days = [dt.date.fromisoformat(re.search(r"\d{4}-\d{2}-\d{2}", p.name).group()) for p in small_set.scans]
     assert gap not in days and len(days) == SMALL["days"] - 1 and max(days) == SMALL["end"]
-    for path, day in zip(small_set.scans, days):
+    for path, day in zip(small_set.scans, days, strict=False):
         rows = workbook_rows(path)
         assert rows[0] == LABELS
         when = {r[LABELS.index("采集时间")].date() for r in rows[1:]}

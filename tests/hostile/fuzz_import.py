@@ -40,9 +40,9 @@ cell = st.one_of(
                      "\ufeff", "\x00", '"', '""', "\r\n", "2022-02-30 25:61", "9" * 400, "-1e308"]),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=1000, max_size=200_000),  # very long fields
 )
-header = st.one_of(st.just(LABELS), st.permutations(LABELS), st.lists(st.sampled_from(LABELS + ["", "备注", "x"]),
+header = st.one_of(st.just(LABELS), st.permutations(LABELS), st.lists(st.sampled_from([*LABELS, "", "备注", "x"]),
                                                                         max_size=20))
-row = st.one_of(st.lists(cell, max_size=18), st.builds(lambda t: ROW + [t], cell))
+row = st.one_of(st.lists(cell, max_size=18), st.builds(lambda t: [*ROW, t], cell))
 
 
 def xlsx_base() -> bytes:
@@ -68,7 +68,7 @@ def xls_base() -> bytes:
     for c, label in enumerate(LABELS):
         ws.write(0, c, label)
     for r in range(1, 6):
-        for c, value in enumerate(ROW + ["2022-03-04 08:00:00"]):
+        for c, value in enumerate([*ROW, "2022-03-04 08:00:00"]):
             ws.write(r, c, value)
     out = io.BytesIO()
     wb.save(out)
@@ -137,10 +137,10 @@ def main(web: str, admin: str, work: str, examples: int) -> None:
            delimiter=st.sampled_from([",", ";", "\t"]), raw=st.booleans())
     def csv_files(header, rows, encoding, delimiter, raw):
         if raw:   # no quoting at all: broken quotes, stray delimiters, bare newlines
-            text = "\n".join(delimiter.join(r) for r in [header] + rows)
+            text = "\n".join(delimiter.join(r) for r in [header, *rows])
         else:
             out = io.StringIO()
-            csv.writer(out, delimiter=delimiter).writerows([header] + rows)
+            csv.writer(out, delimiter=delimiter).writerows([header, *rows])
             text = out.getvalue()
         h.check(text.encode(encoding, errors="replace"), ".csv")
 

@@ -111,7 +111,7 @@ def test_mas_success(mas, outbox, fresh_db):
     assert mas.received[0]["content"] == "你有未接收的“扫码”预警待处理，请到OA系统的疫情防控专区查阅，谢谢！"
 
 
-@pytest.mark.parametrize("code", sorted(gateways.MAS_PERMANENT) + ["SomethingNew"])
+@pytest.mark.parametrize("code", [*sorted(gateways.MAS_PERMANENT), "SomethingNew"])
 def test_mas_permanent_errors_are_never_retried(mas, outbox, fresh_db, code):
     mas.answers = [code, code]
     sleeps = []

@@ -53,7 +53,7 @@ def test_templates_have_the_headers_and_a_filled_scan_template_imports(tmp_path,
     assert ws["A2"].number_format == "@"
     import datetime as dt
 
-    ws.append(wbk.ROW + [dt.datetime(2022, 3, 4, 8, 0, 0)])
+    ws.append([*wbk.ROW, dt.datetime(2022, 3, 4, 8, 0, 0)])
     wb.save(tmp_path / "filled.xlsx")
     scans.import_scans(tmp_path / "filled.xlsx", by="ops", url=web)
     assert admin.execute("select venue_id from epi.scan").fetchone()[0] == "0044078300001"

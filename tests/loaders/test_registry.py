@@ -57,7 +57,7 @@ def test_units_from_csv_gb18030(tmp_path, web, admin):
 
 @pytest.fixture
 def units(tmp_path, web):
-    rows = UNITS + [["U04", "测试市场监督管理局", "测试戊", "14400000004"]]  # U01's name, twice in OA
+    rows = [*UNITS, ["U04", "测试市场监督管理局", "测试戊", "14400000004"]]  # U01's name, twice in OA
     registry.load_units(units_file(tmp_path, rows, "units.xlsx"), account="dba", url=web)
     return web
 

@@ -62,7 +62,7 @@ def test_shared_strings_workbook_as_excel_and_wps_write_it(tmp_path, web, admin)
 
 
 def test_numeric_id_and_phone_cells_become_exactly_their_digits(tmp_path, web, admin):
-    row = wbk.ROW + [T]
+    row = [*wbk.ROW, T]
     row[0], row[6], row[8] = 44078300001, 440783199001011234, 10012345678
     path = wbk.xlsxwriter_book(tmp_path / "n.xlsx", {"S": [row]})
     scans.import_scans(path, by="ops", url=web)
@@ -117,7 +117,7 @@ def test_xls_file(tmp_path, web, admin):
 def test_every_sheet_with_the_header_is_read_in_any_column_order(tmp_path, web, admin):
     order = list(reversed(range(len(wbk.LABELS))))
     reordered = [[wbk.LABELS[i] for i in order] + ["备注"]]
-    second = [[(wbk.ROW + [T + dt.timedelta(days=1)])[i] for i in order] + ["多余的列"]]
+    second = [[([*wbk.ROW, T + dt.timedelta(days=1)])[i] for i in order] + ["多余的列"]]
     path = tmp_path / "multi.xlsx"
     import xlsxwriter
 
@@ -152,7 +152,7 @@ def test_missing_header_is_named_and_nothing_is_written(tmp_path, web, admin):
 
 def test_bad_time_on_the_second_sheet_rejects_the_whole_file(tmp_path, web, admin):
     good = wbk.rows_with_times([T] * 30)
-    bad = wbk.rows_with_times([T, "明天上午", T, ""]) + [wbk.ROW[:5] + [""] * 10]  # last row: 采集时间 empty
+    bad = [*wbk.rows_with_times([T, "明天上午", T, ""]), wbk.ROW[:5] + [""] * 10]  # last row: 采集时间 empty
     path = wbk.xlsxwriter_book(tmp_path / "bad.xlsx", {"第一天": good, "第二天": bad})
     with pytest.raises(LoadError) as info:
         scans.import_scans(path, by="ops", url=web)
@@ -215,7 +215,7 @@ def test_wrong_extension_and_random_bytes(tmp_path, web, admin):
     xlsx = wbk.xlsxwriter_book(tmp_path / "a.xlsx", {"S": wbk.rows_with_times([T])})
     as_csv = tmp_path / "a.csv"
     as_csv.write_bytes(xlsx.read_bytes())
-    with pytest.raises(LoadError, match="扩展名为 .csv，但内容是 Excel 工作簿"):
+    with pytest.raises(LoadError, match=r"扩展名为 \.csv，但内容是 Excel 工作簿"):
         scans.import_scans(as_csv, by="ops", url=web)
     noise = tmp_path / "noise.csv"
     noise.write_bytes(bytes(range(256)) * 64)

@@ -16,7 +16,7 @@ ROW = ["0044078300001", "测试场所一", "商场", "开平市", "长沙街道"
 
 
 def rows_with_times(times, base=ROW):
-    return [base + [t] for t in times]
+    return [[*base, t] for t in times]
 
 
 def xlsxwriter_book(path: Path, sheets: dict[str, list[list]], *, header=LABELS, date_format=True) -> Path:
@@ -59,7 +59,7 @@ def shared_strings_book(path: Path, rows: list[list], *, rich_text=True) -> Path
         return index[text]
 
     sheet_rows = []
-    for r, row in enumerate([LABELS] + rows, start=1):
+    for r, row in enumerate([LABELS, *rows], start=1):
         cells = []
         for c, value in enumerate(row):
             ref = f"{column_letter(c)}{r}"

@@ -27,13 +27,14 @@ def upgrade(c):
     "unit": "机构编码 of the unit the login reads as",
     "ops": "read with the ops unit's rights instead of one unit's",
     "password": "set or change the login's password",
+    "reveal": "may also read oa.scan_full (full ID numbers, names, phones); without it only the masks",
 })
-def grant_oa(c, login, unit=None, ops=False, password=None):
+def grant_oa(c, login, unit=None, ops=False, password=None, reveal=False):
     """Create or rebind a database login for an OA system that reads oa.* as one unit (or as ops)."""
     from db import upgrade as up
 
     try:
-        up.grant_oa(login, unit=unit, ops=ops, password=password)
+        up.grant_oa(login, unit=unit, ops=ops, password=password, reveal=reveal)
     except ValueError as exc:
         raise Exit(str(exc), code=2) from None
 

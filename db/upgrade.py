@@ -122,7 +122,7 @@ def upgrade(url: str | None = None, *, create: bool = True, echo=print) -> str:
     return head
 
 
-def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None,
+def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None, reveal: bool = False,
              url: str | None = None, echo=print) -> None:
     """Create or rebind a database login for an OA system that reads oa.* as one unit (or as ops).
 
@@ -154,6 +154,7 @@ def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None,
             echo(f"提示：机构编码 {unit} 尚不在监管单位表中；导入该单位后此账号才能看到数据")
     with psycopg.connect(url) as conn, conn.transaction():
         conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
-        conn.execute(database.SQL["bind_oa_login"], {"login": login, "unit": unit, "ops": ops})
+        conn.execute(database.SQL["bind_oa_login"], {"login": login, "unit": unit, "ops": ops, "reveal": reveal})
         conn.execute(database.SQL["grant_reader"], {"login": login, "ops": ops})
-    echo(f"OA 读取账号 {login} 已绑定到 " + ("运维单位权限" if ops else f"监管单位 {unit}") + f"（数据库 {dbname}）")
+    echo(f"OA 读取账号 {login} 已绑定到 " + ("运维单位权限" if ops else f"监管单位 {unit}") + f"（数据库 {dbname}）"
+         + ("；可读取完整个人信息（oa.scan_full）" if reveal else "；个人信息只读取遮蔽值（oa.scan）"))

@@ -26,8 +26,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from db.personal import mask_phone
-
 log = logging.getLogger("epi.sms")
 
 MAS_PERMANENT = {
@@ -54,7 +52,7 @@ class LogGateway:
     name = "log"
 
     def send(self, phone: str, content: str) -> Result:
-        log.info("短信（log 网关，未实际发送）至 %s：%s", mask_phone(phone), content)
+        log.info("短信（log 网关，未实际发送）：%s", content)
         return Result(True, "log: 已记录，未实际发送")
 
 

@@ -55,7 +55,8 @@ def dispatch(*, url: str | None = None, gateway=None, max_attempts: int | None =
             row = conn.execute(SQL["claim"]).fetchone()
             if row is None:
                 break
-            sms_id, _unit, phone, content, _day, attempts = row
+            sms_id, unit, phone, content, _day, attempts, phone_masked = row
+            log.info("短信：%s（%s）", unit, phone_masked)   # the number masked (SPEC section 3)
             while True:
                 try:
                     result = gateway.send(phone, content)

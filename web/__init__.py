@@ -17,7 +17,6 @@ from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from db import vocabulary
-from db.personal import mask_phone
 from db.vocabulary import SHANGHAI
 from web import auth
 from web import db as webdb
@@ -88,10 +87,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         if isinstance(value, dt.datetime):
             return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
         return value or ""
-
-    @app.template_filter("maskphone")
-    def maskphone(value):
-        return mask_phone(value) if value else ""
 
     app.jinja_env.globals["V"] = vocabulary  # the labels and fixed texts of the pages
 

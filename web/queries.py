@@ -11,12 +11,15 @@ from psycopg import sql
 
 from db.vocabulary import SCAN_LIST, SHANGHAI
 from loaders.values import BadTime, parse_collected_at
-from web.db import tx
+from web.db import SQL, tx
 
 SCAN_COLUMNS = list(SCAN_LIST.items())  # (column, label) of the scan list, pages and exports
 EXACT = {"venue_id", "id_card", "phone"}
 CONTAINS = {"venue_name", "category", "city", "street", "venue_admin", "person_name", "collect_result",
             "nat_result", "nat_result_time", "health_code", "collector_location", "unit_name", "imported_by"}
+# personal data: oa.scan shows the masks, so these conditions match the full stored values through
+# epi.find_scans (exact for 被采集人身份证 and 联系电话, contains for 被采集人)
+PERSONAL = ("id_card", "phone", "person_name")
 RANGES = {"collected": "collected_at", "imported": "imported_at"}  # <name>_from / <name>_to
 PAGE = 50
 EXPORT_CAP = 100_000
@@ -38,12 +41,17 @@ def parse_date(text: str | None, default: dt.date) -> dt.date:
 def scan_filters(args):
     """(sql conditions, params) from the request's filters; only known columns."""
     conds, params = [], {}
-    for col in EXACT:
+    personal = {col: (args.get(col) or "").strip()[:200] or None for col in PERSONAL}
+    if any(personal.values()):
+        conds.append(sql.SQL("(collected_at, scan_id) in (select * from epi.find_scans({}, {}, {}))").format(
+            *(sql.Placeholder(f"find_{col}") for col in PERSONAL)))
+        params |= {f"find_{col}": value for col, value in personal.items()}
+    for col in EXACT - set(PERSONAL):
         value = (args.get(col) or "").strip()
         if value:
             conds.append(sql.SQL("{} = {}").format(sql.Identifier(col), sql.Placeholder(col)))
             params[col] = value[:200]
-    for col in CONTAINS:
+    for col in CONTAINS - set(PERSONAL):
         value = (args.get(col) or "").strip()
         if value:
             conds.append(sql.SQL("{} like {}").format(sql.Identifier(col), sql.Placeholder(col)))
@@ -64,6 +72,17 @@ def scan_filters(args):
                 conds.append(sql.SQL("{} {} {}").format(sql.Identifier(col), sql.SQL(op), sql.Placeholder(key)))
                 params[key] = when
     return conds, params
+
+
+def logged_filters(args) -> dict:
+    """The request's conditions as an audit entry holds them: personal values masked."""
+    filters = {k: v for k, v in args.items() if v}
+    given = {col: filters[col] for col in PERSONAL if col in filters}
+    if given:
+        with tx() as conn:
+            masked = conn.execute(SQL["masked_personal"], {col: given.get(col) for col in PERSONAL}).fetchone()
+        filters |= {col: masked[col] for col in given}
+    return filters
 
 
 def encode_cursor(row) -> str:

@@ -30,5 +30,5 @@ def scan_export():
     if len(rows) > cap:
         abort(400, description=f"符合条件的记录超过 {cap} 条，请缩小查询范围后再导出")
     data = fields_workbook(SHEET_TITLES["scans"], dict(queries.SCAN_COLUMNS), rows)
-    audit("export.scans", {"rows": len(rows), "filters": {k: v for k, v in request.args.items() if v}})
+    audit("export.scans", {"rows": len(rows), "filters": queries.logged_filters(request.args)})
     return xlsx_response(data, f"{SHEET_TITLES['scans']}.xlsx")

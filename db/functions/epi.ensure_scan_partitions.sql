@@ -12,6 +12,11 @@ declare
   v_hi    timestamptz;
   v_name  text;
   v_made  integer := 0;
+  -- the stored columns of epi.scan, without the generated masks
+  v_columns text := (select string_agg(quote_ident(a.attname), ', ' order by a.attnum)
+                       from pg_catalog.pg_attribute a
+                      where a.attrelid = 'epi.scan'::regclass and a.attnum > 0 and not a.attisdropped
+                        and a.attgenerated = '');
 begin
   if epi_private.current_kind() not in ('ops', 'jobs') then
     raise exception '只有运维单位和系统任务可以创建扫码数据分区' using errcode = 'insufficient_privilege';
@@ -31,11 +36,12 @@ begin
       v_hi := (v_month + interval '1 month')::timestamp at time zone 'Asia/Shanghai';
       perform pg_advisory_xact_lock(hashtext('epi.scan partitions'));
       if to_regclass(format('epi.%I', v_name)) is null then
-        execute format('create table epi.%I (like epi.scan including defaults including constraints)', v_name);
+        execute format('create table epi.%I (like epi.scan including defaults including constraints including generated)', v_name);
         perform epi_private.secure_scan_partition(v_name);
         -- rows that fell into the default partition for this month move to their own partition
+        -- (the stored columns only: the masks are generated again)
         execute format('with moved as (delete from epi.scan_default where collected_at >= $1 and collected_at < $2 returning *)
-                        insert into epi.%I select * from moved', v_name) using v_lo, v_hi;
+                        insert into epi.%I (%s) select %s from moved', v_name, v_columns, v_columns) using v_lo, v_hi;
         execute format('alter table epi.scan attach partition epi.%I for values from (%L) to (%L)', v_name, v_lo, v_hi);
         execute format('comment on table epi.%I is %L', v_name, format('扫码进场信息 %s', to_char(v_month, 'YYYY-MM')));
         v_made := v_made + 1;

@@ -1,18 +1,38 @@
 /* why: an OA reader login must not be a member of any project role (membership would let it
    SET ROLE to that role), so it receives its read grants directly: the oa views, the tables
    under them (security_invoker checks the reader's own privileges; RLS filters the rows), and
-   the identity functions the policies call. Re-run for every bound login after each upgrade. */
+   the identity functions the policies call. Of epi.scan it reads the masks only, like every
+   runtime role; the raw 被采集人身份证, 被采集人 and 联系电话 and oa.scan_full only when bound with
+   --reveal (epi_private.oa_login.may_reveal). Re-run for every bound login after each upgrade. */
 create or replace function epi_private.grant_reader(p_login name, p_is_ops boolean) returns void
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_reveal boolean := coalesce((select b.may_reveal from epi_private.oa_login b where b.login = p_login), false);
 begin
   execute format('grant usage on schema oa to %I', p_login);
   execute format('grant select on oa.venue, oa.scan, oa.daily_count, oa.alert, oa.alert_day to %I', p_login);
-  execute format('grant select on epi.venue, epi.unit, epi.scan, epi.alert, epi.alert_day to %I', p_login);
+  execute format('grant select on epi.venue, epi.unit, epi.alert, epi.alert_day to %I', p_login);
+  -- a table-level SELECT (bound before the masks) goes once; revoking it again on every upgrade
+  -- would drop and re-add the column grants
+  if exists (select from pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+              where c.oid = 'epi.scan'::regclass and a.privilege_type = 'SELECT' and a.grantee = p_login::regrole) then
+    execute format('revoke select on epi.scan from %I', p_login);
+  end if;
+  execute format($g$grant select (scan_id, venue_id, venue_name, category, city, street, venue_admin, id_card_masked,
+                   person_name_masked, phone_masked, collect_result, nat_result, nat_result_time, health_code,
+                   collector_location, collected_at, batch_id, imported_by, imported_at) on epi.scan to %I$g$, p_login);
   execute format('grant execute on function epi_private.current_kind(), epi_private.current_unit(),
                     epi_private.current_account(), epi_private.supervised_venues(),
-                    epi_private.visible_daily_counts() to %I', p_login);
+                    epi_private.visible_daily_counts(), epi.find_scans(text, text, text) to %I', p_login);
+  if v_reveal then
+    execute format('grant select (id_card, person_name, phone) on epi.scan to %I', p_login);
+    execute format('grant select on oa.scan_full to %I', p_login);
+  else
+    execute format('revoke select (id_card, person_name, phone) on epi.scan from %I', p_login);
+    execute format('revoke select on oa.scan_full from %I', p_login);
+  end if;
   if p_is_ops then
     execute format('grant select on oa.sms_log to %I', p_login);
     execute format('grant select on epi.sms_outbox to %I', p_login);
@@ -22,4 +42,4 @@ begin
   end if;
 end
 $$;
-comment on function epi_private.grant_reader(name, boolean) is 'Grant an OA reader login exactly what reading oa.* needs (run by the owner).';
+comment on function epi_private.grant_reader(name, boolean) is 'Grant an OA reader login exactly what reading oa.* needs (run by the owner); full personal data only with --reveal.';

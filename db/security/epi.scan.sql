@@ -22,7 +22,25 @@ drop policy if exists "Ops delete scans" on epi.scan;
 create policy "Ops delete scans" on epi.scan for delete
   using ((select epi_private.current_kind()) = 'ops');
 
-grant select on epi.scan to epi_ops, epi_unit, epi_jobs;
+-- the raw 被采集人身份证, 被采集人 and 联系电话 are readable by no runtime role (SPEC section 3):
+-- they read the masks; searches by the full value and reveals go through security-definer
+-- functions (epi.find_scans), which the policies above still filter by the caller's identity
+-- (a table-level SELECT from before the masks is revoked once; revoking it every upgrade would
+-- also drop and re-add the column grants, reordering them)
+do $$
+begin
+  if exists (select from pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+              where c.oid = 'epi.scan'::regclass and a.privilege_type = 'SELECT'
+                and a.grantee in ('epi_ops'::regrole, 'epi_unit'::regrole, 'epi_jobs'::regrole)) then
+    revoke select on epi.scan from epi_ops, epi_unit, epi_jobs;
+  end if;
+end
+$$;
+revoke select (id_card, person_name, phone) on epi.scan from epi_ops, epi_unit, epi_jobs;
+grant select (scan_id, venue_id, venue_name, category, city, street, venue_admin, id_card_masked,
+              person_name_masked, phone_masked, collect_result, nat_result, nat_result_time, health_code,
+              collector_location, collected_at, batch_id, imported_by, imported_at)
+  on epi.scan to epi_ops, epi_unit, epi_jobs;
 grant insert (venue_id, venue_name, category, city, street, venue_admin, id_card, person_name, phone,
               collect_result, nat_result, nat_result_time, health_code, collector_location, collected_at,
               batch_id, imported_by, imported_at)

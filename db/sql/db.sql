@@ -46,8 +46,9 @@ select version_num from epi_private.alembic_version;
 select 1 from epi.unit where unit_code = %(unit)s;
 
 -- name: bind_oa_login
-insert into epi_private.oa_login (login, unit_code, is_ops) values (%(login)s, %(unit)s, %(ops)s)
-on conflict (login) do update set unit_code = excluded.unit_code, is_ops = excluded.is_ops, bound_at = now();
+insert into epi_private.oa_login (login, unit_code, is_ops, may_reveal) values (%(login)s, %(unit)s, %(ops)s, %(reveal)s)
+on conflict (login) do update
+   set unit_code = excluded.unit_code, is_ops = excluded.is_ops, may_reveal = excluded.may_reveal, bound_at = now();
 
 -- name: grant_reader
 select epi_private.grant_reader(%(login)s, %(ops)s);

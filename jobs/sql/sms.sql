@@ -16,7 +16,7 @@ update epi.sms_outbox o
                     order by sms_id
                     for update skip locked
                     limit 1)
-returning o.sms_id, o.unit_code, o.phone, o.content, o.day, o.attempts;
+returning o.sms_id, o.unit_code, o.phone, o.content, o.day, o.attempts, epi.mask_phone(o.phone) as phone_masked;
 
 -- name: reclaim
 -- The next attempt at a text this dispatcher holds (after a transient failure).

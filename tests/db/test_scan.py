@@ -91,4 +91,7 @@ def test_scan_values_are_stored_as_given(conn, world):
                     values ('0012', '00000000000000000x', '014400000001', '2022-03-05 10:00+08', %s, 'x')""",
                  (world["batch"],))
     assert conn.execute("select venue_id, id_card, phone from oa.scan where venue_id = '0012'").fetchone() == \
+        ("0012", "000000********000x", "014*****0001")      # what every reader sees (masked)
+    as_admin(conn)                                          # what is stored: exactly as given
+    assert conn.execute("select venue_id, id_card, phone from epi.scan where venue_id = '0012'").fetchone() == \
         ("0012", "00000000000000000x", "014400000001")

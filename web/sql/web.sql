@@ -19,7 +19,8 @@ select (select count(*) from epi.venue where unit_code is null) as unassigned,
 select job, as_of, started_at, finished_at, ok, error, rows from epi.job_run order by run_id desc limit 8;
 
 -- name: recent_sms_failures
-select unit_code, phone, day, attempts, response from oa.sms_log where status = 'failed'
+-- unit heads' phones in a list are masked (SPEC section 3)
+select unit_code, epi.mask_phone(phone) as phone, day, attempts, response from oa.sms_log where status = 'failed'
  order by day desc, sms_id desc limit 5;
 
 -- name: venue_tab_counts
@@ -27,8 +28,9 @@ select count(*) filter (where unit_code is null) as unset, count(*) filter (wher
   from oa.venue;
 
 -- name: venue_list
+-- unit heads' phones are masked in the list (full on the venue's page, venue_get)
 select venue_id, venue_name, category, city, street, venue_admin, location, unit_code, unit_name, head_name,
-       head_phone, flow_min, flow_max
+       epi.mask_phone(head_phone) as head_phone, flow_min, flow_max
   from oa.venue
  where (unit_code is null) = %(unset)s
    and (%(q)s = '' or venue_id = %(q)s or venue_name like '%%' || %(q)s || '%%')
@@ -135,6 +137,11 @@ select alert_id, venue_id, venue_name, category, city, street, unit_code, period
 
 -- name: alert_accept
 update epi.alert set status = '已接收' where alert_id = %(alert_id)s and status = '未接收';
+
+-- name: masked_personal
+-- Searched personal values as an audit entry may hold them (masked, SPEC section 3).
+select epi.mask_id_card(%(id_card)s) as id_card, epi.mask_phone(%(phone)s) as phone,
+       epi.mask_name(%(person_name)s) as person_name;
 
 -- name: audit
 select epi.audit(%(action)s, %(detail)s::jsonb);

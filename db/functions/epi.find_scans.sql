@@ -1,0 +1,20 @@
+/* why: the raw 被采集人身份证, 联系电话 and 被采集人 are readable by no runtime role, yet a search by a
+   person's full ID number or phone (exact) or name (contains) must match the stored values
+   (SPEC section 3). This answers which scans match, as (collected_at, scan_id) — the primary key,
+   so the caller reads the masked rows from oa.scan by index. Owner rights to read the raw
+   columns; epi.scan's forced RLS still filters by the caller's identity, so a unit finds only
+   scans of its own venues. With no condition it finds nothing. */
+create or replace function epi.find_scans(p_id_card text, p_phone text, p_person_name text)
+returns table (collected_at timestamptz, scan_id bigint)
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+  select s.collected_at, s.scan_id
+    from epi.scan s
+   where (p_id_card is not null or p_phone is not null or p_person_name is not null)
+     and (p_id_card is null or s.id_card = p_id_card)
+     and (p_phone is null or s.phone = p_phone)
+     and (p_person_name is null or strpos(s.person_name, p_person_name) > 0)
+$$;
+comment on function epi.find_scans(text, text, text) is
+  'Scans (collected_at, scan_id) whose full 被采集人身份证 / 联系电话 equal, or 被采集人 contains, the given values; visible ones only.';

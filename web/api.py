@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, abort, jsonify, request
 
 from db.vocabulary import ALERT_STATUSES, FLOW, UNACCEPTED
-from web import queries
+from web import queries, reveal
 from web.alerts import ALREADY_ACCEPTED
 from web.auth import requires
 from web.db import SQL, all_rows, one, tx
@@ -61,6 +61,15 @@ def scans():
     rows, nxt = queries.scan_page(request.args)
     return jsonify(scans=[plain({c: r[c] for c, _ in queries.SCAN_COLUMNS} | {"scan_id": r["scan_id"]}) for r in rows],
                    next=nxt)
+
+
+@bp.post("/scans/<int:scan_id>/reveal")
+@requires("scan_reveal")
+def reveal_scan(scan_id):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("reason"), str):
+        abort(400, description="请求体应为 {\"reason\": \"查看事由\"}")
+    return jsonify(scan=plain(reveal.reveal(scan_id, body["reason"])))
 
 
 @bp.get("/stats")

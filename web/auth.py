@@ -19,8 +19,8 @@ from flask import abort, current_app, g, redirect, request, session
 
 class Menu(NamedTuple):
     label: str
-    acts_as: str   # the database identity of its requests: 'ops' (the ops unit) or 'unit' (the user's own)
-    url: str
+    acts_as: str     # the database identity of its requests: 'ops' (the ops unit) or 'unit' (the user's own)
+    url: str | None  # its page in the menu bar (None: a right on other pages, no page of its own)
 
 
 MENUS = {  # the OA menu codes (SPEC section 6); a route declares its menu with @requires
@@ -30,6 +30,8 @@ MENUS = {  # the OA menu codes (SPEC section 6); a route declares its menu with 
     "scan_query": Menu("扫码进场信息查询", "unit", "/scans"),
     "scan_stats": Menu("扫码统计查询", "unit", "/stats"),
     "alert": Menu("“扫码”预警", "unit", "/alerts"),
+    # reveal one scan record's full personal data, with a reason (on the 扫码进场信息查询 pages)
+    "scan_reveal": Menu("查看完整个人信息", "unit", None),
 }
 
 

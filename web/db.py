@@ -72,6 +72,17 @@ def tx(kind: str | None = None, *, account: str | None = None):
     yield conn
 
 
+@contextlib.contextmanager
+def committed():
+    """A short transaction of its own, acting as the route's menu says, committed when the block
+    ends (before anything of it is sent): what the database records in it, such as the audit
+    entry of a reveal, stays even if the request fails or the client goes away afterwards."""
+    user = g.user
+    with pool().connection() as conn, conn.transaction():
+        database.act_as(conn, kind=g.acts_as, unit=user.unit, account=user.account)
+        yield conn
+
+
 def end_request(exc=None) -> None:
     """Teardown: commit the request's transaction, or roll it back after an error."""
     stack = g.pop("db_stack", None)

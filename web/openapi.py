@@ -72,6 +72,12 @@ def spec() -> dict:
                 "parameters": SCAN_FILTERS,
                 "responses": {"200": _ok(_obj({"scans": {"type": "array", "items": {"type": "object"}},
                                                "next": NULLABLE_STR}, ["scans", "next"])), **COMMON}}},
+            "/api/scans/{scan_id}/reveal": {"post": {
+                "summary": "查看一条扫码记录的完整个人信息（需菜单 scan_reveal 和查看事由；记入审计日志）",
+                "parameters": [{"name": "scan_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+                    {"reason": {"type": "string", "minLength": 2, "maxLength": 200}}, ["reason"])}}},
+                "responses": {"200": _ok(_obj({"scan": {"type": "object"}}, ["scan"])), "404": ERROR, **COMMON}}},
             "/api/stats": {"get": {
                 "summary": "本单位场所在日期范围内的扫码量（默认最近 30 天，最长一年）",
                 "parameters": [_query("from", "开始日期 YYYY-MM-DD"), _query("to", "结束日期 YYYY-MM-DD")],

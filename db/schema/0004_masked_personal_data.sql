@@ -38,3 +38,7 @@ comment on column epi.scan.phone_masked is '联系电话 as every output shows i
 -- an OA reader login may read the full values (oa.scan_full) only when bound with --reveal
 alter table epi_private.oa_login add column may_reveal boolean not null default false;
 comment on column epi_private.oa_login.may_reveal is 'Bound with invoke db.grant-oa --reveal: may read oa.scan_full (full personal data).';
+
+-- one record is revealed by its scan_id (POST /api/scans/<scan_id>/reveal); the primary key leads
+-- with collected_at, so the id alone needs its own index (sequential ids: cheap to keep)
+create index scan_scan_id_idx on epi.scan (scan_id);

@@ -89,3 +89,20 @@ def test_ops_uploads_watches_progress_and_deletes(server, page, tmp_path):
     shot(page, "ops-venues")
     page.get_by_role("link", name="新增场所").click()
     shot(page, "ops-venue-new")
+
+
+def test_unit_user_reveals_one_record_after_giving_a_reason(server, page):
+    from tests.web.conftest import UNIT_MENUS
+
+    page.goto(f"{server}/scans?ticket={ticket(sub='a.zhang', name='测试张', menus=[*UNIT_MENUS, 'scan_reveal'])}")
+    row = page.locator("tbody tr").first
+    assert "000000********000X" in row.inner_text() and "00000000000000000X" not in page.content()
+    row.get_by_role("link", name="查看完整信息").click()
+    dialog = page.locator("#reveal-dialog")
+    dialog.wait_for(state="visible")
+    shot(page, "unit-reveal-dialog")
+    dialog.get_by_label("查看事由").fill("核对入场人员身份")
+    dialog.get_by_role("button", name="查看", exact=True).click()
+    page.get_by_text("本次查看已记入审计日志").wait_for()
+    assert "00000000000000000X" in page.content() and "14400009999" in page.content()
+    shot(page, "unit-reveal")

@@ -26,7 +26,8 @@ from tests.web.conftest import SECRET, ticket
 from web.auth import MENUS
 
 OPEN = {"/", "/healthz", "/static/<path:filename>", "/dev-login", "/api/openapi.json"}
-ALLOWED_BODY = {"/api/venues/<venue_id>/threshold": {"flow_min": 1, "flow_max": 100}}
+ALLOWED_BODY = {"/api/venues/<venue_id>/threshold": {"flow_min": 1, "flow_max": 100},
+                "/api/scans/<int:scan_id>/reveal": {"reason": "测试：核对身份"}}
 OTHER_MARKERS = ("VB1", "测试场所乙一")
 
 
@@ -49,18 +50,22 @@ def test_every_route_declares_what_it_needs(app):
 
 
 def alert_ids(db_url) -> dict:
+    """Per venue (VA1 is the own unit's, VB1 the other's): its alert and one of its scans."""
     with psycopg.connect(db_url) as c:
-        return dict(c.execute("select venue_id, alert_id from epi.alert").fetchall())
+        alerts = dict(c.execute("select venue_id, alert_id from epi.alert").fetchall())
+        scans = dict(c.execute("select venue_id, min(scan_id) from epi.scan group by venue_id").fetchall())
+    return {venue: (alerts[venue], scans[venue]) for venue in ("VA1", "VB1")}
 
 
 def fill(rule: str, target: str, alerts: dict) -> str:
     venue = {"own": "VA1", "other": "VB1"}[target]
-    return (rule.replace("<venue_id>", venue).replace("<int:alert_id>", str(alerts[venue]))
+    alert, scan = alerts[venue]
+    return (rule.replace("<venue_id>", venue).replace("<int:alert_id>", str(alert)).replace("<int:scan_id>", str(scan))
             .replace("<job_id>", "no-such-job").replace("<name>", "扫码进场信息导入模板.xlsx"))
 
 
 def has_object(rule: str) -> bool:
-    return "<venue_id>" in rule or "<int:alert_id>" in rule
+    return "<venue_id>" in rule or "<int:alert_id>" in rule or "<int:scan_id>" in rule
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

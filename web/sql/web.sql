@@ -148,3 +148,10 @@ select epi.audit(%(action)s, %(detail)s::jsonb);
 
 -- name: dev_users
 select unit_code, unit_name from epi.unit where active order by unit_code limit 20;
+
+-- name: reveal_scans
+-- Scan records in full (those of the ids the caller may see), with the reason; audited by the database.
+select * from epi.reveal_scans(%(scan_ids)s, %(reason)s, %(export)s);
+
+-- name: scan_visible
+select 1 from oa.scan where scan_id = %(scan_id)s;

@@ -22,6 +22,16 @@ function poll(job) {
     .catch(() => setTimeout(() => poll(job), 2000));
 }
 
+// 查看完整信息: the reason is asked in a dialog; the form posts to the record's reveal page
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a.reveal");
+  const dialog = document.getElementById("reveal-dialog");
+  if (!link || !dialog || !dialog.showModal) return;
+  event.preventDefault();
+  dialog.querySelector("form").action = `/scans/${link.getAttribute("data-scan")}/reveal`;
+  dialog.showModal();
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll('.job[data-state="running"]').forEach(poll);
   const unit = document.getElementById("unit_code");

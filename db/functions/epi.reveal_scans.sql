@@ -1,0 +1,44 @@
+/* why: a person with the menu scan_reveal may see scan records' full 被采集人身份证, 被采集人 and
+   联系电话 after giving a reason (SPEC section 3): one record on the query page or through the API,
+   or the records of a query as an unmasked export. Nothing else reads the raw columns. Records are
+   looked up under epi.scan's forced RLS with the caller's identity (another unit's record does not
+   exist: no row, nothing revealed, nothing audited), the reason is checked (2–200 characters),
+   and the reveal — which records, why — is written to the audit log in the same transaction as
+   the answer: no full value leaves without its entry. Newest first, like the scan list. */
+create or replace function epi.reveal_scans(p_scan_ids bigint[], p_reason text, p_export boolean default false)
+returns table (scan_id bigint, venue_id text, venue_name text, category text, city text, street text,
+               venue_admin text, id_card text, person_name text, phone text, collect_result text,
+               nat_result text, nat_result_time text, health_code text, collector_location text,
+               collected_at timestamptz, imported_by text, imported_at timestamptz)
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_reason text := btrim(coalesce(p_reason, ''));
+  v_ids bigint[];
+begin
+  if epi_private.current_kind() not in ('ops', 'unit') then
+    raise exception '没有查看完整个人信息的权限' using errcode = 'insufficient_privilege';
+  end if;
+  select array_agg(s.scan_id order by s.collected_at desc, s.scan_id desc) into v_ids
+    from epi.scan s
+   where s.scan_id = any (p_scan_ids);
+  if v_ids is null then
+    return;   -- nothing this caller may see
+  end if;
+  if char_length(v_reason) < 2 or char_length(v_reason) > 200 then
+    raise exception '请填写查看事由（2–200 个字）' using errcode = 'invalid_parameter_value';
+  end if;
+  perform epi.audit(case when p_export then 'export.scans.full' else 'scan.reveal' end,
+                    jsonb_build_object('scan_ids', to_jsonb(v_ids), 'rows', cardinality(v_ids), 'reason', v_reason));
+  return query
+    select s.scan_id, s.venue_id, s.venue_name, s.category, s.city, s.street, s.venue_admin, s.id_card,
+           s.person_name, s.phone, s.collect_result, s.nat_result, s.nat_result_time, s.health_code,
+           s.collector_location, s.collected_at, s.imported_by, s.imported_at
+      from epi.scan s
+     where s.scan_id = any (v_ids)
+     order by s.collected_at desc, s.scan_id desc;
+end
+$$;
+comment on function epi.reveal_scans(bigint[], text, boolean) is
+  'Scan records with full personal data, those of the given ids the caller may see, after a reason; audited (scan.reveal, or export.scans.full).';

@@ -1,0 +1,55 @@
+"""epi.reveal_scan: one record in full, for a caller who may see it, after a reason, audited."""
+from __future__ import annotations
+
+import psycopg
+
+from tests.conftest import as_jobs, as_oa, as_ops, as_unit, attempt
+from tests.db.test_masking import WORLD_ID, WORLD_NAME, WORLD_PHONE
+
+
+def scan_of(conn, venue):
+    return conn.execute("select min(scan_id) from epi.scan where venue_id = %s", (venue,)).fetchone()[0]
+
+
+def reveal(conn, scan_id, reason):
+    return conn.execute("select venue_id, id_card, person_name, phone from epi.reveal_scans(%s, %s)",
+                        ([scan_id], reason)).fetchall()
+
+
+def test_a_unit_reveals_its_own_record_and_the_reveal_is_audited(conn, world):
+    own, other = scan_of(conn, "VA1"), scan_of(conn, "VB1")
+    as_unit(conn, "T-A", account="a.zhang")
+    assert reveal(conn, own, "  核对入场人员身份  ") == [("VA1", WORLD_ID, WORLD_NAME, WORLD_PHONE)]
+    assert reveal(conn, other, "核对入场人员身份") == []          # another unit's record does not exist
+    as_ops(conn)
+    rows = conn.execute("select account, detail from epi.audit_log where action = 'scan.reveal'").fetchall()
+    assert rows == [("a.zhang", {"scan_ids": [own], "rows": 1, "reason": "核对入场人员身份"})]
+
+
+def test_the_reason_is_required_and_bounded(conn, world):
+    own = scan_of(conn, "VA1")
+    as_unit(conn, "T-A")
+    for reason in (None, "", " 看 ", "x" * 201):
+        err = attempt(conn, "select * from epi.reveal_scans(%s, %s)", ([own], reason))
+        assert isinstance(err, psycopg.errors.InvalidParameterValue) and "查看事由" in err.diag.message_primary
+    assert attempt(conn, "select * from epi.reveal_scans(%s, %s)", ([own], "x" * 200)) is not None
+
+
+def test_only_ops_and_units_may_reveal(conn, world, oa_login_a):
+    own = scan_of(conn, "VA1")
+    as_jobs(conn)
+    assert isinstance(attempt(conn, "select * from epi.reveal_scans(%s, 'x事由')", ([own],)), psycopg.errors.InsufficientPrivilege)
+    as_oa(conn, oa_login_a)
+    assert isinstance(attempt(conn, "select * from epi.reveal_scans(%s, 'x事由')", ([own],)), psycopg.errors.InsufficientPrivilege)
+
+
+def test_an_export_reveals_only_the_visible_records_newest_first(conn, world):
+    ids = [r[0] for r in conn.execute("select scan_id from epi.scan order by scan_id")]
+    as_unit(conn, "T-A", account="a.zhang")
+    rows = conn.execute("select venue_id, id_card, collected_at from epi.reveal_scans(%s, '导出核查', true)",
+                        (ids,)).fetchall()
+    assert [r[0] for r in rows] == ["VA1", "VA2", "VA1"] and {r[1] for r in rows} == {WORLD_ID}
+    assert [r[2] for r in rows] == sorted((r[2] for r in rows), reverse=True)
+    as_ops(conn)
+    detail = conn.execute("select detail from epi.audit_log where action = 'export.scans.full'").fetchone()[0]
+    assert detail["rows"] == 3 and detail["reason"] == "导出核查" and len(detail["scan_ids"]) == 3

@@ -157,6 +157,13 @@ def demo_data(c, out="demo-data", end=None, days=45, venues=600, per_day=3000, s
     print(f"已写入 {result.directory}：{len(result.scans)} 个扫码文件，{result.rows:,} 条记录")
 
 
+def _command(name: str) -> None:
+    """Audit entries written by this command name it (with the OS user and the database login)."""
+    from db import database
+
+    database.claim(menu=f"invoke {name}")
+
+
 def _fail(exc) -> Exit:
     return Exit(str(exc), code=2)
 
@@ -175,6 +182,7 @@ def _lost(what: str) -> Exit:
                           "by": "login account recorded in the audit log"})
 def load_units(c, file, by="dba"):
     """Upsert supervising units from an OA export (units missing from it are marked inactive)."""
+    _command("load.units")
     from loaders import registry
     from loaders.errors import LoadError
 
@@ -188,6 +196,7 @@ def load_units(c, file, by="dba"):
                            "by": "login account recorded in the audit log"})
 def load_venues(c, file, by="dba"):
     """Bulk-load venues from the venue template (upsert by 公共场所ID)."""
+    _command("load.venues")
     from loaders import registry
     from loaders.errors import LoadError
 
@@ -201,6 +210,7 @@ def load_venues(c, file, by="dba"):
                           "force": "import even if a file with the same content was imported before"})
 def load_scans(c, file, by, force=False):
     """Import scan records: all rows or none."""
+    _command("load.scans")
     import psycopg
 
     from loaders import scans
@@ -236,6 +246,7 @@ def load_scans(c, file, by, force=False):
                            "yes": "do not ask for confirmation (scripts)"})
 def scans_delete(c, by, collected=None, imported=None, yes=False):
     """Batch delete scan records by 采集时间 or 数据导入时间 range: shows the count, asks, deletes."""
+    _command("scans.delete")
     import psycopg
 
     from loaders import scans
@@ -268,6 +279,7 @@ def scans_delete(c, by, collected=None, imported=None, yes=False):
                             "config": "JSON file naming the front tables and columns (default: EPI_FRONTDB_CONFIG)"})
 def sync_frontdb(c, dsn=None, config=None):
     """Pull new venues and scans from the provincial front database (only while the sync is enabled)."""
+    _command("sync.frontdb")
     from jobs import frontdb
 
     try:
@@ -278,6 +290,7 @@ def sync_frontdb(c, dsn=None, config=None):
 
 
 def _switch_sync(on: bool, by: str, yes: bool) -> None:
+    _command("sync.enable" if on else "sync.disable")
     from jobs import frontdb
 
     what = "启用" if on else "停用"

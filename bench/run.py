@@ -259,6 +259,11 @@ def table(results: dict) -> str:
     r = results["rls_overhead"]
     lines.append(f"| RLS ratio: unit's first scan page vs owner with explicit filter | {r['ratio']} "
                  f"({r['unit_ms']} / {r['explicit_ms']} ms) | ≤ 1.2 |")
+    a = results.get("audit_cost")
+    if a:
+        lines.append(f"| access entry per scan query (search by ID): request p50 with / without it | "
+                     f"{a['audited_ms']} / {a['unaudited_ms']} ms (+{a['added_ms']} ms, {a['ratio']}×; "
+                     f"the entry's transaction alone {a['entry_transaction_ms']} ms) | — |")
     lines.append(f"| web requests failed | {w['errors']} of {w['requests']} | 0 |")
     return "\n".join(lines)
 
@@ -329,6 +334,9 @@ def run(scale: str = "city", echo=print, keep: bool = False, rows: int | None = 
     echo(f"  {results['web_load']}")
     results["rls_overhead"] = webbench.rls_overhead(url, "B01")
     echo(f"  {results['rls_overhead']}")
+    echo("访问审计的开销（同一轮：有无访问记录交替请求）…")
+    results["audit_cost"] = webbench.audit_cost(url, "B01")
+    echo(f"  {results['audit_cost']}")
     echo("删除一个整月 …")
     with psycopg.connect(url) as c:
         oldest = c.execute("select min(collected_at) at time zone 'Asia/Shanghai' from epi.scan").fetchone()[0]

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -41,22 +42,28 @@ def p95(values):
     return values[max(0, round(0.95 * len(values)) - 1)]
 
 
-def load(url: str, unit: str, *, clients: int = 8, per_client: int = 60, stats_from: str, stats_to: str) -> dict:
+def _serve(url: str, prelude: str = ""):
+    """The web app under waitress in a child process; (process, base URL) once it answers."""
     port = _free_port()
     env = dict(os.environ, EPI_OA_JWT_SECRET=SECRET, EPI_WEB_DATABASE_URL=database.web_url(database.database_name(url)),
                EPI_COOKIE_SECURE="0")
-    code = ("from waitress import serve\nfrom web import create_app\n"
+    code = (f"{prelude}from waitress import serve\nfrom web import create_app\n"
             f"serve(create_app({{'DB_POOL_SIZE': 12}}), host='127.0.0.1', port={port}, threads=12)\n")
     server = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server, base
+
+
+def load(url: str, unit: str, *, clients: int = 8, per_client: int = 60, stats_from: str, stats_to: str) -> dict:
+    server, base = _serve(url)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
         headers = {"Authorization": "Bearer " + _ticket(unit)}
         routes = {"alerts": "/api/alerts?status=%E6%9C%AA%E6%8E%A5%E6%94%B6",
                   "scans_first_page": "/api/scans",
@@ -105,6 +112,53 @@ def load(url: str, unit: str, *, clients: int = 8, per_client: int = 60, stats_f
             "seconds": round(wall, 2),
             "p95_ms": {k: round(p95(v) * 1000, 1) for k, v in times.items() if v},
             "median_ms": {k: round(statistics.median(v) * 1000, 1) for k, v in times.items() if v}}
+
+
+# the baseline of audit_cost: the same app with the access entry of scan pages left out (bench only)
+UNAUDITED = "import web.queries\nweb.queries.record_access = lambda *args, **kwargs: None\n"
+
+
+def audit_cost(url: str, unit: str, runs: int = 150) -> dict:
+    """What the access entry adds to a scan query request (Personal data 1 of 3): the unit's first
+    scan page searched by a full ID number (entry with a keyed hash), one client, requests to the
+    app as it is and to the same app with the entry left out, alternating, so that both see the
+    same machine; and the entry's own transaction (act_as, epi.audit_scan_access, commit) alone."""
+    with psycopg.connect(url) as c:
+        person = c.execute("select id_card from epi.scan s join epi.venue v using (venue_id) where v.unit_code = %s "
+                           "order by s.collected_at desc limit 1", (unit,)).fetchone()[0]
+    path = "/api/scans?id_card=" + urllib.parse.quote(person)
+    headers = {"Authorization": "Bearer " + _ticket(unit)}
+    audited, base_a = _serve(url)
+    bare, base_b = _serve(url, UNAUDITED)
+    times: dict[str, list[float]] = {"audited": [], "unaudited": []}
+    try:
+        for i in range(runs + 10):
+            for name, base in (("audited", base_a), ("unaudited", base_b))[:: 1 if i % 2 else -1]:
+                start = time.perf_counter()
+                with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=30) as res:
+                    res.read()
+                if i >= 10:  # the first requests plan the statements
+                    times[name].append(time.perf_counter() - start)
+    finally:
+        for server in (audited, bare):
+            server.terminate()
+            server.wait(10)
+    from db import audit_hmac
+
+    entry = []
+    with psycopg.connect(database.web_url(database.database_name(url))) as conn:
+        for _ in range(runs):
+            start = time.perf_counter()
+            with database.acting_as(conn, kind="unit", unit=unit, account="bench"):
+                conn.execute("select epi.audit_scan_access('scan.query', %s, 50, %s)",
+                             (psycopg.types.json.Jsonb({"id_card": person}), [audit_hmac.subject_hash(person)]))
+            entry.append(time.perf_counter() - start)
+    a, b = statistics.median(times["audited"]), statistics.median(times["unaudited"])
+    return {"requests": runs, "audited_ms": round(a * 1000, 2), "unaudited_ms": round(b * 1000, 2),
+            "added_ms": round((a - b) * 1000, 2), "ratio": round(a / b, 3),
+            "audited_p95_ms": round(p95(times["audited"]) * 1000, 2),
+            "unaudited_p95_ms": round(p95(times["unaudited"]) * 1000, 2),
+            "entry_transaction_ms": round(statistics.median(entry) * 1000, 2)}
 
 
 def rls_overhead(url: str, unit: str, runs: int = 30) -> dict:

@@ -12,6 +12,9 @@ as the web login (``epi_web``; ``EPI_WEB_DATABASE_URL``, or the admin URL with t
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import getpass
+import json
 import os
 import shutil
 import warnings
@@ -121,8 +124,9 @@ def connect_jobs(url: str | None = None) -> psycopg.Connection:
     unfinished and the next run records it as failed. Without it the orphaned run would go on
     alone until its end.
     """
+    user = os_user().replace("\\", "\\\\").replace(" ", "\\ ")
     return psycopg.connect(url or jobs_url(), autocommit=True,
-                           options="-c client_connection_check_interval=2000")
+                           options=f"-c client_connection_check_interval=2000 -c epi.os_user={user}")
 
 
 def ensure_database(url: str) -> bool:
@@ -138,22 +142,63 @@ def ensure_database(url: str) -> bool:
 
 @contextlib.contextmanager
 def acting_as(conn: psycopg.Connection, *, kind: str, unit: str | None = None,
-              account: str | None = None) -> Iterator[psycopg.Connection]:
+              account: str | None = None, operation: dict | None = None) -> Iterator[psycopg.Connection]:
     """One transaction on a web-login connection, acting as ops or as one unit.
 
     Role, unit and account are set with SET LOCAL / set_config(…, true), so they end with the
     transaction, whether it commits or rolls back.
     """
     with conn.transaction():
-        act_as(conn, kind=kind, unit=unit, account=account)
+        act_as(conn, kind=kind, unit=unit, account=account, operation=operation)
         yield conn
 
 
-def act_as(conn: psycopg.Connection, *, kind: str, unit: str | None, account: str | None) -> None:
+# What a connection says about who is behind it, besides the account: the person's name, the OA
+# menu (web) or the command (invoke), the client's address (web, as EPI_PROXY_HOPS trusts it).
+# The web layer sets it per request, a command once; act_as hands it to the database, where the
+# audit entries record it (epi_private.write_audit). A context variable: each request thread (and
+# an import started by a request, which copies the context) has its own.
+CLAIMS: contextvars.ContextVar[tuple] = contextvars.ContextVar("epi_claims", default=())
+
+
+def claims() -> dict:
+    """What this thread (context) says about its caller: name, menu, client."""
+    return dict(CLAIMS.get())
+
+
+def claim(**claims) -> None:
+    """Set what the following act_as calls of this thread (context) say about the caller."""
+    CLAIMS.set(tuple((k, v) for k, v in claims.items() if v))
+
+
+def os_user() -> str:
+    """The operating-system user running this process (recorded with every audit entry)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return f"uid {os.getuid()}"
+
+
+def act_as(conn: psycopg.Connection, *, kind: str, unit: str | None, account: str | None,
+           operation: dict | None = None) -> None:
     """Inside a transaction of the web login: act as ops or as one unit for a person, until the
-    transaction ends (SET LOCAL ROLE, and the unit and account set transaction-locally)."""
+    transaction ends (SET LOCAL ROLE, and the unit and account set transaction-locally), with the
+    caller's claims (CLAIMS), the OS user and, for a command, the ``operation`` its audit entries
+    belong to (e.g. the file a load came from)."""
     role = {"ops": OPS_ROLE, "unit": UNIT_ROLE}[kind]
+    said = claims()
     conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
-    conn.execute(SQL["act_as"], {"unit": unit or "", "account": account or ""})
+    conn.execute(SQL["act_as"], {"unit": unit or "", "account": account or "", "name": said.get("name") or "",
+                                 "menu": said.get("menu") or "", "client": said.get("client") or "",
+                                 "os_user": os_user(), "operation": operation_text(operation)})
+
+
+def operation_text(operation: dict | None) -> str:
+    return json.dumps(operation, ensure_ascii=False, default=str) if operation else ""
+
+
+def set_operation(conn: psycopg.Connection, operation: dict | None) -> None:
+    """Until the transaction ends, audit entries belong to this ``operation`` (a sync batch)."""
+    conn.execute(SQL["set_operation"], {"operation": operation_text(operation)})
 
 

@@ -284,10 +284,6 @@ def _advance(local, tm: TableMap, after, upto, rows: int) -> None:
     local.execute(SQL["advance"], {"table": tm.table, "key": tm.key, "from": after, "to": upto, "rows": rows})
 
 
-def _audit(local, action: str, detail: dict) -> None:
-    local.execute(SQL["audit"], {"action": action, "detail": json.dumps(detail, ensure_ascii=False)})
-
-
 def _sync_venues(local, front, config: Config, result: SyncResult, say: Echo) -> None:
     tm = config.venues
     for after, upto in _batches(local, front, tm, config):
@@ -302,10 +298,10 @@ def _sync_venues(local, front, config: Config, result: SyncResult, say: Echo) ->
                                     "本批次未写入（请省平台修正后重新同步）")
                 rows.append(row)
         with local.transaction():
+            # epi.frontdb_merge_venues audits the batch (venue.sync) with this operation
+            database.set_operation(local, {"sync": "venues", "table": tm.table, "from": after, "to": upto})
             added, updated = local.execute(SQL["merge_venues"],
                                            {"rows": json.dumps(rows, ensure_ascii=False)}).fetchone()
-            _audit(local, "venue.sync", {"table": tm.table, "from": after, "to": upto, "rows": len(rows),
-                                         "added": added, "updated": updated})
             _advance(local, tm, after, upto, len(rows))
         result.venue_rows += len(rows)
         result.venues_added += added
@@ -318,13 +314,12 @@ def _sync_scans(local, front, config: Config, result: SyncResult, say: Echo) -> 
     tm = config.scans
     for after, upto in _batches(local, front, tm, config):
         with local.transaction():
+            # the finished batch is audited by its trigger (scan.sync) with this operation
+            database.set_operation(local, {"sync": "scans", "table": tm.table, "from": after, "to": upto})
             stage = ScanStage(local, source="frontdb", file_name=f"前置库表 {tm.table}", imported_by=ACCOUNT)
             _copy_scans(stage, front, tm, config, after, upto)
             stage.finish()
             lo, hi = stage.collected_min, stage.collected_max
-            _audit(local, "scan.sync", {"batch_id": stage.batch_id, "table": tm.table, "from": after, "to": upto,
-                                        "rows": stage.rows, "collected_min": lo.isoformat() if lo else None,
-                                        "collected_max": hi.isoformat() if hi else None})
             _advance(local, tm, after, upto, stage.rows)
         result.scans += stage.rows
         result.batches += 1
@@ -382,7 +377,8 @@ def switch(on: bool, *, by: str, url: str | None = None, echo: Echo | None = Non
     say = echo or (lambda _msg: None)
     with psycopg.connect(url or database.admin_url()) as conn, conn.transaction():
         conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
-        conn.execute(SQL["act_for"], {"account": by})
+        conn.execute(SQL["act_for"], {"account": by, "os_user": database.os_user(),
+                                      "menu": database.claims().get("menu") or ""})
         if not conn.execute(SQL["try_lock_scan_writes"]).fetchone()[0]:
             say("正在等待进行中的导入或删除完成……")
             conn.execute(SQL["lock_scan_writes"])

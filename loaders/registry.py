@@ -2,7 +2,6 @@
 loaded in one transaction acting as ops: every row or none, with every bad row named."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,14 +55,13 @@ def load_units(path: str | Path, *, account: str, file_name: str | None = None, 
         problems.add(None, None, None, "文件中没有单位数据")
     problems.raise_for(name)
     summary = LoadSummary(len(rows), 0, 0, 0, ignored_columns=ignored)
-    with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
+    # each unit changed is audited by the unit trigger, with the file as the operation
+    with psycopg.connect(url or database.web_url()) as conn, \
+            database.acting_as(conn, kind="ops", account=account, operation={"load": "units", "file_name": name}):
         for row in rows:
             _count(summary, conn.execute(SQL["upsert_unit"], row).fetchone())
         summary.deactivated = [r[0] for r in conn.execute(SQL["deactivate_missing_units"],
                                                           {"codes": [r["unit_code"] for r in rows]})]
-        conn.execute(SQL["audit"], {"action": "unit.load", "detail": json.dumps({
-            "file_name": name, "rows": summary.rows, "inserted": summary.inserted, "updated": summary.updated,
-            "deactivated": summary.deactivated}, ensure_ascii=False)})
     return summary
 
 
@@ -83,7 +81,9 @@ def load_venues(path: str | Path, *, account: str, file_name: str | None = None,
     name = file_name or path.name
     id_label, unit_label = VENUE_TEMPLATE["venue_id"], VENUE_TEMPLATE["unit"]
     records, ignored, problems = read_records(path, list(VENUE_TEMPLATE.values()), [id_label], name)
-    with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
+    # each venue changed is audited by the venue trigger, with the file as the operation
+    with psycopg.connect(url or database.web_url()) as conn, \
+            database.acting_as(conn, kind="ops", account=account, operation={"load": "venues", "file_name": name}):
         units = conn.execute(SQL["units_all"]).fetchall()
         codes = {code for code, _ in units}
         by_name: dict[str, list[str]] = {}
@@ -126,7 +126,4 @@ def load_venues(path: str | Path, *, account: str, file_name: str | None = None,
         summary = LoadSummary(len(rows), 0, 0, 0, ignored_columns=ignored)
         for row in rows:
             _count(summary, conn.execute(SQL["upsert_venue"], row).fetchone())
-        conn.execute(SQL["audit"], {"action": "venue.load", "detail": json.dumps({
-            "file_name": name, "rows": summary.rows, "inserted": summary.inserted, "updated": summary.updated},
-            ensure_ascii=False)})
     return summary

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import operator
 import queue
 import threading
@@ -110,11 +109,7 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
             stage = ScanStage(conn, source="file", file_name=name, imported_by=by, file_hash=digest,
                               forced=bool(prev))
             result = _stream(path, file_type, name, stage, report)
-            stage.finish()
-            conn.execute(SQL["audit"], {"action": "scan.import", "detail": json.dumps({
-                "batch_id": stage.batch_id, "file_name": name, "file_hash": digest, "rows": result.rows,
-                "forced": bool(prev), "collected_min": _iso(result.collected_min),
-                "collected_max": _iso(result.collected_max)}, ensure_ascii=False)})
+            stage.finish()  # the batch's trigger writes the audit entry (scan.import)
     finally:
         conn.close()
     result.seconds = time.monotonic() - started
@@ -299,7 +294,9 @@ def delete_scans(*, field: str, lo: dt.datetime, hi: dt.datetime, account: str, 
     changed since the preview."""
     if field not in RANGE_FIELDS:
         raise ValueError(field)
-    with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
+    operation = {"delete": field, "from": lo.isoformat(), "to": hi.isoformat(), "expected": expected}
+    with psycopg.connect(url or database.web_url()) as conn, \
+            database.acting_as(conn, kind="ops", account=account, operation=operation):
         conn.execute(SQL["lock_for_delete"])
         plan = _plan(conn, field, lo, hi)
         if expected is not None and plan.total != expected:
@@ -315,9 +312,6 @@ def delete_scans(*, field: str, lo: dt.datetime, hi: dt.datetime, account: str, 
             rows += conn.execute(SQL["delete_imported"], {"lo": lo, "hi": hi}).rowcount
         if rows != plan.total:  # cannot happen under the lock; never commit a surprise
             raise ChangedSincePreview(f"删除条数（{rows}）与统计条数（{plan.total}）不一致，已撤销，未删除任何数据")
-        conn.execute(SQL["audit"], {"action": "scan.delete", "detail": json.dumps({
-            "by": field, "from": lo.isoformat(), "to": hi.isoformat(), "rows": rows, "months_dropped": months,
-            "batches": [{"batch_id": b["batch_id"], "rows": b["n"]} for b in plan.batches]}, ensure_ascii=False)})
     return DeleteResult(rows, months, plan)
 
 

@@ -3,7 +3,9 @@
 Configuration (environment): EPI_OA_JWT_SECRET (OA tickets), EPI_SECRET_KEY (session signing),
 EPI_DEV_LOGIN=1 (development sign-in page; refused with EPI_PRODUCTION=1), EPI_COOKIE_SECURE
 (default 1; 0 for local http), EPI_COOKIE_SAMESITE (default Lax), EPI_OA_ORIGIN (who may frame the
-pages), EPI_MAX_UPLOAD_MB (default 200).
+pages), EPI_MAX_UPLOAD_MB (default 200), EPI_PROXY_HOPS (proxies in front whose X-Forwarded-For is
+believed), EPI_AUDIT_HMAC_KEY (keyed hashes of searched ID numbers and phones in the audit log;
+required with EPI_PRODUCTION=1).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from flask import Flask, g, jsonify, render_template, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from db import vocabulary
+from db import audit_hmac, database, vocabulary
 from db.vocabulary import SHANGHAI
 from web import auth
 from web import db as webdb
@@ -51,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise ConfigError("生产模式（EPI_PRODUCTION=1）下不允许启用开发登录（EPI_DEV_LOGIN=1）")
     if app.config["PRODUCTION"] and not env.get("EPI_SECRET_KEY") and not (test_config or {}).get("SECRET_KEY"):
         raise ConfigError("生产模式必须设置 EPI_SECRET_KEY（会话签名密钥）")
+    if app.config["PRODUCTION"] and not env.get(audit_hmac.ENV):
+        raise ConfigError(f"生产模式必须设置 {audit_hmac.ENV}（审计日志中被查询人标识的密钥，至少 32 个字符）")
     if not app.config["OA_JWT_SECRET"] and not app.config["DEV_LOGIN"]:
         raise ConfigError("必须设置 EPI_OA_JWT_SECRET（OA 单点登录密钥），或在本机开发时设置 EPI_DEV_LOGIN=1")
     app.json.ensure_ascii = False
@@ -79,6 +83,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         if any("\x00" in v for v in values):
             return error(400, "请求中含有不允许的字符")
         auth.load_user()
+        # what this request's database work says about its caller (recorded by audit entries);
+        # remote_addr is the client's as EPI_PROXY_HOPS trusts it (ProxyFix), else the peer's
+        database.claim(name=g.user.name if g.user else None, client=request.remote_addr)
         auth.check_csrf()
         return auth.redirect_after_ticket()
 

@@ -59,6 +59,7 @@ def put_threshold(venue_id):
 @requires("scan_query")
 def scans():
     rows, nxt = queries.scan_page(request.args)
+    queries.record_access("scan.query", request.args, len(rows))
     return jsonify(scans=[plain({c: r[c] for c, _ in queries.SCAN_COLUMNS} | {"scan_id": r["scan_id"]}) for r in rows],
                    next=nxt)
 

@@ -72,11 +72,24 @@ def tx(kind: str | None = None, *, account: str | None = None):
     yield conn
 
 
+def end_transaction() -> None:
+    """Commit the request's transaction now, if one is open, and give its connection back (a
+    later tx() opens another)."""
+    stack = g.pop("db_stack", None)
+    if stack is not None:
+        g.pop("db_conn", None)
+        g.pop("db_kind", None)
+        stack.close()
+
+
 @contextlib.contextmanager
 def committed():
     """A short transaction of its own, acting as the route's menu says, committed when the block
-    ends (before anything of it is sent): what the database records in it, such as the audit
-    entry of a reveal, stays even if the request fails or the client goes away afterwards."""
+    ends (before anything of it is sent): what the database records in it, such as an access
+    entry or the entry of a reveal, stays even if the request fails or the client goes away
+    afterwards. The request's transaction so far is committed first, so that a request never
+    holds two of the pool's connections (a flood of requests cannot deadlock the pool)."""
+    end_transaction()
     user = g.user
     with pool().connection() as conn, conn.transaction():
         database.act_as(conn, kind=g.acts_as, unit=user.unit, account=user.account)
@@ -107,10 +120,18 @@ def all_rows(name: str, *, kind: str | None = None, account: str | None = None, 
         return conn.execute(SQL[name], params).fetchall()
 
 
-def audit(action: str, detail: dict) -> None:
-    """An audit entry for what the request did (exports), in the request's transaction."""
-    with tx() as conn:
-        conn.execute(SQL["audit"], {"action": action, "detail": json.dumps(detail, ensure_ascii=False, default=str)})
+def record_scan_access(action: str, conditions: dict, hashes: list[str], rows: int) -> None:
+    """The access entry of a scan query page or export (scan.query, scan.export), committed
+    before the rows are sent; the database masks the conditions and checks the hashes."""
+    with committed() as conn:
+        conn.execute(SQL["audit_scan_access"], {"action": action, "rows": rows, "hashes": hashes,
+                                                "conditions": json.dumps(conditions, ensure_ascii=False)})
+
+
+def record_stats_export(start, end, rows: int) -> None:
+    """The audit entry of a statistics export, committed before the file is sent."""
+    with committed() as conn:
+        conn.execute(SQL["audit_stats_export"], {"from": start, "to": end, "rows": rows})
 
 
 def healthy() -> bool:

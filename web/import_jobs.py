@@ -2,6 +2,7 @@
 progress is kept here, so the page can be reloaded while an import runs."""
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 import uuid
@@ -71,5 +72,7 @@ class ImportJobs:
                     job.update(state="failed", message=message)
                 Path(path).unlink(missing_ok=True)
 
-        threading.Thread(target=work, name=f"import-{job_id}", daemon=True).start()
+        # the request's context goes along: the import's audit entry records who asked, from where
+        context = contextvars.copy_context()
+        threading.Thread(target=context.run, args=(work,), name=f"import-{job_id}", daemon=True).start()
         return job_id

@@ -9,9 +9,10 @@ import datetime as dt
 from flask import abort
 from psycopg import sql
 
+from db import audit_hmac
 from db.vocabulary import SCAN_LIST, SHANGHAI
 from loaders.values import BadTime, parse_collected_at
-from web.db import SQL, tx
+from web.db import record_scan_access, tx
 
 SCAN_COLUMNS = list(SCAN_LIST.items())  # (column, label) of the scan list, pages and exports
 EXACT = {"venue_id", "id_card", "phone"}
@@ -74,15 +75,22 @@ def scan_filters(args):
     return conds, params
 
 
-def logged_filters(args) -> dict:
-    """The request's conditions as an audit entry holds them: personal values masked."""
-    filters = {k: v for k, v in args.items() if v}
-    given = {col: filters[col] for col in PERSONAL if col in filters}
-    if given:
-        with tx() as conn:
-            masked = conn.execute(SQL["masked_personal"], {col: given.get(col) for col in PERSONAL}).fetchone()
-        filters |= {col: masked[col] for col in given}
-    return filters
+CONDITIONS = sorted(EXACT | CONTAINS | {f"{name}_{side}" for name in RANGES for side in ("from", "to")} | {"after"})
+SEARCHED = ("id_card", "phone")  # an access entry holds their keyed hashes (db/audit_hmac.py)
+
+
+def access_conditions(args) -> tuple[dict, list[str]]:
+    """The request's conditions for its access entry (the database masks the personal ones), and
+    the keyed hash of each searched ID number and phone."""
+    conditions = {k: v for k in CONDITIONS if (v := (args.get(k) or "").strip()[:200])}
+    return conditions, [audit_hmac.subject_hash(conditions[col]) for col in SEARCHED if col in conditions]
+
+
+def record_access(action: str, args, rows: int) -> None:
+    """The access entry of the scan query page, API page or export just read (scan.query,
+    scan.export), committed before its rows are sent."""
+    conditions, hashes = access_conditions(args)
+    record_scan_access(action, conditions, hashes, rows)
 
 
 def encode_cursor(row) -> str:

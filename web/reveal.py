@@ -4,6 +4,8 @@ the record up under the caller's row-level security (another unit's record is a 
 reason and writes the audit entry; that transaction is committed before the values are sent."""
 from __future__ import annotations
 
+import json
+
 import psycopg
 from flask import Blueprint, abort, render_template, request
 
@@ -11,20 +13,23 @@ from db.vocabulary import SHEET_TITLES
 from web.auth import requires
 from web.db import SQL, committed, one
 from web.exports import fields_workbook, xlsx_response
-from web.queries import EXPORT_CAP, SCAN_COLUMNS, query_scans
+from web.queries import EXPORT_CAP, SCAN_COLUMNS, access_conditions, query_scans
 
 bp = Blueprint("reveal", __name__)
 
 REASON_HINT = "请填写查看事由（2–200 个字）"
 
 
-def reveal_rows(scan_ids: list[int], reason: str | None, *, export: bool = False) -> list[dict]:
+def reveal_rows(scan_ids: list[int], reason: str | None, *, export_args=None) -> list[dict]:
     """The records in full, newest first (those the caller may see); 400 without a reason (the
-    database checks it after the records, so invisible records stay not found)."""
+    database checks it after the records, so invisible records stay not found). With
+    ``export_args`` (the query's arguments) it is an unmasked export, audited with its conditions."""
+    conditions, hashes = access_conditions(export_args) if export_args is not None else ({}, [])
     try:
         with committed() as conn:
-            return conn.execute(SQL["reveal_scans"], {"scan_ids": scan_ids, "reason": (reason or "")[:1000],
-                                                      "export": export}).fetchall()
+            return conn.execute(SQL["reveal_scans"], {
+                "scan_ids": scan_ids, "reason": (reason or "")[:1000], "export": export_args is not None,
+                "conditions": json.dumps(conditions, ensure_ascii=False), "hashes": hashes}).fetchall()
     except psycopg.errors.InvalidParameterValue as exc:
         abort(400, description=exc.diag.message_primary or REASON_HINT)
 
@@ -41,14 +46,14 @@ def reveal(scan_id: int, reason: str | None) -> dict:
 @requires("scan_reveal")
 def export_full():
     """The query's records as an xlsx with full personal data (the conditions in the query string,
-    the reason in the form); audited as export.scans.full with every record's id."""
+    the reason in the form); audited as scan.export (full) with the conditions and every record's id."""
     cap = EXPORT_CAP
     rows = query_scans(request.args, cap + 1)
     if len(rows) > cap:
         abort(400, description=f"符合条件的记录超过 {cap} 条，请缩小查询范围后再导出")
     if not rows:
         abort(404, description="没有符合条件的记录")
-    full = reveal_rows([r["scan_id"] for r in rows], request.form.get("reason"), export=True)
+    full = reveal_rows([r["scan_id"] for r in rows], request.form.get("reason"), export_args=request.args)
     units = {r["scan_id"]: r["unit_name"] for r in rows}
     data = fields_workbook(SHEET_TITLES["scans"], dict(SCAN_COLUMNS),
                            (dict(r, unit_name=units.get(r["scan_id"])) for r in full))

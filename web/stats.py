@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from db.vocabulary import SHEET_TITLES, STATS
 from web import charts
 from web.auth import requires
-from web.db import all_rows, audit, one
+from web.db import all_rows, one, record_stats_export
 from web.exports import fields_workbook, xlsx_response
 from web.queries import stats_range
 
@@ -31,8 +31,8 @@ def stats():
 def stats_export():
     start, end = stats_range(request.args)
     rows = venue_counts(start, end)
+    record_stats_export(start, end, len(rows))
     data = fields_workbook(SHEET_TITLES["stats"], STATS, rows)
-    audit("export.stats", {"from": start, "to": end, "rows": len(rows)})
     return xlsx_response(data, f"{SHEET_TITLES['stats']}{start}至{end}.xlsx")
 
 

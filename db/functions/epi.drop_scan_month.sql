@@ -1,7 +1,8 @@
 /* why: deleting a whole month of scans row by row takes minutes at millions of rows; dropping its
    partition takes milliseconds. The daily counts of that month go with it (every scan of those
    Asia/Shanghai days lies in that partition). Ops only; refused while the front-database sync is
-   enabled, like every other delete (a DROP fires no delete trigger, so the check is made here). */
+   enabled, like every other delete (a DROP fires no delete trigger, so the check and the audit
+   entry are made here). */
 create or replace function epi.drop_scan_month(p_month date) returns bigint
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -30,6 +31,8 @@ begin
    where day >= v_month and day < (v_month + interval '1 month')::date;
   execute format('alter table epi.scan detach partition epi.%I', v_name);
   execute format('drop table epi.%I', v_name);
+  perform epi_private.write_audit('scan.delete',
+    jsonb_build_object('month', to_char(v_month, 'YYYY-MM'), 'partition_dropped', v_name, 'rows', v_rows), v_rows);
   return v_rows;
 end
 $$;

@@ -2,7 +2,9 @@
    as they are. New venues enter without a unit (未设置, for ops to complete); for a known venue
    only the province's fields that the front table provides are replaced — the supervising unit
    and the thresholds are Kaiping's own and never touched. The jobs role has no UPDATE on
-   epi.venue; this function is its only way to change a venue. Later rows of one venue win. */
+   epi.venue; this function is its only way to change a venue. Later rows of one venue win.
+   Audited as venue.sync (rows, added, updated; the table and key range the sync names in
+   epi.operation), besides the venue trigger's entry per venue. */
 create or replace function epi.frontdb_merge_venues(p_rows jsonb, out added bigint, out updated bigint)
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -45,6 +47,8 @@ begin
    where not exists (select from epi.venue v where v.venue_id = x.venue_id)
   on conflict (venue_id) do nothing;
   get diagnostics added = row_count;
+  perform epi_private.write_audit('venue.sync',
+    jsonb_build_object('rows', jsonb_array_length(p_rows), 'added', added, 'updated', updated), added + updated);
 end
 $$;
 comment on function epi.frontdb_merge_venues(jsonb) is

@@ -55,9 +55,8 @@ begin
     insert into epi_private.daily_count (venue_id, day, n)
     select venue_id, day, actual from counts_diff where actual is not null
     on conflict (venue_id, day) do update set n = excluded.n;
-    insert into epi.audit_log (account, action, detail)
-    values (coalesce(epi_private.current_account(), 'epi_jobs'), 'counts.repair',
-            jsonb_build_object('as_of', p_as_of, 'full', p_full, 'repaired', v_fixed, 'first', v_sample));
+    perform epi_private.write_audit('counts.repair',
+      jsonb_build_object('as_of', p_as_of, 'full', p_full, 'repaired', v_fixed, 'first', v_sample), v_fixed);
   end if;
   return v_fixed;
 end

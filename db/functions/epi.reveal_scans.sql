@@ -4,8 +4,12 @@
    looked up under epi.scan's forced RLS with the caller's identity (another unit's record does not
    exist: no row, nothing revealed, nothing audited), the reason is checked (2–200 characters),
    and the reveal — which records, why — is written to the audit log in the same transaction as
-   the answer: no full value leaves without its entry. Newest first, like the scan list. */
-create or replace function epi.reveal_scans(p_scan_ids bigint[], p_reason text, p_export boolean default false)
+   the answer: no full value leaves without its entry. The entry is scan.reveal for one record,
+   scan.export (with "full": true, the query's conditions masked and the searched IDs/phones as
+   keyed hashes, see epi.audit_scan_access) for an unmasked export; both list the scan_ids.
+   Newest first, like the scan list. */
+create or replace function epi.reveal_scans(p_scan_ids bigint[], p_reason text, p_export boolean default false,
+                                            p_conditions jsonb default '{}', p_subject_hashes text[] default '{}')
 returns table (scan_id bigint, venue_id text, venue_name text, category text, city text, street text,
                venue_admin text, id_card text, person_name text, phone text, collect_result text,
                nat_result text, nat_result_time text, health_code text, collector_location text,
@@ -29,8 +33,16 @@ begin
   if char_length(v_reason) < 2 or char_length(v_reason) > 200 then
     raise exception '请填写查看事由（2–200 个字）' using errcode = 'invalid_parameter_value';
   end if;
-  perform epi.audit(case when p_export then 'export.scans.full' else 'scan.reveal' end,
-                    jsonb_build_object('scan_ids', to_jsonb(v_ids), 'rows', cardinality(v_ids), 'reason', v_reason));
+  if p_export then
+    perform epi_private.write_audit('scan.export',
+      jsonb_build_object('full', true, 'scan_ids', to_jsonb(v_ids), 'rows', cardinality(v_ids), 'reason', v_reason,
+                         'conditions', epi_private.audit_conditions(p_conditions, p_subject_hashes)),
+      cardinality(v_ids), p_subject_hashes);
+  else
+    perform epi_private.write_audit('scan.reveal',
+      jsonb_build_object('scan_ids', to_jsonb(v_ids), 'rows', cardinality(v_ids), 'reason', v_reason),
+      cardinality(v_ids));
+  end if;
   return query
     select s.scan_id, s.venue_id, s.venue_name, s.category, s.city, s.street, s.venue_admin, s.id_card,
            s.person_name, s.phone, s.collect_result, s.nat_result, s.nat_result_time, s.health_code,
@@ -40,5 +52,5 @@ begin
      order by s.collected_at desc, s.scan_id desc;
 end
 $$;
-comment on function epi.reveal_scans(bigint[], text, boolean) is
-  'Scan records with full personal data, those of the given ids the caller may see, after a reason; audited (scan.reveal, or export.scans.full).';
+comment on function epi.reveal_scans(bigint[], text, boolean, jsonb, text[]) is
+  'Scan records with full personal data, those of the given ids the caller may see, after a reason; audited (scan.reveal, or scan.export with full).';

@@ -19,10 +19,9 @@ begin
     if new.accepted_by is null then
       raise exception '无法确定接收人' using errcode = 'insufficient_privilege';
     end if;
-    insert into epi.audit_log (account, action, detail)
-    values (new.accepted_by, 'alert.accept',
-            jsonb_build_object('alert_id', new.alert_id, 'venue_id', new.venue_id,
-                               'period', format('%s至%s', new.period_start, new.period_end), 'reason', new.reason));
+    perform epi_private.write_audit('alert.accept',
+      jsonb_build_object('alert_id', new.alert_id, 'venue_id', new.venue_id,
+                         'period', format('%s至%s', new.period_start, new.period_end), 'reason', new.reason), 1);
   end if;
   return new;
 end

@@ -7,9 +7,8 @@ set search_path = pg_catalog, pg_temp
 as $$
 begin
   if new.value is distinct from old.value then
-    insert into epi.audit_log (account, action, detail)
-    values (coalesce(nullif(current_setting('epi.account', true), ''), session_user::text), 'setting.update',
-            jsonb_build_object('key', new.key, 'old', old.value, 'new', new.value, 'session_user', session_user::text));
+    perform epi_private.write_audit('setting.update',
+      jsonb_build_object('key', new.key, 'old', old.value, 'new', new.value, 'session_user', session_user::text), 1);
   end if;
   return null;
 end

@@ -18,9 +18,8 @@ begin
   else
     v_action := 'venue.' || lower(tg_op);
   end if;
-  insert into epi.audit_log (account, action, detail)
-  values (coalesce(epi_private.current_account(), session_user::text), v_action,
-          jsonb_build_object('venue_id', coalesce(new.venue_id, old.venue_id), 'old', v_old, 'new', v_new));
+  perform epi_private.write_audit(v_action,
+    jsonb_build_object('venue_id', coalesce(new.venue_id, old.venue_id), 'old', v_old, 'new', v_new), 1);
   return null;
 end
 $$;

@@ -11,7 +11,6 @@ revoke execute on all functions in schema epi from public;
 grant execute on function epi_private.current_kind(), epi_private.current_unit(),
   epi_private.current_account(), epi_private.supervised_venues(), epi_private.visible_daily_counts()
   to epi_ops, epi_unit, epi_jobs;
-grant execute on function epi.audit(text, jsonb) to epi_ops, epi_unit, epi_jobs;
 grant execute on function epi.ensure_scan_partitions(timestamptz, timestamptz) to epi_ops, epi_jobs;
 grant execute on function epi.drop_scan_month(date) to epi_ops;
 grant execute on function epi.job_discover(date), epi.job_counts(date, boolean), epi.job_alerts(date),
@@ -23,4 +22,5 @@ grant execute on function epi.frontdb_position(text, text), epi.frontdb_advance(
 grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(date, date, text),
   epi.threshold_problems(text, text), epi.frontdb_sync_enabled(),
   epi.mask_id_card(text), epi.mask_phone(text), epi.mask_name(text) to epi_ops, epi_unit, epi_jobs;
-grant execute on function epi.find_scans(text, text, text), epi.reveal_scans(bigint[], text, boolean) to epi_ops, epi_unit;
+grant execute on function epi.find_scans(text, text, text), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),
+  epi.audit_scan_access(text, jsonb, bigint, text[]), epi.audit_stats_export(date, date, bigint) to epi_ops, epi_unit;

@@ -1,5 +1,6 @@
-/* Written only by security-definer code (epi.audit and the audit triggers), as the owner, for a
-   caller with an identity; read by ops. Nobody updates or deletes an entry. */
+/* Written only by security-definer code (epi_private.write_audit, reached from the audit
+   triggers and the validating functions), as the owner, for a caller with an identity; read by
+   ops. Nobody updates or deletes an entry. */
 alter table epi.audit_log enable row level security, force row level security;
 revoke all on epi.audit_log from public;
 
@@ -10,14 +11,14 @@ drop policy if exists "Audited actions of identified callers are written" on epi
 create policy "Audited actions of identified callers are written" on epi.audit_log for insert
   to epi_owner
   with check ((select epi_private.current_kind()) is not null);
--- a DBA changing a switch acts as the owner (SET ROLE epi_owner, which only the admin can do) or
--- is a superuser in psql; the trigger on epi.setting audits it
+-- a DBA's direct change (a switch, a unit or venue fixed by hand) is audited as theirs: they act as
+-- the owner (SET ROLE epi_owner, which only the admin can do) or are a superuser in psql
 drop policy if exists "Switch changes by a DBA are written" on epi.audit_log;
 drop policy if exists "Switch changes by the owner are written" on epi.audit_log;
-create policy "Switch changes by a DBA are written" on epi.audit_log for insert
+drop policy if exists "Changes by a DBA are written" on epi.audit_log;
+create policy "Changes by a DBA are written" on epi.audit_log for insert
   to epi_owner
-  with check (action = 'setting.update'
-              and (current_setting('role') = 'epi_owner'
-                   or exists (select from pg_catalog.pg_roles r where r.rolname = session_user and r.rolsuper)));
+  with check (current_setting('role') = 'epi_owner'
+              or exists (select from pg_catalog.pg_roles r where r.rolname = session_user and r.rolsuper));
 
 grant select on epi.audit_log to epi_ops;

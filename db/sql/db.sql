@@ -1,7 +1,15 @@
 -- name: act_as
--- The person a web-login transaction acts for (after SET LOCAL ROLE epi_ops / epi_unit); both end
--- with the transaction. Read by epi_private.current_caller().
-select set_config('epi.unit', %(unit)s, true), set_config('epi.account', %(account)s, true);
+-- The person a web-login transaction acts for (after SET LOCAL ROLE epi_ops / epi_unit); all end
+-- with the transaction. Unit and account are read by epi_private.current_caller(); the rest are
+-- the connection's claims that audit entries record (epi_private.write_audit).
+select set_config('epi.unit', %(unit)s, true), set_config('epi.account', %(account)s, true),
+       set_config('epi.name', %(name)s, true), set_config('epi.menu', %(menu)s, true),
+       set_config('epi.client', %(client)s, true), set_config('epi.os_user', %(os_user)s, true),
+       set_config('epi.operation', %(operation)s, true);
+
+-- name: set_operation
+-- The operation the transaction's audit entries belong to (e.g. a front-database sync batch).
+select set_config('epi.operation', %(operation)s, true);
 
 -- name: database_exists
 select 1 from pg_database where datname = %(name)s;

@@ -24,12 +24,11 @@ select epi.frontdb_advance(%(table)s, %(key)s, %(from)s, %(to)s, %(rows)s);
 -- A batch of the province's venue rows (JSON array): returns (added, updated).
 select * from epi.frontdb_merge_venues(%(rows)s::jsonb);
 
--- name: audit
-select epi.audit(%(action)s, %(detail)s::jsonb);
-
 -- name: act_for
--- The switch is a DBA's act: audited under the DBA's account (run acting as the owner).
-select set_config('epi.account', %(account)s, true);
+-- The switch is a DBA's act: audited under the DBA's account (run acting as the owner), with the
+-- operating-system user and the command.
+select set_config('epi.account', %(account)s, true), set_config('epi.os_user', %(os_user)s, true),
+       set_config('epi.menu', %(menu)s, true);
 
 -- name: try_lock_scan_writes
 -- Imports share this lock and a batch delete takes it (loaders/sql/scans.sql): the switch waits for both.

@@ -39,6 +39,3 @@ select t.ord, p.field, p.cell_message
   from unnest(%(flow_min)s::text[], %(flow_max)s::text[]) with ordinality as t (flow_min, flow_max, ord)
  cross join lateral epi.threshold_problems(t.flow_min, t.flow_max) p
  order by t.ord;
-
--- name: audit
-select epi.audit(%(action)s, %(detail)s::jsonb);

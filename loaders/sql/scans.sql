@@ -6,9 +6,6 @@ select imported_by, imported_at, file_name, row_count
  order by imported_at desc
  limit 1;
 
--- name: audit
-select epi.audit(%(action)s, %(detail)s::jsonb);
-
 -- name: latest_collected
 -- The latest 采集时间 in the system (shown before an import); the primary key index answers it.
 select max(collected_at) from epi.scan;

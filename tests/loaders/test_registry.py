@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from db import database
 from db.vocabulary import VENUE_TEMPLATE
 from loaders import registry
 from loaders.errors import LoadError
@@ -36,7 +37,17 @@ def test_units_upsert_and_missing_units_become_inactive(tmp_path, web, admin):
         [("U01", "测试市场监督管理局", True), ("U02", "测试文旅局", True), ("U03", "测试长沙街道办事处", False)]
     third = registry.load_units(units_file(tmp_path, UNITS, "oa3.xlsx"), account="dba", url=web)
     assert (third.updated, third.unchanged) == (2, 1) and admin.execute("select bool_and(active) from epi.unit").fetchone()[0]
-    assert admin.execute("select count(*) from epi.audit_log where action = 'unit.load'").fetchone()[0] == 3
+    # every change of a unit is audited by the database (the unit trigger), with the file it came from,
+    # the database login and the OS user; the head's phone masked
+    entries = admin.execute("select action, detail->>'unit_code', detail->'operation'->>'file_name', db_user, os_user, "
+                            "detail->'new'->>'head_phone' from epi.audit_log where action like 'unit.%' "
+                            "order by audit_id").fetchall()
+    assert [(a, u, f) for a, u, f, *_ in entries] == [
+        ("unit.insert", "U01", "oa.xlsx"), ("unit.insert", "U02", "oa.xlsx"), ("unit.insert", "U03", "oa.xlsx"),
+        ("unit.update", "U02", "oa2.csv.xlsx"), ("unit.update", "U03", "oa2.csv.xlsx"),
+        ("unit.update", "U02", "oa3.xlsx"), ("unit.update", "U03", "oa3.xlsx")]
+    assert {(db_user, os_user) for _, _, _, db_user, os_user, _ in entries} == {("epi_web", database.os_user())}
+    assert entries[1][5] == "144****0002"
 
 
 def test_units_file_errors_name_rows(tmp_path, web, admin):
@@ -105,4 +116,6 @@ def test_venue_errors_name_each_row_and_nothing_is_written(tmp_path, units, admi
 def test_venue_load_and_changes_are_audited(tmp_path, units, admin):
     registry.load_venues(venues_file(tmp_path, [venue("V1", "U01", 1, 2)]), account="dba.li", url=units)
     assert admin.execute("select account, action from epi.audit_log where action like 'venue.%' order by audit_id"
-                         ).fetchall() == [("dba.li", "venue.insert"), ("dba.li", "venue.load")]
+                         ).fetchall() == [("dba.li", "venue.insert")]
+    assert admin.execute("select detail->'operation' from epi.audit_log where action = 'venue.insert'").fetchone()[0] == \
+        {"load": "venues", "file_name": "venues.xlsx"}

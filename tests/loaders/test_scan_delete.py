@@ -6,6 +6,7 @@ import datetime as dt
 import psycopg
 import pytest
 
+from db import database
 from db.vocabulary import SHANGHAI
 from loaders import scans
 from tests.loaders import workbooks as wbk
@@ -57,8 +58,14 @@ def test_delete_by_collected_range_drops_whole_months_and_deletes_the_rest(loade
                                         "from epi.scan order by 1")]
     assert left == ["04-02 23:59", "04-03 08:00", "04-03 08:00", "04-03 08:00"]
     assert admin.execute(COUNTS).fetchall() == admin.execute(RECOUNT).fetchall()
-    audit = admin.execute("select account, detail from epi.audit_log where action = 'scan.delete'").fetchone()
-    assert audit[0] == "ops.zhao" and audit[1]["rows"] == 32 and audit[1]["months_dropped"] == ["2022-03"]
+    # the database audits the month it dropped (epi.drop_scan_month) and the rows it deleted (the
+    # statement trigger), each with the request as the operation and the counts
+    entries = admin.execute("select account, row_count, detail, menu, os_user from epi.audit_log "
+                            "where action = 'scan.delete' order by audit_id").fetchall()
+    assert [(a, n, d.get("month"), d["operation"]["delete"]) for a, n, d, _, _ in entries] == [
+        ("ops.zhao", 31, "2022-03", "collected"), ("ops.zhao", 1, None, "collected")]
+    assert entries[1][2]["batches"] and entries[1][2]["operation"]["expected"] == 32
+    assert {os_user for *_, os_user in entries} == {database.os_user()}
     # imports can still come for that month afterwards
     scans.import_scans(wbk.csv_file(admin_tmp(admin), wbk.rows_with_times(["2022-03-15 10:00"])), by="o", url=loaded)
     assert admin.execute(COUNTS).fetchall() == admin.execute(RECOUNT).fetchall()

@@ -199,8 +199,8 @@ def test_scan_export_is_text_and_neutralises_formulas(unit_a, seeded_db):
     assert evil[7] == "'=" + "*" * 24 and evil[8] == "'+10*****5678"
     assert all(c.data_type == "s" for row in ws.iter_rows(min_row=2) for c in row if c.value is not None)
     with psycopg.connect(seeded_db) as c:
-        assert c.execute("select account, detail->>'rows' from epi.audit_log where action = 'export.scans'"
-                         ).fetchone() == ("a.zhang", "3")
+        assert c.execute("select account, row_count, detail->'conditions' from epi.audit_log where action = 'scan.export'"
+                         ).fetchone() == ("a.zhang", 3, {"venue_id": "VA1"})
 
 
 # ------------------------------------------------------------------------ 扫码统计查询 (units)

@@ -38,7 +38,7 @@ def test_the_export_and_its_audit_entry_hold_masks_only(unit_a, seeded_db):
     cells = " ".join(str(v) for row in workbook_rows(res.data) for v in row if v is not None)
     assert res.status_code == 200 and shows_only_masks(cells)
     with psycopg.connect(seeded_db) as c:
-        detail = c.execute("select detail::text from epi.audit_log where action = 'export.scans'").fetchone()[0]
+        detail = c.execute("select detail::text from epi.audit_log where action = 'scan.export'").fetchone()[0]
     assert "000000********000X" in detail and "144****9999" in detail and FULL[0] not in detail and FULL[1] not in detail
 
 

@@ -66,8 +66,9 @@ def test_an_unmasked_export_needs_the_menu_and_a_reason_and_is_audited(client, s
     assert all(r[6] == FULL[0] and r[8] == FULL[1] and r[-1] == "测试监管单位甲" for r in rows[1:])
     assert client.post("/scans/export/full", data={"csrf_token": token, "reason": ""}).status_code == 400
     with psycopg.connect(seeded_db) as c:
-        detail = c.execute("select detail from epi.audit_log where action = 'export.scans.full'").fetchone()[0]
-    assert detail["rows"] == 2 and detail["reason"] == "导出核查"
+        detail = c.execute("select detail from epi.audit_log where action = 'scan.export'").fetchone()[0]
+    assert detail["full"] and detail["rows"] == 2 and detail["reason"] == "导出核查"
+    assert detail["conditions"] == {"venue_id": "VA1"} and len(detail["scan_ids"]) == 2
     enter(client, sub="a.zhang", unit="T-A")
     token = enter(client, sub="a.zhang", unit="T-A")
     assert client.post("/scans/export/full", data={"csrf_token": token, "reason": "导出核查"}).status_code == 403

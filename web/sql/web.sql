@@ -138,20 +138,19 @@ select alert_id, venue_id, venue_name, category, city, street, unit_code, period
 -- name: alert_accept
 update epi.alert set status = '已接收' where alert_id = %(alert_id)s and status = '未接收';
 
--- name: masked_personal
--- Searched personal values as an audit entry may hold them (masked, SPEC section 3).
-select epi.mask_id_card(%(id_card)s) as id_card, epi.mask_phone(%(phone)s) as phone,
-       epi.mask_name(%(person_name)s) as person_name;
+-- name: audit_scan_access
+-- The access entry of a scan query page or export; conditions masked and hashes checked by the database.
+select epi.audit_scan_access(%(action)s, %(conditions)s::jsonb, %(rows)s, %(hashes)s::text[]);
 
--- name: audit
-select epi.audit(%(action)s, %(detail)s::jsonb);
+-- name: audit_stats_export
+select epi.audit_stats_export(%(from)s, %(to)s, %(rows)s);
 
 -- name: dev_users
 select unit_code, unit_name from epi.unit where active order by unit_code limit 20;
 
 -- name: reveal_scans
 -- Scan records in full (those of the ids the caller may see), with the reason; audited by the database.
-select * from epi.reveal_scans(%(scan_ids)s, %(reason)s, %(export)s);
+select * from epi.reveal_scans(%(scan_ids)s, %(reason)s, %(export)s, %(conditions)s::jsonb, %(hashes)s::text[]);
 
 -- name: scan_visible
 select 1 from oa.scan where scan_id = %(scan_id)s;

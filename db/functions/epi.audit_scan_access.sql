@@ -1,0 +1,29 @@
+/* why: each scan query page or API page served and each (masked) export is an access entry
+   (scan.query, scan.export): the web layer calls this right after reading the rows, in a short
+   transaction of its own that is committed before the rows are sent, so the entry stays even if
+   the client goes away mid-download, and no request waits on another's entry (a plain insert).
+   The arguments are validated (epi_private.audit_conditions); the entry is written by
+   epi_private.write_audit with the identity of the caller. */
+create or replace function epi.audit_scan_access(p_action text, p_conditions jsonb, p_rows bigint,
+                                                 p_subject_hashes text[] default '{}')
+returns void
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if epi_private.current_kind() is null or epi_private.current_kind() not in ('ops', 'unit') then
+    raise exception '无法确定操作人，拒绝记录' using errcode = 'insufficient_privilege';
+  end if;
+  if p_action is null or p_action not in ('scan.query', 'scan.export') then
+    raise exception '未知的访问类型：%', left(coalesce(p_action, ''), 40) using errcode = 'invalid_parameter_value';
+  end if;
+  if p_rows is null or p_rows < 0 or p_rows > 1000000 then
+    raise exception '返回条数无效' using errcode = 'invalid_parameter_value';
+  end if;
+  perform epi_private.write_audit(p_action,
+                                  jsonb_build_object('conditions', epi_private.audit_conditions(p_conditions, p_subject_hashes)),
+                                  p_rows, p_subject_hashes);
+end
+$$;
+comment on function epi.audit_scan_access(text, jsonb, bigint, text[]) is
+  'Record a scan query page (scan.query) or export (scan.export): conditions masked, searched IDs/phones as keyed hashes, rows returned.';

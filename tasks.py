@@ -72,16 +72,14 @@ def reset(c, yes=False):
 def serve(c, host="127.0.0.1", port=8000):
     """Run the web app with a production WSGI server (waitress). Needs EPI_OA_JWT_SECRET unless
     EPI_DEV_LOGIN=1."""
-    from waitress import serve as waitress_serve
-
-    from web import ConfigError, create_app
+    from web import ConfigError, create_app, server
 
     try:
         app = create_app()
     except ConfigError as exc:
         raise _fail(exc) from None
     print(f"疫情防控监管专区: http://{host}:{port}/", flush=True)
-    waitress_serve(app, host=host, port=int(port), threads=8)
+    server.serve(app, host, port)
 
 
 def demo_tickets(base: str, secret: str) -> list[tuple[str, str]]:

@@ -61,11 +61,31 @@ def ensure_roles(conn: psycopg.Connection) -> None:
         sql.Identifier(database.OWNER), sql.Identifier(database.JOBS_LOGIN), sql.Identifier(me)))
 
 
-def grant_database(conn: psycopg.Connection, dbname: str) -> None:
+# An OA reader login's limits (db.grant-oa): no statement runs longer, no transaction stays idle
+# longer (it would hold its locks and snapshot), no more connections at once.
+OA_STATEMENT_TIMEOUT = "60s"
+OA_IDLE_IN_TRANSACTION_TIMEOUT = "60s"
+OA_CONNECTION_LIMIT = 5
+
+
+def grant_database(conn: psycopg.Connection, dbname: str, echo=print) -> None:
+    """Database-level rights: connect for the zone's logins; temporary tables only for the roles
+    whose work stages rows (an OA login cannot create temporary objects); the advisory lock
+    functions only for the zone's roles, so that nobody else can take — and hold — the locks of
+    the jobs and of the scan writes (they are functions of this database's catalogue: revoked
+    here, they stay available in the cluster's other databases)."""
     db = sql.Identifier(dbname)
+    conn.execute(sql.SQL("revoke temporary on database {} from public").format(db))
     conn.execute(sql.SQL("grant connect, temporary on database {} to {}, {}").format(
         db, sql.Identifier(database.WEB_LOGIN), sql.Identifier(database.JOBS_LOGIN)))
+    conn.execute(sql.SQL("grant temporary on database {} to {}, {}").format(
+        db, sql.Identifier(database.OPS_ROLE), sql.Identifier(database.OWNER)))
     conn.execute(sql.SQL("grant connect, create on database {} to {}").format(db, sql.Identifier(database.OWNER)))
+    if conn.execute(database.SQL["is_superuser"]).fetchone()[0]:
+        conn.execute(database.SQL["protect_advisory_locks"])
+    else:
+        echo("警告：升级所用的管理账号不是超级用户，无法收回 PUBLIC 对 pg_advisory_lock 等函数的执行权限；"
+             "请由超级用户执行一次 invoke db.upgrade，否则任何登录账号都能占用任务锁")
 
 
 def sql_files() -> list[Path]:
@@ -86,8 +106,9 @@ def apply_repeatables(conn: psycopg.Connection) -> None:
     conn.execute(database.SQL["function_bodies_checked"])
 
 
-def upgrade(url: str | None = None, *, create: bool = True, echo=print) -> str:
-    """Bring the database named by ``url`` (default: the configured one) to the current schema."""
+def upgrade(url: str | None = None, *, create: bool = True, echo=print, target: str = "head") -> str:
+    """Bring the database named by ``url`` (default: the configured one) to the current schema
+    (``target``: an earlier revision, for the tests of a migration's data path)."""
     import sqlalchemy
     from alembic import command
     from alembic.config import Config
@@ -98,7 +119,7 @@ def upgrade(url: str | None = None, *, create: bool = True, echo=print) -> str:
         echo(f"已创建数据库 {dbname}")
     with psycopg.connect(url, autocommit=True) as conn:
         ensure_roles(conn)
-        grant_database(conn, dbname)
+        grant_database(conn, dbname, echo)
 
     cfg = Config()
     cfg.set_main_option("script_location", str(DB_DIR / "migrations"))
@@ -113,8 +134,9 @@ def upgrade(url: str | None = None, *, create: bool = True, echo=print) -> str:
             conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
             conn.execute(database.SQL["owner_search_path"])
             cfg.attributes["connection"] = sa_conn
-            command.upgrade(cfg, "head")
-            apply_repeatables(conn)
+            command.upgrade(cfg, target)
+            if target == "head":  # the repeatable SQL is written for the newest schema
+                apply_repeatables(conn)
             head = conn.execute(database.SQL["schema_head"]).fetchone()[0]
     finally:
         engine.dispose()
@@ -142,7 +164,12 @@ def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None, r
         if not row:
             with contextlib.suppress(psycopg.errors.DuplicateObject):
                 conn.execute(sql.SQL("create role {} login").format(sql.Identifier(login)))
-        conn.execute(sql.SQL("alter role {} login noinherit " + SAFE).format(sql.Identifier(login)))
+        conn.execute(sql.SQL("alter role {} login noinherit " + SAFE + " connection limit {}").format(
+            sql.Identifier(login), sql.Literal(OA_CONNECTION_LIMIT)))
+        for setting, value in (("statement_timeout", OA_STATEMENT_TIMEOUT),
+                               ("idle_in_transaction_session_timeout", OA_IDLE_IN_TRANSACTION_TIMEOUT)):
+            conn.execute(sql.SQL("alter role {} set {} = {}").format(
+                sql.Identifier(login), sql.Identifier(setting), sql.Literal(value)))
         if password:
             conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(login), sql.Literal(password)))
         member_of = [r[0] for r in conn.execute(database.SQL["role_memberships"], {"name": login})]

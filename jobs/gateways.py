@@ -10,20 +10,27 @@ environment and are never logged or recorded.
 - http: a generic JSON webhook: POST {"phone", "content"} to EPI_SMS_WEBHOOK_URL, with
   "Authorization: Bearer EPI_SMS_WEBHOOK_TOKEN" when set; 2xx = sent, 4xx = permanent failure.
 
-Transient failures (timeouts, connection refused, HTTP 5xx) raise Transient; the dispatcher retries
-them. Permanent ones return Result(ok=False). TLS certificates are always verified.
+A text is sent at most once, counted at the gateway (issue 19): a failure before the request left
+— DNS, connection refused, connect timeout, TLS handshake — raises Transient and is retried; HTTP
+429 and 503 (the gateway refused it before doing anything) are Transient too and carry the
+Retry-After they name. Once the request has left, a read timeout, a reset connection or another
+5xx means the gateway may have sent the text: InDoubt, recorded as failed "结果未知，未重发" and
+never re-sent automatically (ops confirm it or re-send it once, on the home page). Permanent
+refusals return Result(ok=False). TLS certificates are always verified.
 """
 from __future__ import annotations
 
 import base64
+import email.utils
 import hashlib
+import http.client
 import json
 import logging
 import os
 import socket
 import ssl
-import urllib.error
-import urllib.request
+import time
+import urllib.parse
 from dataclasses import dataclass
 
 log = logging.getLogger("epi.sms")
@@ -39,7 +46,16 @@ MAS_PERMANENT = {
 
 
 class Transient(Exception):
-    """The gateway could not be reached or answered 5xx: try again later."""
+    """The text was certainly not sent (the request never left, or 429/503): try again later,
+    not before ``retry_after`` seconds when the gateway said so."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InDoubt(Exception):
+    """The request left and no usable answer came back: the text may have been sent."""
 
 
 @dataclass
@@ -56,27 +72,60 @@ class LogGateway:
         return Result(True, "log: 已记录，未实际发送")
 
 
-def _post(url: str, body: bytes, headers: dict, timeout: float) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    context = ssl.create_default_context()  # certificates and host names verified
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
     try:
-        with urllib.request.urlopen(request, timeout=timeout, context=context) as reply:
-            return reply.status, reply.read(65536)
-    except urllib.error.HTTPError as exc:
-        if exc.code >= 500:
-            raise Transient(f"HTTP {exc.code}") from None
-        return exc.code, exc.read(65536) if exc.fp else b""
-    except TimeoutError:
-        raise Transient("网关超时") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise Transient("网关超时") from None
-        if isinstance(reason, ssl.SSLError):
-            raise Transient(f"TLS 错误：{reason.__class__.__name__}") from None
-        raise Transient(f"无法连接网关：{reason.__class__.__name__}") from None
-    except (ConnectionError, OSError) as exc:
-        raise Transient(f"无法连接网关：{exc.__class__.__name__}") from None
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "超时"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS 错误：{exc.__class__.__name__}"
+    if isinstance(exc, socket.gaierror):
+        return "域名解析失败"
+    return exc.__class__.__name__
+
+
+def _post(url: str, body: bytes, headers: dict, timeout: float) -> tuple[int, bytes]:
+    """POST ``body``: (status, reply) for an answer the gateway gave; Transient while nothing has
+    left; InDoubt once the request has left without a usable answer."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https":
+        conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
+                                           context=ssl.create_default_context())  # certificates and names verified
+    elif parts.scheme == "http":
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    else:
+        raise RuntimeError(f"短信网关地址应以 http:// 或 https:// 开头：{parts.scheme or url[:20]}")
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        try:
+            conn.connect()   # DNS, TCP, TLS handshake: nothing of the text has left yet
+        except OSError as exc:
+            raise Transient(f"无法连接网关（{_reason(exc)}），未发出") from None
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            reply = conn.getresponse()
+            status, data = reply.status, reply.read(65536)
+        except (OSError, http.client.HTTPException) as exc:
+            raise InDoubt(f"请求已发出，未收到网关应答（{_reason(exc)}）") from None
+    finally:
+        conn.close()
+    if status in (429, 503):
+        raise Transient(f"HTTP {status}，网关暂不受理", retry_after(reply.getheader("Retry-After")))
+    if status >= 500:
+        raise InDoubt(f"请求已发出，网关应答 HTTP {status}")
+    return status, data
 
 
 class MasGateway:
@@ -105,8 +154,8 @@ class MasGateway:
             reply = json.loads(body.decode("utf-8"))
             code = str(reply.get("rspcod", ""))
         except (ValueError, AttributeError):
-            if status >= 500:
-                raise Transient(f"HTTP {status}") from None
+            if 200 <= status < 300:   # it answered, but not what it should: it may have sent the text
+                raise InDoubt(f"MAS: 无法解析的应答（HTTP {status}）") from None
             return Result(False, f"MAS: 无法解析的应答（HTTP {status}）")
         if code == "success":
             return Result(True, f"MAS: success {reply.get('msgGroup', '')}".strip())

@@ -6,9 +6,14 @@ Rules (SPEC section 5, jobs issue):
 - a crash between the call and the record leaves the text claimed: after ``stale`` it is marked
   failed as "in doubt" and never re-sent blindly (at most one text per unit per day, even if that
   means a person must check one);
-- transient failures (timeouts, connection refused, HTTP 5xx) are retried by the same dispatcher,
-  which keeps its claim, with exponential back-off and jitter, at most ``max_attempts`` times;
-  permanent ones (e.g. MAS IllegalMac) are recorded as failed at once;
+- a text is sent at most once, counted at the gateway: only failures before the request left
+  (DNS, connection refused, connect timeout, TLS) and HTTP 429/503 are transient; they are retried
+  by the same dispatcher, which keeps its claim, with exponential back-off and jitter (at least the
+  gateway's Retry-After), at most ``max_attempts`` times; a Retry-After longer than
+  ``max_wait`` leaves the text pending for a later run, not before that time;
+- once the request has left, a timeout, a reset or another 5xx is *in doubt*: failed with
+  "结果未知，未重发", never re-sent automatically (ops confirm or re-send it once on the home page);
+  permanent refusals (e.g. MAS IllegalMac) are recorded as failed at once;
 - two dispatchers at once never take the same text (FOR UPDATE SKIP LOCKED on the claim).
 """
 from __future__ import annotations
@@ -32,9 +37,11 @@ class Summary:
     sent: int = 0
     failed: int = 0
     in_doubt: int = 0
+    postponed: int = 0
 
     def describe(self) -> str:
-        return f"短信：发送成功 {self.sent} 条，失败 {self.failed} 条，结果未知（不重发）{self.in_doubt} 条"
+        later = f"，网关要求稍后再发 {self.postponed} 条" if self.postponed else ""
+        return f"短信：发送成功 {self.sent} 条，失败 {self.failed} 条，结果未知（不重发）{self.in_doubt} 条{later}"
 
 
 def backoff(attempt: int, base: float, cap: float, rng=random.random) -> float:
@@ -43,32 +50,46 @@ def backoff(attempt: int, base: float, cap: float, rng=random.random) -> float:
 
 
 def dispatch(*, url: str | None = None, gateway=None, max_attempts: int | None = None,
-             base_delay: float | None = None, max_delay: float = 60.0, stale: str = "15 minutes",
-             sleep=time.sleep, rng=random.random, limit: int | None = None) -> Summary:
+             base_delay: float | None = None, max_delay: float = 60.0, max_wait: float = 300.0,
+             stale: str = "15 minutes", sleep=time.sleep, rng=random.random, limit: int | None = None) -> Summary:
     gateway = gateway or gateways.from_env()
     max_attempts = max_attempts or int(os.environ.get("EPI_SMS_MAX_ATTEMPTS", "5"))
     base_delay = base_delay if base_delay is not None else float(os.environ.get("EPI_SMS_RETRY_BASE_SECONDS", "2"))
     summary = Summary()
     with database.connect_jobs(url) as conn:
         summary.in_doubt = len(conn.execute(SQL["in_doubt"], {"stale": stale}).fetchall())
-        while limit is None or summary.sent + summary.failed < limit:
+        taken = 0
+        while limit is None or taken < limit:
             row = conn.execute(SQL["claim"]).fetchone()
             if row is None:
                 break
+            taken += 1
             sms_id, unit, phone, content, _day, attempts, phone_masked = row
             log.info("短信：%s（%s）", unit, phone_masked)   # the number masked (SPEC section 3)
             while True:
                 try:
                     result = gateway.send(phone, content)
+                except gateways.InDoubt as exc:
+                    conn.execute(SQL["record_in_doubt"], {"sms_id": sms_id,
+                                 "response": f"{gateway.name}: 结果未知，未重发：{exc}"})
+                    summary.in_doubt += 1
+                    break
                 except gateways.Transient as exc:
                     if attempts >= max_attempts:
                         conn.execute(SQL["record_failed"], {"sms_id": sms_id,
                                      "response": f"{gateway.name}: 重试 {attempts} 次后仍失败：{exc}"})
                         summary.failed += 1
                         break
+                    delay = max(backoff(attempts, base_delay, max_delay, rng), exc.retry_after or 0.0)
+                    if delay > max_wait:
+                        conn.execute(SQL["postpone"], {"sms_id": sms_id, "seconds": delay,
+                                     "response": f"{gateway.name}: 第 {attempts} 次未受理：{exc}，"
+                                                 f"按网关要求 {round(delay)} 秒后再试"})
+                        summary.postponed += 1
+                        break
                     conn.execute(SQL["note_transient"], {"sms_id": sms_id,
                                  "response": f"{gateway.name}: 第 {attempts} 次失败：{exc}，稍后重试"})
-                    sleep(backoff(attempts, base_delay, max_delay, rng))
+                    sleep(delay)
                     again = conn.execute(SQL["reclaim"], {"sms_id": sms_id}).fetchone()
                     if again is None:  # no longer pending (marked in doubt by someone): stop
                         break

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import operator
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from loaders.values import BadTime, parse_collected_at, to_text
 SQL = queries.load(Path(__file__).with_name("sql") / "scans.sql")
 
 LABELS = list(vocabulary.SCAN.values())
+SCAN_COLUMNS = list(vocabulary.SCAN)
 TIME_LABEL = vocabulary.SCAN[vocabulary.SCAN_TIME]
 CHUNK = 25_000
 
@@ -87,6 +89,11 @@ def _header_map(sheet, problems: ProblemList):
     return positions, extra
 
 
+# the import waited longer than lock_timeout (loaders/sql/scans.sql) for a lock
+IMPORT_LOCK_TIMEOUT = ("等待数据库锁超过 30 秒（可能有批量删除、前置库同步切换或数据库维护正在进行），"
+                       "导入已取消，请稍后重新导入同一文件")
+
+
 def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: str | None = None,
                  progress: Progress | None = None, url: str | None = None) -> ImportResult:
     """Import one file of scan records, all rows or none. Raises LoadError for bad input."""
@@ -102,6 +109,7 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
     conn = psycopg.connect(url or database.web_url())
     try:
         with database.acting_as(conn, kind="ops", account=by):
+            conn.execute(SQL["import_lock_timeout"])
             conn.execute(SQL["lock_for_import"])
             prev = conn.execute(SQL["previous_import"], {"file_hash": digest}).fetchone()
             if prev and not force:
@@ -110,6 +118,8 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
                               forced=bool(prev))
             result = _stream(path, file_type, name, stage, report)
             stage.finish()  # the batch's trigger writes the audit entry (scan.import)
+    except psycopg.errors.LockNotAvailable:
+        raise LoadError(name, IMPORT_LOCK_TIMEOUT) from None
     finally:
         conn.close()
     result.seconds = time.monotonic() - started
@@ -154,8 +164,37 @@ def _stream(path, file_type, name, stage: ScanStage, report) -> ImportResult:
     return result
 
 
+# 公共场所ID, 被采集人身份证 and 联系电话 are identifiers the province writes as text; a spreadsheet
+# program that opened the export and saved it again may have made numbers of them (0044010005 →
+# 44010005: the venue no longer matches; every 18-digit ID → the same float). Stored as given must
+# not mean stored as the province never wrote them: such a cell refuses the file (issue 19).
+GUARDED = {column: SCAN_COLUMNS.index(column) for column in ("venue_id", "id_card", "phone")}
+NUMBER_MESSAGE = ("该列应为文本：表格软件已把它转换为数字，前导零或末几位已丢失，"
+                  "请从省平台重新导出或将该列设为文本")
+_SCIENTIFIC = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*")
+_MOBILE = re.compile(r"1\d{10}")
+
+
+def damaged_cell(column: str, raw) -> str | None:
+    """Why a cell of 公共场所ID / 被采集人身份证 / 联系电话 cannot be what the province wrote (None: it
+    can). A phone number cell is kept only when it is exactly a mobile number (11 digits, 1…): a
+    number cannot have had a leading zero, and one that small is exact in a float."""
+    if raw.__class__ is str:
+        if ("e" in raw or "E" in raw) and _SCIENTIFIC.fullmatch(raw):
+            return "该列为科学计数法（如 4.40783E+17）：表格软件已把它转换为数字，末几位已丢失，请从省平台重新导出或将该列设为文本"
+        return None
+    if raw is None:
+        return None
+    if column == "phone" and raw.__class__ in (int, float) and float(raw).is_integer() \
+            and _MOBILE.fullmatch(str(int(raw))):
+        return None
+    return NUMBER_MESSAGE
+
+
 def _read_rows(sheet, positions, problems, chunks, writer, result, report, total_estimate) -> int:
     text_idx = [positions[label] for label in LABELS if label != TIME_LABEL]
+    guarded = [(column, text_idx[i], f"{LABELS[i]}（{column_letter(sheet.first_col + text_idx[i])}列）")
+               for column, i in GUARDED.items()]
     time_idx = positions[TIME_LABEL]
     width = max(positions.values()) + 1
     pick = operator.itemgetter(*text_idx)
@@ -170,6 +209,14 @@ def _read_rows(sheet, positions, problems, chunks, writer, result, report, total
             row = list(row) + [""] * (width - len(row))
         raw_time = row[time_idx]
         values = [v or None if v.__class__ is str else to_text(v) for v in pick(row)]
+        damaged = False
+        for column, idx, label in guarded:
+            raw = row[idx]
+            if (raw.__class__ is not str or "e" in raw or "E" in raw) and (why := damaged_cell(column, raw)):
+                problems.add(sheet.name, row_no, label, why)
+                damaged = True
+        if damaged:
+            continue
         try:
             when = parse_collected_at(raw_time)
         except BadTime as exc:

@@ -40,15 +40,19 @@ class ScanStage:
             return
         lo = min(r[-1] for r in rows)
         hi = max(r[-1] for r in rows)
-        months = {(lo.year, lo.month), (hi.year, hi.month)}
-        if not months <= self.months or len(months) > 1:
-            self.conn.execute(SQL["ensure_partitions"], {"lo": lo, "hi": hi})
-            self.months |= months
+        month = (lo.astimezone(vocabulary.SHANGHAI).year, lo.astimezone(vocabulary.SHANGHAI).month)
         with self.conn.cursor() as cur:
             with cur.copy(SQL["copy_stage"]) as copy:
                 copy.set_types(TYPES)
                 for row in rows:
                     copy.write_row(row)
+            # the months this chunk has rows in get their partitions (there is no default one);
+            # a chunk wholly inside a month already made asks nothing
+            same_month = (hi.astimezone(vocabulary.SHANGHAI).year, hi.astimezone(vocabulary.SHANGHAI).month) == month
+            if not (same_month and month in self.months):
+                cur.execute(SQL["ensure_partitions"])
+                if same_month:
+                    self.months.add(month)
             cur.execute(SQL["move_stage"], self.params)
             cur.execute(SQL["clear_stage"])
         self.rows += len(rows)

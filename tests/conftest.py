@@ -159,7 +159,7 @@ def build_world(c: psycopg.Connection) -> dict:
     per unit; one job run. Names and phone numbers are obviously fake.
     """
     as_ops(c)
-    c.execute("select epi.ensure_scan_partitions('2022-03-01 00:00+08', '2022-03-31 23:59+08')")
+    c.execute("select epi.ensure_scan_partitions(array['2022-03-01 00:00+08']::timestamptz[])")
     c.execute("""insert into epi.unit (unit_code, unit_name, head_name, head_phone) values
                  ('T-A', '测试监管单位甲', '测试负责人甲', '14400000001'),
                  ('T-B', '测试监管单位乙', '测试负责人乙', '14400000002')""")

@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import urllib.parse
 
 import psycopg
 from flask import Flask, g, jsonify, render_template, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from db import audit_hmac, database, vocabulary
 from db.vocabulary import SHANGHAI
@@ -28,8 +30,20 @@ class ConfigError(RuntimeError):
     pass
 
 
+class AnyIdConverter(PathConverter):
+    """Any non-empty ID, also one that begins or ends with / (the path converter refuses a leading
+    one)."""
+    regex = ".+?"
+    part_isolating = False   # it spans path segments (werkzeug would guess otherwise from the regex)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
+    # a venue ID is whatever the province issued or ops typed (also /, %, ?, # or spaces): routes
+    # take it with the anyid converter, links carry it wholly percent-encoded (the idpath filter),
+    # and double slashes are not merged away (set before any rule is added)
+    app.url_map.converters["anyid"] = AnyIdConverter
+    app.url_map.merge_slashes = False
     env = os.environ
     app.config.from_mapping(
         SECRET_KEY=env.get("EPI_SECRET_KEY") or secrets.token_hex(32),
@@ -70,9 +84,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     webdb.init_app(app)
 
-    from web import alerts, api, openapi, reveal, scan_admin, scan_query, signin, stats, thresholds, venues
+    from web import alerts, api, openapi, reveal, scan_admin, scan_query, signin, sms, stats, thresholds, venues
 
-    for area in (signin, venues, thresholds, scan_admin, scan_query, reveal, stats, alerts, api, openapi):
+    for area in (signin, venues, thresholds, scan_admin, scan_query, reveal, stats, alerts, sms, api, openapi):
         app.register_blueprint(area.bp)
 
     @app.before_request
@@ -80,7 +94,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         values = [request.path, *(v for vs in request.args.listvalues() for v in vs)]
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             values += [v for vs in request.form.listvalues() for v in vs]
-        if any("\x00" in v for v in values):
+        if any("\x00" in v for v in values) or "\r" in request.path or "\n" in request.path:
             return error(400, "请求中含有不允许的字符")
         auth.load_user()
         # what this request's database work says about its caller (recorded by audit entries);
@@ -88,6 +102,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         database.claim(name=g.user.name if g.user else None, client=request.remote_addr)
         auth.check_csrf()
         return auth.redirect_after_ticket()
+
+    @app.template_filter("idpath")
+    def idpath(value):
+        return urllib.parse.quote(str(value), safe="")
 
     @app.template_filter("shtime")
     def shtime(value):

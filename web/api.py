@@ -42,7 +42,7 @@ def _threshold_text(body: dict, key: str) -> str | None:
     return str(value)
 
 
-@bp.put("/venues/<venue_id>/threshold")
+@bp.put("/venues/<anyid:venue_id>/threshold")
 @requires("threshold")
 def put_threshold(venue_id):
     body = request.get_json(silent=True)

@@ -18,14 +18,19 @@ UNIT_MENUS = auth.menus_acting_as("unit")
 def home():
     """The user's own unit's figures and, for ops, the jobs' and texts' state: the one page that
     acts as both, so it names the kind of each query."""
-    unit = ops = runs = failures = None
+    unit = ops = runs = failures = in_doubt = None
     if any(g.user.has(m) for m in UNIT_MENUS) and g.user.unit:
         unit = one("home_unit", kind="unit")
     if g.user.is_ops:
         ops = one("home_ops", kind="ops")
         runs = all_rows("recent_job_runs", kind="ops")
         failures = all_rows("recent_sms_failures", kind="ops")
-    return render_template("home.html", unit=unit, ops=ops, runs=runs, failures=failures)
+        if g.user.has("venue_admin"):
+            in_doubt = all_rows("sms_in_doubt", kind="ops")
+    from web.sms import DONE
+
+    return render_template("home.html", unit=unit, ops=ops, runs=runs, failures=failures, in_doubt=in_doubt,
+                           done=DONE.get(request.args.get("done", "")))
 
 
 @bp.route("/dev-login", methods=["GET", "POST"])

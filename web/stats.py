@@ -36,7 +36,7 @@ def stats_export():
     return xlsx_response(data, f"{SHEET_TITLES['stats']}{start}至{end}.xlsx")
 
 
-@bp.get("/stats/<venue_id>")
+@bp.get("/stats/<anyid:venue_id>")
 @requires("scan_stats")
 def stats_venue(venue_id):
     start, end = stats_range(request.args)

@@ -34,7 +34,7 @@ def thresholds():
     return tabbed_venues("threshold_tab_counts", "threshold_list", "thresholds.html")
 
 
-@bp.route("/thresholds/<venue_id>", methods=["GET", "POST"])
+@bp.route("/thresholds/<anyid:venue_id>", methods=["GET", "POST"])
 @requires("threshold")
 def threshold_edit(venue_id):
     venue = one("venue_get", venue_id=venue_id) or abort(404)

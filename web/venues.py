@@ -61,7 +61,7 @@ def venue_new():
     return render_template("venue_form.html", venue=data, units=units, errors=errors, new=True, fields=VENUE_FIELDS)
 
 
-@bp.route("/venues/<venue_id>/edit", methods=["GET", "POST"])
+@bp.route("/venues/<anyid:venue_id>/edit", methods=["GET", "POST"])
 @requires("venue_admin")
 def venue_edit(venue_id):
     venue = one("venue_get", venue_id=venue_id) or abort(404)
@@ -75,7 +75,7 @@ def venue_edit(venue_id):
     return render_template("venue_form.html", venue=venue, units=units, errors={}, new=False, fields=VENUE_FIELDS)
 
 
-@bp.route("/venues/<venue_id>/delete", methods=["GET", "POST"])
+@bp.route("/venues/<anyid:venue_id>/delete", methods=["GET", "POST"])
 @requires("venue_admin")
 def venue_delete(venue_id):
     venue = one("venue_get", venue_id=venue_id) or abort(404)

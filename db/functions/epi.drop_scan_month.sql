@@ -23,9 +23,6 @@ begin
   if to_regclass(format('epi.%I', v_name)) is null then
     return 0;
   end if;
-  -- rows of this month that reached the default partition move into the month first
-  perform epi.ensure_scan_partitions(v_month::timestamp at time zone 'Asia/Shanghai',
-                                     v_month::timestamp at time zone 'Asia/Shanghai');
   execute format('select count(*) from epi.%I', v_name) into v_rows;
   delete from epi_private.daily_count
    where day >= v_month and day < (v_month + interval '1 month')::date;

@@ -7,12 +7,13 @@ returns table (job text, label text, steps text[], in_database boolean)
 language sql immutable
 set search_path = pg_catalog, pg_temp
 as $$
-  values ('discover', '场所发现', array['discover'], true),
+  values ('partitions', '扫码数据分区', array['partitions'], true),
+         ('discover', '场所发现', array['discover'], true),
          ('counts', '日扫码量核对', array['counts'], true),
          ('counts_full', '日扫码量全量核对', array['counts_full'], true),
          ('alerts', '预警检测', array['alerts'], true),
          ('sms', '短信生成', array['sms'], true),
-         ('nightly', '夜间任务', array['discover', 'counts', 'alerts', 'sms'], true),
+         ('nightly', '夜间任务', array['partitions', 'discover', 'counts', 'alerts', 'sms'], true),
          ('frontdb', '前置库同步', array['frontdb'], false)
 $$;
-comment on function epi.job_list() is 'Every job: its name, Chinese label, steps (nightly: four) and whether epi.run_job runs it.';
+comment on function epi.job_list() is 'Every job: its name, Chinese label, steps (nightly: five) and whether epi.run_job runs it.';

@@ -11,9 +11,9 @@ revoke execute on all functions in schema epi from public;
 grant execute on function epi_private.current_kind(), epi_private.current_unit(),
   epi_private.current_account(), epi_private.supervised_venues(), epi_private.visible_daily_counts()
   to epi_ops, epi_unit, epi_jobs;
-grant execute on function epi.ensure_scan_partitions(timestamptz, timestamptz) to epi_ops, epi_jobs;
+grant execute on function epi.ensure_scan_partitions(timestamptz[]) to epi_ops, epi_jobs;
 grant execute on function epi.drop_scan_month(date) to epi_ops;
-grant execute on function epi.job_discover(date), epi.job_counts(date, boolean), epi.job_alerts(date),
+grant execute on function epi.job_partitions(date), epi.job_discover(date), epi.job_counts(date, boolean), epi.job_alerts(date),
   epi.job_sms_queue(date) to epi_jobs;
 grant execute on procedure epi.run_job(text, date) to epi_jobs;
 grant execute on function epi.job_list(), epi.job_begin(text, date), epi.job_end(bigint, text, bigint) to epi_jobs;
@@ -24,3 +24,4 @@ grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(
   epi.mask_id_card(text), epi.mask_phone(text), epi.mask_name(text) to epi_ops, epi_unit, epi_jobs;
 grant execute on function epi.find_scans(text, text, text), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),
   epi.audit_scan_access(text, jsonb, bigint, text[]), epi.audit_stats_export(date, date, bigint) to epi_ops, epi_unit;
+grant execute on function epi.sms_resolve(bigint, text) to epi_ops;

@@ -12,6 +12,13 @@ create policy "The SMS job records what became of texts" on epi.sms_outbox for u
   using ((select epi_private.current_kind()) = 'jobs')
   with check ((select epi_private.current_kind()) = 'jobs');
 
+-- ops decide about a text in doubt only through epi.sms_resolve (owner rights, the ops identity)
+drop policy if exists "Ops resolve texts in doubt" on epi.sms_outbox;
+create policy "Ops resolve texts in doubt" on epi.sms_outbox for update to epi_owner
+  using ((select epi_private.current_kind()) = 'ops' and in_doubt)
+  with check ((select epi_private.current_kind()) = 'ops');
+
 grant select on epi.sms_outbox to epi_ops, epi_jobs;
 grant insert (unit_code, phone, day, content, status, attempts, response),
-      update (status, attempts, response, updated_at, sent_at, sending_since) on epi.sms_outbox to epi_jobs;
+      update (status, attempts, response, updated_at, sent_at, sending_since, in_doubt, next_attempt_at)
+  on epi.sms_outbox to epi_jobs;

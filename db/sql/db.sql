@@ -11,6 +11,23 @@ select set_config('epi.unit', %(unit)s, true), set_config('epi.account', %(accou
 -- The operation the transaction's audit entries belong to (e.g. a front-database sync batch).
 select set_config('epi.operation', %(operation)s, true);
 
+-- name: protect_advisory_locks
+-- Only the zone's roles may take advisory locks in this database (unlocking stays public: it
+-- only ever releases the caller's own). Needs a superuser: the functions are the catalogue's.
+do $$
+declare
+  f regprocedure;
+begin
+  for f in select p.oid::regprocedure from pg_catalog.pg_proc p
+            where p.pronamespace = 'pg_catalog'::regnamespace
+              and p.proname ~ '^pg_(try_)?advisory_(xact_)?lock(_shared)?$'
+  loop
+    execute format('revoke execute on function %s from public', f);
+    execute format('grant execute on function %s to epi_owner, epi_ops, epi_jobs', f);
+  end loop;
+end
+$$;
+
 -- name: database_exists
 select 1 from pg_database where datname = %(name)s;
 

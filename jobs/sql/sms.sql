@@ -2,7 +2,7 @@
 -- A text claimed for sending long ago and never recorded: the dispatcher died between the gateway
 -- call and recording its answer. It may or may not have been sent; it is never re-sent blindly.
 update epi.sms_outbox
-   set status = 'failed', sending_since = null, updated_at = now(),
+   set status = 'failed', in_doubt = true, sending_since = null, updated_at = now(),
        response = '发送结果未知：上次发送过程中断（进程退出或数据库重启），为避免重复发送未自动重发，请人工核实'
  where status = 'pending' and sending_since < now() - %(stale)s::interval
 returning sms_id, unit_code, day;
@@ -13,6 +13,7 @@ update epi.sms_outbox o
    set sending_since = now(), attempts = o.attempts + 1, updated_at = now()
  where o.sms_id = (select sms_id from epi.sms_outbox
                     where status = 'pending' and sending_since is null
+                      and (next_attempt_at is null or next_attempt_at <= now())
                     order by sms_id
                     for update skip locked
                     limit 1)
@@ -27,6 +28,20 @@ returning attempts;
 
 -- name: note_transient
 update epi.sms_outbox set response = %(response)s, updated_at = now() where sms_id = %(sms_id)s;
+
+-- name: postpone
+-- The gateway asked for more time than this run waits (Retry-After): the text stays pending,
+-- unclaimed, for a later run, not before that time.
+update epi.sms_outbox
+   set sending_since = null, next_attempt_at = now() + make_interval(secs => %(seconds)s),
+       response = %(response)s, updated_at = now()
+ where sms_id = %(sms_id)s;
+
+-- name: record_in_doubt
+-- The request left and no usable answer came back: failed, in doubt, never re-sent automatically.
+update epi.sms_outbox
+   set status = 'failed', in_doubt = true, response = %(response)s, sending_since = null, updated_at = now()
+ where sms_id = %(sms_id)s;
 
 -- name: record_sent
 update epi.sms_outbox

@@ -49,6 +49,11 @@ delete from epi.scan
  where batch_id = any (array(select batch_id from epi.import_batch
                               where imported_at >= %(lo)s and imported_at < %(hi)s));
 
+-- name: import_lock_timeout
+-- An import never waits long for a lock held by someone else (a delete, a DBA's maintenance):
+-- it gives up with a clear message instead of queueing everyone behind it.
+set local lock_timeout = '30s';
+
 -- name: lock_for_import
 -- Imports share this lock; a batch delete takes it exclusively, so the rows it counted in its
 -- preview cannot change under it.

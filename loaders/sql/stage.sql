@@ -32,7 +32,9 @@ select venue_id, venue_name, category, city, street, venue_admin, id_card, perso
 truncate pg_temp.scan_stage;
 
 -- name: ensure_partitions
-select epi.ensure_scan_partitions(%(lo)s, %(hi)s);
+-- The partitions of the months the staged chunk has rows in (one time per month).
+select epi.ensure_scan_partitions(array(select min(collected_at) from pg_temp.scan_stage
+                                          group by date_trunc('month', collected_at at time zone 'Asia/Shanghai')));
 
 -- name: finish_batch
 update epi.import_batch

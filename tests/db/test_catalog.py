@@ -20,7 +20,7 @@ def unsecured_tables(conn):
           from pg_class c join pg_namespace n on n.oid = c.relnamespace
          where n.nspname = any(%s) and c.relkind in ('r', 'p')""", (list(OUR_SCHEMAS),)).fetchall()
     names = {r[0] for r in rows}
-    assert {"epi.scan", "epi.scan_default", "epi.venue", "epi.alert", "epi_private.daily_count"} <= names
+    assert {"epi.scan", "epi.venue", "epi.alert", "epi_private.daily_count"} <= names
     return [name for name, enabled, forced in rows if name not in NO_RLS_NEEDED and not (enabled and forced)]
 
 
@@ -38,7 +38,7 @@ def test_partition_made_on_demand_is_secured(conn):
     from tests.conftest import as_admin, as_ops
 
     as_ops(conn)
-    conn.execute("select epi.ensure_scan_partitions('2031-07-15 00:00+08', '2031-07-15 00:00+08')")
+    conn.execute("select epi.ensure_scan_partitions(array['2031-07-15 00:00+08']::timestamptz[])")
     as_admin(conn)
     row = conn.execute("""select relrowsecurity, relforcerowsecurity, relacl from pg_class
                            where oid = 'epi.scan_y2031m07'::regclass""").fetchone()
@@ -123,7 +123,7 @@ def test_security_definer_functions_pin_search_path_and_are_not_public(conn):
 def test_every_policy_is_named_as_a_sentence_and_objects_are_commented(conn):
     policies = [r[0] for r in conn.execute(
         "select policyname from pg_policies where schemaname in ('epi', 'epi_private') "
-        "and tablename not like 'scan\\_y%%' and tablename <> 'scan_default'")]
+        "and tablename not like 'scan\\_y%%'")]
     assert policies and all(" " in p for p in policies)
     uncommented = [r[0] for r in conn.execute("""
         select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace

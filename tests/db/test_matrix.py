@@ -49,8 +49,6 @@ SELECTS = {
                   "nobody": DENIED, "no_unit": []}),
     "epi.scan_y2022m03": ("select venue_id from epi.scan_y2022m03 order by 1",
                           {k: DENIED for k in IDENTITIES}),
-    "epi.scan_default": ("select venue_id from epi.scan_default order by 1",
-                         {k: DENIED for k in IDENTITIES}),
     "epi.import_batch": ("select file_name from epi.import_batch order by 1",
                          {"ops": ["测试.xlsx"], "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
                           "nobody": DENIED, "no_unit": DENIED}),
@@ -200,7 +198,7 @@ WRITES = {
     "run a job": ("select epi.job_alerts('2022-03-09')", None, {}),
     "drop a month": ("select epi.drop_scan_month('2022-03-01')", None, {"ops": OK}),
     "bind oa login": ("insert into epi_private.oa_login (login, unit_code) values ('x', 'T-B')", None, {}),
-    "make partition": ("select epi.ensure_scan_partitions('2030-01-01', '2030-01-02')", None, {"ops": OK}),
+    "make partition": ("select epi.ensure_scan_partitions(array['2030-01-01']::timestamptz[])", None, {"ops": OK}),
 }
 
 

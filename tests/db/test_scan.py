@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import psycopg
 
-from tests.conftest import as_admin, as_jobs, as_ops, as_unit, attempt
+from tests.conftest import as_admin, as_jobs, as_nobody, as_oa, as_ops, as_unit, attempt
 
 RECOUNT = """select venue_id, (collected_at at time zone 'Asia/Shanghai')::date, count(*)::int
                from epi.scan group by 1, 2 order by 1, 2"""
@@ -23,9 +23,11 @@ def new_batch(c):
 
 def test_partitions_follow_shanghai_months(conn):
     as_ops(conn)
-    made = conn.execute("select epi.ensure_scan_partitions('2022-01-31 23:59+08', '2022-03-01 00:00+08')").fetchone()[0]
+    made = conn.execute("select epi.ensure_scan_partitions(array['2022-01-31 23:59+08', '2022-02-28 23:30+08', "
+                        "'2022-03-01 00:00+08']::timestamptz[])").fetchone()[0]
     assert made == 3
-    assert conn.execute("select epi.ensure_scan_partitions('2022-02-10', '2022-02-11')").fetchone()[0] == 0
+    assert conn.execute("select epi.ensure_scan_partitions(array['2022-02-10', '2022-02-11']::timestamptz[])"
+                        ).fetchone()[0] == 0
     batch = new_batch(conn)
     # 2022-02-28 23:30 in Kaiping is 15:30 UTC: February's partition, not March's
     insert_scans(conn, batch, [("V1", "2022-02-28 23:30+08"), ("V1", "2022-03-01 00:00+08")])
@@ -34,24 +36,29 @@ def test_partitions_follow_shanghai_months(conn):
     assert rows == [("epi.scan_y2022m02",), ("epi.scan_y2022m03",)]
 
 
-def test_insert_without_a_partition_never_fails_and_is_moved_later(conn):
+def test_only_months_with_rows_get_partitions_and_there_is_no_default(conn):
+    """One stray 1980 date beside this year's rows makes one 1980 partition, not 500 between."""
+    as_ops(conn)
+    made = conn.execute("select epi.ensure_scan_partitions(array['1980-01-05 10:00+08', '2022-03-04 10:00+08', "
+                        "null]::timestamptz[])").fetchone()[0]
+    assert made == 2
+    as_admin(conn)
+    months = [r[0] for r in conn.execute("select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
+                                         "where i.inhparent = 'epi.scan'::regclass order by 1")]
+    assert months == ["scan_y1980m01", "scan_y2022m03"] and conn.execute("select to_regclass('epi.scan_default')"
+                                                                          ).fetchone()[0] is None
     as_ops(conn)
     batch = new_batch(conn)
-    insert_scans(conn, batch, [("V1", "2019-07-04 10:00+08"), ("V2", "2019-07-31 23:59+08")])
-    as_admin(conn)
-    assert conn.execute("select count(*) from epi.scan_default").fetchone()[0] == 2
-    as_ops(conn)
-    assert conn.execute("select epi.ensure_scan_partitions('2019-07-01', '2019-07-02')").fetchone()[0] == 1
-    as_admin(conn)
-    assert conn.execute("select count(*) from epi.scan_default").fetchone()[0] == 0
-    assert conn.execute("select count(*) from epi.scan_y2019m07").fetchone()[0] == 2
-    as_ops(conn)
-    assert conn.execute(COUNTS).fetchall() == conn.execute(RECOUNT).fetchall()
+    err = attempt(conn, "insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
+                        "values ('V1', '2019-07-04 10:00+08', %s, 'ops.tester')", (batch,))
+    assert isinstance(err, psycopg.errors.CheckViolation)   # no partition: every write path makes it first
 
 
-def test_units_cannot_make_partitions(conn):
-    as_unit(conn, "T-A")
-    assert isinstance(attempt(conn, "select epi.ensure_scan_partitions('2022-01-01', '2022-01-02')"), psycopg.Error)
+def test_partitions_are_made_only_by_callers_with_an_identity(conn, oa_login_a):
+    for who in (lambda c: as_unit(c, "T-A"), as_nobody, as_admin, lambda c: as_oa(c, oa_login_a)):
+        who(conn)
+        err = attempt(conn, "select epi.ensure_scan_partitions(array['2022-01-01']::timestamptz[])")
+        assert isinstance(err, psycopg.Error), err
 
 
 def test_daily_counts_agree_with_a_recount_after_inserts_and_deletes(conn, world):

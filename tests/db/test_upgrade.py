@@ -89,6 +89,33 @@ def test_failed_upgrade_leaves_the_database_as_it_was(db_url, monkeypatch, tmp_p
     assert snapshot(db_url) == before
 
 
+def test_rows_of_the_old_default_partition_move_into_their_months(cluster_url):
+    """Migration 0006 removes epi.scan's default partition: rows that had reached it (a month made
+    too late, before the hardening) end in their month's partition, secured like every other."""
+    from db import database
+    from tests.conftest import drop_database
+
+    url = database.with_params(cluster_url, dbname=f"epi_test_m6_{__import__('os').getpid()}")
+    try:
+        upgrade.upgrade(url, echo=quiet, target="0005")
+        with psycopg.connect(url) as c:
+            batch = c.execute("insert into epi.import_batch (file_name, imported_by) values ('旧.xlsx', 'ops') "
+                              "returning batch_id").fetchone()[0]
+            c.execute("insert into epi.scan_default (venue_id, collected_at, batch_id, imported_by) values "
+                      "('V1', '2019-07-04 10:00+08', %(b)s, 'ops'), ('V2', '2019-07-31 23:59+08', %(b)s, 'ops'), "
+                      "('V3', '2019-08-01 00:00+08', %(b)s, 'ops')", {"b": batch})
+            c.commit()
+        assert upgrade.upgrade(url, echo=quiet) == head_revision()
+        with psycopg.connect(url) as c:
+            assert c.execute("select to_regclass('epi.scan_default')").fetchone()[0] is None
+            assert c.execute("select tableoid::regclass::text, venue_id from epi.scan order by collected_at").fetchall() \
+                == [("epi.scan_y2019m07", "V1"), ("epi.scan_y2019m07", "V2"), ("epi.scan_y2019m08", "V3")]
+            assert c.execute("select bool_and(relforcerowsecurity) from pg_class "
+                             "where relname in ('scan_y2019m07', 'scan_y2019m08')").fetchone()[0]
+    finally:
+        drop_database(url)
+
+
 @pytest.mark.parametrize("login", ["epi_ops", "epi_web", "epi_owner", "pg_monitor"])
 def test_grant_oa_refuses_project_and_system_roles(db_url, login):
     with pytest.raises(ValueError, match="不能用作"):

@@ -26,7 +26,7 @@ from tests.web.conftest import SECRET, ticket
 from web.auth import MENUS
 
 OPEN = {"/", "/healthz", "/static/<path:filename>", "/dev-login", "/api/openapi.json"}
-ALLOWED_BODY = {"/api/venues/<venue_id>/threshold": {"flow_min": 1, "flow_max": 100},
+ALLOWED_BODY = {"/api/venues/<anyid:venue_id>/threshold": {"flow_min": 1, "flow_max": 100},
                 "/api/scans/<int:scan_id>/reveal": {"reason": "测试：核对身份"}}
 OTHER_MARKERS = ("VB1", "测试场所乙一")
 
@@ -60,12 +60,14 @@ def alert_ids(db_url) -> dict:
 def fill(rule: str, target: str, alerts: dict) -> str:
     venue = {"own": "VA1", "other": "VB1"}[target]
     alert, scan = alerts[venue]
-    return (rule.replace("<venue_id>", venue).replace("<int:alert_id>", str(alert)).replace("<int:scan_id>", str(scan))
-            .replace("<job_id>", "no-such-job").replace("<name>", "扫码进场信息导入模板.xlsx"))
+    return (rule.replace("<anyid:venue_id>", venue).replace("<int:alert_id>", str(alert))
+            .replace("<int:scan_id>", str(scan)).replace("<job_id>", "no-such-job")
+            .replace("<name>", "扫码进场信息导入模板.xlsx")
+            .replace("<int:sms_id>", "1").replace("<any(confirm, resend):action>", "confirm"))
 
 
 def has_object(rule: str) -> bool:
-    return "<venue_id>" in rule or "<int:alert_id>" in rule or "<int:scan_id>" in rule
+    return "<anyid:venue_id>" in rule or "<int:alert_id>" in rule or "<int:scan_id>" in rule
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

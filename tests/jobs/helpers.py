@@ -29,8 +29,7 @@ def add_scans(c, venue: str, per_day: dict[dt.date, int], hour: int = 12, minute
              for d, n in per_day.items() for _ in range(n)]
     if not times:
         return
-    c.execute("select epi.ensure_scan_partitions(min(t::timestamptz), max(t::timestamptz)) from unnest(%s::text[]) t",
-              (times,))
+    c.execute("select epi.ensure_scan_partitions(%s::timestamptz[])", (times,))
     batch = c.execute("insert into epi.import_batch (file_name, imported_by) values ('t', 'ops') returning batch_id"
                       ).fetchone()[0]
     c.execute("""insert into epi.scan (venue_id, venue_name, collected_at, batch_id, imported_by)
@@ -69,7 +68,7 @@ def seed_committed(url: str) -> None:
                   "('T-A', '测试单位甲', '14400000001'), ('T-B', '测试单位乙', '14400000002')")
         c.execute("insert into epi.venue (venue_id, unit_code, flow_min, flow_max) values "
                   "('A1', 'T-A', 1, null), ('A2', 'T-A', null, 0), ('B1', 'T-B', 1, null)")
-        c.execute("select epi.ensure_scan_partitions('2022-03-01', '2022-03-31')")
+        c.execute("select epi.ensure_scan_partitions(array['2022-03-15 12:00+08']::timestamptz[])")
         b = c.execute("insert into epi.import_batch (file_name, imported_by) values ('s', 'ops') returning batch_id"
                       ).fetchone()[0]
         c.execute("""insert into epi.scan (venue_id, collected_at, batch_id, imported_by)

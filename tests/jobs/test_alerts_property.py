@@ -88,7 +88,7 @@ def test_detection_matches_the_reference(conn, counts, thresholds, gaps, runs):
             for v, t in thresholds.items():
                 conn.execute("insert into epi.venue (venue_id, unit_code, flow_min, flow_max) values (%s, 'T-P', %s, %s)",
                              (v, *(t if t else (None, None))))
-            conn.execute("select epi.ensure_scan_partitions('2022-03-01', '2022-04-01')")
+            conn.execute("select epi.ensure_scan_partitions(array['2022-03-15 12:00+08', '2022-04-15 12:00+08']::timestamptz[])")
             batch = conn.execute("insert into epi.import_batch (file_name, imported_by) values ('p', 'o') "
                                  "returning batch_id").fetchone()[0]
             # the city's coverage: one scan of an unregistered venue on each covered day

@@ -122,7 +122,7 @@ def test_mas_permanent_errors_are_never_retried(mas, outbox, fresh_db, code):
 
 
 def test_transient_failures_are_retried_with_backoff_then_succeed(mas, outbox, fresh_db):
-    mas.answers = [500, 503, "success", "success"]
+    mas.answers = [503, 429, "success", "success"]   # refused before anything was done: retried
     sleeps = []
     summary = sms.dispatch(url=outbox, gateway=mas.gateway(), sleep=sleeps.append, rng=lambda: 0.5,
                            base_delay=2.0)
@@ -132,7 +132,7 @@ def test_transient_failures_are_retried_with_backoff_then_succeed(mas, outbox, f
 
 
 def test_retries_are_bounded(mas, outbox, fresh_db):
-    mas.answers = [500] * 10
+    mas.answers = [503] * 10
     sleeps = []
     summary = sms.dispatch(url=outbox, gateway=mas.gateway(), sleep=sleeps.append, max_attempts=3, limit=1)
     assert summary.failed == 1 and len(sleeps) == 2
@@ -140,9 +140,9 @@ def test_retries_are_bounded(mas, outbox, fresh_db):
     assert row[1:3] == ("failed", 3) and "重试 3 次后仍失败" in row[3]
 
 
-def test_timeout_and_connection_refused_are_transient(mas, outbox, fresh_db):
+def test_a_read_timeout_is_in_doubt_and_connection_refused_is_transient(mas, outbox, fresh_db):
     mas.answers = ["hang"]
-    with pytest.raises(gateways.Transient, match="超时"):
+    with pytest.raises(gateways.InDoubt, match=r"请求已发出.*超时"):   # the request had left: it may be sent
         mas.gateway(timeout=0.3).send("14400000001", "x")
     dead = gateways.MasGateway(dict(MAS_ENV, EPI_MAS_URL="http://127.0.0.1:9/none"), timeout=1)
     with pytest.raises(gateways.Transient, match="无法连接"):

@@ -155,8 +155,8 @@ def every_route(app):
     for rule in app.url_map.iter_rules():
         if str(rule) in OPEN or str(rule).startswith("/_test"):
             continue
-        path = str(rule).replace("<venue_id>", "VA1").replace("<int:alert_id>", "1").replace("<int:scan_id>", "1") \
-            .replace("<job_id>", "x") \
+        path = str(rule).replace("<anyid:venue_id>", "VA1").replace("<int:alert_id>", "1").replace("<int:scan_id>", "1") \
+            .replace("<job_id>", "x").replace("<int:sms_id>", "1").replace("<any(confirm, resend):action>", "confirm") \
             .replace("<name>", "扫码进场信息导入模板.xlsx")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, path

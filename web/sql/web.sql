@@ -20,8 +20,22 @@ select job, as_of, started_at, finished_at, ok, error, rows from epi.job_run ord
 
 -- name: recent_sms_failures
 -- unit heads' phones in a list are masked (SPEC section 3)
-select unit_code, epi.mask_phone(phone) as phone, day, attempts, response from oa.sms_log where status = 'failed'
+select unit_code, epi.mask_phone(phone) as phone, day, attempts, response from oa.sms_log
+ where status = 'failed' and not in_doubt
  order by day desc, sms_id desc limit 5;
+
+-- name: sms_in_doubt
+-- Texts whose result is unknown (the request left without a usable answer): ops decide (web/sms.py).
+select sms_id, unit_code, epi.mask_phone(phone) as phone, day, attempts, response, resent_at
+  from oa.sms_log where status = 'failed' and in_doubt
+ order by day desc, sms_id desc limit 20;
+
+-- name: sms_get
+select sms_id, unit_code, epi.mask_phone(phone) as phone, day, status, in_doubt, resent_at from oa.sms_log
+ where sms_id = %(sms_id)s;
+
+-- name: sms_resolve
+select epi.sms_resolve(%(sms_id)s, %(action)s);
 
 -- name: venue_tab_counts
 select count(*) filter (where unit_code is null) as unset, count(*) filter (where unit_code is not null) as set

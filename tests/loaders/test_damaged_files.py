@@ -1,0 +1,72 @@
+"""Files a spreadsheet program damaged (issue 19, point 3): a provincial export opened in an office
+program and saved again has numbers where the province wrote text — 公共场所ID without its leading
+zeros, 18-digit ID numbers rounded to one float, scientific notation in a CSV. Such a file is
+refused whole, naming sheet, row, column and the cause; nothing is written."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from loaders import scans
+from loaders.errors import LoadError
+from tests.loaders import workbooks as wbk
+from tests.loaders.test_scan_import import nothing_written, stored
+
+T = dt.datetime(2022, 3, 4, 8, 1, 2)
+CAUSE = "该列应为文本：表格软件已把它转换为数字，前导零或末几位已丢失，请从省平台重新导出或将该列设为文本"
+
+
+def row_with(**cells):
+    row = [*wbk.ROW, T]
+    for index, value in cells.items():
+        row[int(index[1:])] = value
+    return row
+
+
+@pytest.mark.parametrize(("cells", "column"), [
+    ({"c0": 44010005}, "“公共场所ID（A列）”列"),                      # 0044010005 saved as a number
+    ({"c6": 440783199000001024.0}, "“被采集人身份证（G列）”列"),      # every 18-digit ID becomes this float
+    ({"c6": 44078319900101}, "“被采集人身份证（G列）”列"),
+    ({"c8": 7502345678}, "“联系电话（I列）”列"),                     # a landline 0750… without its zero
+    ({"c8": 13800000001.5}, "“联系电话（I列）”列"),
+    ({"c0": dt.datetime(2022, 3, 4)}, "“公共场所ID（A列）”列"),      # a date made of an ID
+])
+def test_a_number_where_the_province_wrote_text_refuses_the_xlsx(tmp_path, web, admin, cells, column):
+    path = wbk.xlsxwriter_book(tmp_path / "另存.xlsx", {"扫码": [[*wbk.ROW, T], row_with(**cells)]})
+    with pytest.raises(LoadError) as info:
+        scans.import_scans(path, by="ops", url=web)
+    text = str(info.value)
+    assert "文件“另存.xlsx”" in text and "工作表“扫码”第 3 行" + column in text
+    assert ("该列应为文本" in text) and "440783199000001024" not in text
+    nothing_written(admin)
+
+
+def test_the_legacy_xls_format_is_checked_the_same_way(tmp_path, web, admin):
+    path = wbk.xls_book(tmp_path / "旧格式.xls", [[*wbk.ROW, T], row_with(c0=44078300001.0, c6=4.40783199001012e17)])
+    with pytest.raises(LoadError) as info:
+        scans.import_scans(path, by="ops", url=web)
+    text = str(info.value)
+    assert "第 3 行“公共场所ID（A列）”列：" + CAUSE in text and "第 3 行“被采集人身份证（G列）”列：" + CAUSE in text
+    nothing_written(admin)
+
+
+@pytest.mark.parametrize(("value", "column"), [("4.40783E+17", 6), ("4.40783199001012e17", 6), ("1.38E+10", 8),
+                                              (" 4.4E+10 ", 0)])
+def test_scientific_notation_in_a_csv_refuses_it(tmp_path, web, admin, value, column):
+    row = [*wbk.ROW, "2022-03-04 08:01:02"]
+    row[column] = value
+    path = wbk.csv_file(tmp_path / "另存.csv", [row])
+    with pytest.raises(LoadError, match="科学计数法"):
+        scans.import_scans(path, by="ops", url=web)
+    nothing_written(admin)
+
+
+def test_text_that_only_looks_numeric_is_stored_as_given(tmp_path, web, admin):
+    """Digits written as text (what the province exports) keep their zeros and X; an E inside other
+    text is not scientific notation."""
+    row = [*wbk.ROW, "2022-03-04 08:01:02"]
+    row[0], row[6] = "0044010005E", "00000000000000000X"
+    path = wbk.csv_file(tmp_path / "原样.csv", [row])
+    scans.import_scans(path, by="ops", url=web)
+    assert stored(admin)[0][0] == "0044010005E" and stored(admin)[0][2] == "00000000000000000X"

@@ -17,6 +17,12 @@ SQL = queries.load(Path(__file__).with_name("sql") / "stage.sql")
 TYPES = ["text"] * (len(vocabulary.SCAN) - 1) + ["timestamptz"]   # 14 text columns, then 采集时间
 
 
+def shanghai_month(when: dt.datetime) -> tuple[int, int]:
+    """(year, month) of a time in Asia/Shanghai: the partition it belongs to."""
+    local = when.astimezone(vocabulary.SHANGHAI)
+    return local.year, local.month
+
+
 class ScanStage:
     """One import batch on ``conn`` (acting as ops, or the jobs login). Rows are lists of the 14
     text values of vocabulary.SCAN in order, then 采集时间 as an aware datetime."""
@@ -40,7 +46,7 @@ class ScanStage:
             return
         lo = min(r[-1] for r in rows)
         hi = max(r[-1] for r in rows)
-        month = (lo.astimezone(vocabulary.SHANGHAI).year, lo.astimezone(vocabulary.SHANGHAI).month)
+        month = shanghai_month(lo)
         with self.conn.cursor() as cur:
             with cur.copy(SQL["copy_stage"]) as copy:
                 copy.set_types(TYPES)
@@ -48,7 +54,7 @@ class ScanStage:
                     copy.write_row(row)
             # the months this chunk has rows in get their partitions (there is no default one);
             # a chunk wholly inside a month already made asks nothing
-            same_month = (hi.astimezone(vocabulary.SHANGHAI).year, hi.astimezone(vocabulary.SHANGHAI).month) == month
+            same_month = shanghai_month(hi) == month
             if not (same_month and month in self.months):
                 cur.execute(SQL["ensure_partitions"])
                 if same_month:

@@ -39,24 +39,29 @@ def parse_date(text: str | None, default: dt.date) -> dt.date:
         abort(400, description=f"日期“{text[:20]}”格式应为 YYYY-MM-DD")
 
 
+def typed(args, key: str) -> str:
+    """A filter as typed, trimmed and capped at 200 characters ('' when absent)."""
+    return (args.get(key) or "").strip()[:200]
+
+
 def scan_filters(args):
     """(sql conditions, params) from the request's filters; only known columns."""
     conds, params = [], {}
-    personal = {col: (args.get(col) or "").strip()[:200] or None for col in PERSONAL}
+    personal = {col: typed(args, col) or None for col in PERSONAL}
     if any(personal.values()):
         conds.append(sql.SQL("(collected_at, scan_id) in (select * from epi.find_scans({}, {}, {}))").format(
             *(sql.Placeholder(f"find_{col}") for col in PERSONAL)))
         params |= {f"find_{col}": value for col, value in personal.items()}
     for col in EXACT - set(PERSONAL):
-        value = (args.get(col) or "").strip()
+        value = typed(args, col)
         if value:
             conds.append(sql.SQL("{} = {}").format(sql.Identifier(col), sql.Placeholder(col)))
-            params[col] = value[:200]
+            params[col] = value
     for col in CONTAINS - set(PERSONAL):
-        value = (args.get(col) or "").strip()
+        value = typed(args, col)
         if value:
             conds.append(sql.SQL("{} like {}").format(sql.Identifier(col), sql.Placeholder(col)))
-            params[col] = "%" + value[:200].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params[col] = "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     for name, col in RANGES.items():
         for side, op in (("from", ">="), ("to", "<")):
             value = (args.get(f"{name}_{side}") or "").strip()
@@ -82,7 +87,7 @@ SEARCHED = ("id_card", "phone")  # an access entry holds their keyed hashes (db/
 def access_conditions(args) -> tuple[dict, list[str]]:
     """The request's conditions for its access entry (the database masks the personal ones), and
     the keyed hash of each searched ID number and phone."""
-    conditions = {k: v for k in CONDITIONS if (v := (args.get(k) or "").strip()[:200])}
+    conditions = {k: v for k in CONDITIONS if (v := typed(args, k))}
     return conditions, [audit_hmac.subject_hash(conditions[col]) for col in SEARCHED if col in conditions]
 
 

@@ -259,6 +259,11 @@ def table(results: dict) -> str:
     r = results["rls_overhead"]
     lines.append(f"| RLS ratio: unit's first scan page vs owner with explicit filter | {r['ratio']} "
                  f"({r['unit_ms']} / {r['explicit_ms']} ms) | ≤ 1.2 |")
+    sc = results.get("side_channel")
+    if sc:
+        lines.append(f"| timing a unit sees: API scan query aimed at another unit's venue ({sc['venue_scans']:,} scans) "
+                     f"vs an unknown venue, p50 | {sc['api_ratio']} ({sc['api_other_ms']} / {sc['api_unknown_ms']} ms); "
+                     f"SQL oa.scan {sc['sql']['scan']['ratio']}, oa.alert {sc['sql']['alert']['ratio']} | ≈ 1 |")
     a = results.get("audit_cost")
     if a:
         lines.append(f"| access entry per scan query page: request p50 with / without it | "
@@ -334,6 +339,9 @@ def run(scale: str = "city", echo=print, keep: bool = False, rows: int | None = 
     echo(f"  {results['web_load']}")
     results["rls_overhead"] = webbench.rls_overhead(url, "B01")
     echo(f"  {results['rls_overhead']}")
+    echo("旁路计时：针对其他单位场所的查询与不存在场所的查询（同一轮交替）…")
+    results["side_channel"] = webbench.side_channel(url, "B01")
+    echo(f"  {results['side_channel']}")
     echo("访问审计的开销（同一轮：有无访问记录交替请求）…")
     results["audit_cost"] = webbench.audit_cost(url, "B01")
     echo(f"  {results['audit_cost']}")

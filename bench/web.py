@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -159,6 +160,55 @@ def audit_cost(url: str, unit: str, runs: int = 150) -> dict:
             "audited_p95_ms": round(p95(times["audited"]) * 1000, 2),
             "unaudited_p95_ms": round(p95(times["unaudited"]) * 1000, 2),
             "entry_transaction_ms": round(statistics.median(entry) * 1000, 2)}
+
+
+def side_channel(url: str, unit: str, runs: int = 150) -> dict:
+    """What a unit learns from timing about another unit's venue (issue 19): the unit's scan query
+    through the API aimed at the other unit's busiest venue against the same query aimed at a venue
+    that does not exist, alternating, one client; and the same two as SQL over oa.scan and oa.alert
+    acting as the unit. A ratio near 1 means the policy meets the condition inside the index (no
+    plan node reads the other venue's rows); before, every such row was read and removed."""
+    unknown = "BENCH-NO-SUCH-VENUE"
+    with psycopg.connect(url) as c:
+        other, n = c.execute(
+            "select c.venue_id, sum(c.n) from epi_private.daily_count c join epi.venue v using (venue_id) "
+            "where v.unit_code <> %s group by 1 order by 2 desc limit 1", (unit,)).fetchone()
+        alerted = c.execute("select a.venue_id from epi.alert a join epi.venue v using (venue_id) "
+                            "where v.unit_code <> %s group by 1 order by count(*) desc limit 1", (unit,)).fetchone()
+    headers = {"Authorization": "Bearer " + _ticket(unit)}
+    server, base = _serve(url)
+    api: dict[str, list[float]] = {"other": [], "unknown": []}
+    try:
+        for i in range(runs + 10):
+            for name, venue in (("other", other), ("unknown", unknown))[:: 1 if i % 2 else -1]:
+                start = time.perf_counter()
+                with urllib.request.urlopen(urllib.request.Request(
+                        f"{base}/api/scans?venue_id={urllib.parse.quote(venue)}", headers=headers), timeout=30) as res:
+                    res.read()
+                if i >= 10:
+                    api[name].append(time.perf_counter() - start)
+    finally:
+        server.terminate()
+        server.wait(10)
+    queries = {"scan": ("select scan_id from oa.scan where venue_id = %s order by collected_at desc, scan_id desc limit 51",
+                        other),
+               "alert": ("select alert_id from oa.alert where venue_id = %s", alerted[0] if alerted else other)}
+    sql_ms = {}
+    with psycopg.connect(database.web_url(database.database_name(url))) as conn, \
+            database.acting_as(conn, kind="unit", unit=unit, account="bench"):
+        for key, (query, target) in queries.items():
+            times: dict[str, list[float]] = {"other": [], "unknown": []}
+            for i in range(runs + 10):
+                for name, venue in (("other", target), ("unknown", unknown))[:: 1 if i % 2 else -1]:
+                    start = time.perf_counter()
+                    conn.execute(query, (venue,)).fetchall()
+                    if i >= 10:
+                        times[name].append(time.perf_counter() - start)
+            o, u = statistics.median(times["other"]), statistics.median(times["unknown"])
+            sql_ms[key] = {"other_ms": round(o * 1000, 3), "unknown_ms": round(u * 1000, 3), "ratio": round(o / u, 2)}
+    o, u = statistics.median(api["other"]), statistics.median(api["unknown"])
+    return {"venue_scans": int(n), "api_other_ms": round(o * 1000, 2), "api_unknown_ms": round(u * 1000, 2),
+            "api_ratio": round(o / u, 2), "sql": sql_ms}
 
 
 def rls_overhead(url: str, unit: str, runs: int = 30) -> dict:

@@ -38,6 +38,9 @@ JOBS_LOGIN = "epi_jobs"
 OWNER = "epi_owner"
 OPS_ROLE = "epi_ops"
 UNIT_ROLE = "epi_unit"
+# policy groups of the OA reader logins (no privileges of their own: see db/upgrade.py grant_oa)
+READER_ROLE = "epi_reader"
+OPS_READER_ROLE = "epi_ops_reader"
 
 
 def embedded_server():

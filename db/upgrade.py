@@ -31,6 +31,8 @@ ROLES = {
     database.OWNER: "nologin noinherit",
     database.OPS_ROLE: "nologin",
     database.UNIT_ROLE: "nologin",
+    database.READER_ROLE: "nologin",
+    database.OPS_READER_ROLE: "nologin",
     database.WEB_LOGIN: "login noinherit",
     database.JOBS_LOGIN: "login",
 }
@@ -140,16 +142,48 @@ def upgrade(url: str | None = None, *, create: bool = True, echo=print, target: 
             head = conn.execute(database.SQL["schema_head"]).fetchone()[0]
     finally:
         engine.dispose()
+    if target == "head":
+        join_reader_groups(url, echo)
     echo(f"数据库 {dbname} 已升级到版本 {head}，视图、函数和权限已重新应用")
     return head
+
+
+def join_reader_group(conn: psycopg.Connection, login: str, ops: bool) -> None:
+    """Make an OA login a member of exactly its policy group: epi_ops_reader if bound as ops, else
+    epi_reader. The groups hold no privileges (a login that SET ROLE to one can read nothing); the
+    row-level-security policies name them, so that a unit-bound login has the unit policy alone
+    (one SELECT policy per role: its condition is an index condition, issue 19). The login is
+    INHERIT because a policy applies to the members that have its role's privileges (PostgreSQL 15
+    has no per-membership INHERIT option)."""
+    group = database.OPS_READER_ROLE if ops else database.READER_ROLE
+    for role in [r[0] for r in conn.execute(database.SQL["role_memberships"], {"name": login})]:
+        if role != group:
+            conn.execute(sql.SQL("revoke {} from {}").format(sql.Identifier(role), sql.Identifier(login)))
+    conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(group), sql.Identifier(login)))
+
+
+def join_reader_groups(url: str, echo=print) -> None:
+    """After an upgrade: every bound OA login in its policy group (logins bound by an earlier
+    version were members of none, and would now see nothing)."""
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            with conn.transaction():
+                conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
+                bound = conn.execute(database.SQL["bound_oa_logins"]).fetchall()
+            for login, is_ops in bound:
+                conn.execute(sql.SQL("alter role {} inherit").format(sql.Identifier(login)))
+                join_reader_group(conn, login, is_ops)
+    except psycopg.errors.InsufficientPrivilege:
+        echo("警告：升级所用的管理账号无权调整 OA 读取账号的角色归属；请由超级用户重新执行 invoke db.grant-oa")
 
 
 def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None, reveal: bool = False,
              url: str | None = None, echo=print) -> None:
     """Create or rebind a database login for an OA system that reads oa.* as one unit (or as ops).
 
-    The login is a member of no role (so it can never SET ROLE to one) and receives its read
-    grants directly; what it sees is decided by its binding in epi_private.oa_login.
+    The login receives its read grants directly; what it sees is decided by its binding in
+    epi_private.oa_login. It is a member of exactly one role, a policy group without privileges
+    (``join_reader_group``), never of a project role it could SET ROLE to.
     """
     if bool(unit) == bool(ops):
         raise ValueError("请指定 --unit 机构编码 或 --ops 二者之一")
@@ -164,7 +198,7 @@ def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None, r
         if not row:
             with contextlib.suppress(psycopg.errors.DuplicateObject):
                 conn.execute(sql.SQL("create role {} login").format(sql.Identifier(login)))
-        conn.execute(sql.SQL("alter role {} login noinherit " + SAFE + " connection limit {}").format(
+        conn.execute(sql.SQL("alter role {} login inherit " + SAFE + " connection limit {}").format(
             sql.Identifier(login), sql.Literal(OA_CONNECTION_LIMIT)))
         for setting, value in (("statement_timeout", OA_STATEMENT_TIMEOUT),
                                ("idle_in_transaction_session_timeout", OA_IDLE_IN_TRANSACTION_TIMEOUT)):
@@ -172,9 +206,7 @@ def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None, r
                 sql.Identifier(login), sql.Identifier(setting), sql.Literal(value)))
         if password:
             conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(login), sql.Literal(password)))
-        member_of = [r[0] for r in conn.execute(database.SQL["role_memberships"], {"name": login})]
-        for role in member_of:
-            conn.execute(sql.SQL("revoke {} from {}").format(sql.Identifier(role), sql.Identifier(login)))
+        join_reader_group(conn, login, ops)
         conn.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(dbname), sql.Identifier(login)))
         superuser = conn.execute(database.SQL["is_superuser"]).fetchone()[0]
         if unit and superuser and not conn.execute(database.SQL["unit_exists"], {"unit": unit}).fetchone():

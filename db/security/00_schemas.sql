@@ -9,7 +9,8 @@ grant usage on schema oa to epi_ops, epi_unit, epi_jobs;
 revoke execute on all functions in schema epi_private from public;
 revoke execute on all functions in schema epi from public;
 grant execute on function epi_private.current_kind(), epi_private.current_unit(),
-  epi_private.current_account(), epi_private.supervised_venues(), epi_private.visible_daily_counts()
+  epi_private.current_account(), epi_private.supervised_venues(), epi_private.visible_alerts(),
+  epi_private.visible_daily_counts()
   to epi_ops, epi_unit, epi_jobs;
 grant execute on function epi.ensure_scan_partitions(timestamptz[]) to epi_ops, epi_jobs;
 grant execute on function epi.drop_scan_month(date) to epi_ops;

@@ -2,7 +2,13 @@
    (epi_private.supervised_venues()), written `venue_id = any(array(select …))`: the array is computed once as an InitPlan and the
    scan side stays index-friendly. `venue_id in (select …)` became a hashed filter over a
    sequential scan at 10M rows (1.5–2 s against 20 ms). The unit is not copied onto scan rows,
-   so a venue moved to another unit is followed at once. */
+   so a venue moved to another unit is followed at once.
+   One SELECT policy per role (issue 19): a unit role (the web app's epi_unit, an OA login bound to
+   a unit through epi_reader) has the unit policy alone, so `venue_id = '<another unit's venue>'`
+   and the policy are both index conditions and no plan node reads or removes that venue's scans.
+   Permissive policies that applied together would be OR-ed into a filter after the index. Only the
+   owner (security-definer functions acting for either kind) has both. The scan_id and batch
+   indexes carry venue_id second (db/schema/0008_policy_shapes.sql) for the same reason. */
 alter table epi.scan enable row level security, force row level security;
 revoke all on epi.scan from public;
 select epi_private.secure_scan_partition(c.relname)
@@ -11,9 +17,11 @@ select epi_private.secure_scan_partition(c.relname)
 
 drop policy if exists "Ops and jobs see every scan" on epi.scan;
 create policy "Ops and jobs see every scan" on epi.scan for select
+  to epi_ops, epi_jobs, epi_ops_reader, epi_owner
   using ((select epi_private.current_kind()) in ('ops', 'jobs'));
 drop policy if exists "Units see scans of the venues they supervise" on epi.scan;
 create policy "Units see scans of the venues they supervise" on epi.scan for select
+  to epi_unit, epi_reader, epi_owner
   using (venue_id = any (array(select epi_private.supervised_venues())));
 drop policy if exists "Ops import and the sync adds scans" on epi.scan;
 create policy "Ops import and the sync adds scans" on epi.scan for insert

@@ -1,11 +1,23 @@
 alter table epi.venue enable row level security, force row level security;
 revoke all on epi.venue from public;
 
+/* One SELECT policy per role (issue 19): a unit role (epi_unit, or an OA login bound to a unit
+   through epi_reader) has the unit policy alone, on venue_id, which both indexes of epi.venue
+   carry (the primary key; (unit_code, venue_id)): `venue_id = '<another unit's venue>'` or
+   `unit_code = '<another unit>'` meets the policy inside the index, and no plan node reads or
+   removes that unit's venues. The owner's own policy (what epi_private.supervised_venues() reads
+   with, so it cannot call that function) tests unit_code. */
 drop policy if exists "Ops and jobs see every venue" on epi.venue;
 create policy "Ops and jobs see every venue" on epi.venue for select
+  to epi_ops, epi_jobs, epi_ops_reader, epi_owner
   using ((select epi_private.current_kind()) in ('ops', 'jobs'));
 drop policy if exists "Units see the venues they supervise" on epi.venue;
 create policy "Units see the venues they supervise" on epi.venue for select
+  to epi_unit, epi_reader
+  using (venue_id = any (array(select epi_private.supervised_venues())));
+drop policy if exists "Owner rights see the calling unit's venues" on epi.venue;
+create policy "Owner rights see the calling unit's venues" on epi.venue for select
+  to epi_owner
   using (unit_code = (select epi_private.current_unit()));
 drop policy if exists "Ops and discovery add venues" on epi.venue;
 create policy "Ops and discovery add venues" on epi.venue for insert

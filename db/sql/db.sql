@@ -38,7 +38,7 @@ select 1 from pg_roles where rolname = %(name)s;
 select rolsuper, rolbypassrls from pg_roles where rolname = %(name)s;
 
 -- name: role_memberships
--- The roles a login is a member of (an OA login must be a member of none).
+-- The roles a login is a member of (an OA login: its policy group only).
 select r.rolname from pg_auth_members m
   join pg_roles r on r.oid = m.roleid
   join pg_roles u on u.oid = m.member
@@ -74,6 +74,12 @@ select 1 from epi.unit where unit_code = %(unit)s;
 insert into epi_private.oa_login (login, unit_code, is_ops, may_reveal) values (%(login)s, %(unit)s, %(ops)s, %(reveal)s)
 on conflict (login) do update
    set unit_code = excluded.unit_code, is_ops = excluded.is_ops, may_reveal = excluded.may_reveal, bound_at = now();
+
+-- name: bound_oa_logins
+-- OA logins with a binding whose role exists (read as the owner: the bindings' only reader).
+select b.login, b.is_ops from epi_private.oa_login b
+ where exists (select from pg_catalog.pg_roles r where r.rolname = b.login)
+ order by b.login;
 
 -- name: grant_reader
 select epi_private.grant_reader(%(login)s, %(ops)s);

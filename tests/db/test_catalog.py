@@ -102,9 +102,11 @@ def test_web_login_inherits_nothing(conn):
     assert members == {"epi_web"}
 
 
-def test_oa_logins_are_members_of_nothing(conn, oa_login_a):
-    assert conn.execute("""select count(*) from pg_auth_members m join pg_roles u on u.oid = m.member
-                            where u.rolname = %s""", (oa_login_a,)).fetchone()[0] == 0
+def test_oa_logins_are_members_of_their_policy_group_only(conn, oa_login_a):
+    """Of no project role it could SET ROLE to: only of epi_reader, which holds no privileges."""
+    assert [r[0] for r in conn.execute("""select g.rolname from pg_auth_members m join pg_roles u on u.oid = m.member
+                                           join pg_roles g on g.oid = m.roleid
+                                          where u.rolname = %s""", (oa_login_a,))] == ["epi_reader"]
 
 
 def test_security_definer_functions_pin_search_path_and_are_not_public(conn):

@@ -130,7 +130,8 @@ def test_grant_oa_needs_exactly_one_of_unit_or_ops(db_url):
 
 
 def test_grant_oa_strips_role_memberships(cluster_url, db_url):
-    """A pre-existing login that was made a member of a project role loses that membership."""
+    """A pre-existing login that was made a member of a project role loses that membership; it is a
+    member of its policy group only (epi_reader bound to a unit, epi_ops_reader bound as ops)."""
     import os
 
     from tests.conftest import drop_role
@@ -141,9 +142,21 @@ def test_grant_oa_strips_role_memberships(cluster_url, db_url):
         c.execute(f"grant epi_unit to {login}")
     try:
         upgrade.grant_oa(login, unit="T-A", ops=False, password=None, url=db_url, echo=quiet)
+        member_of = ("select g.rolname from pg_auth_members m join pg_roles u on u.oid = m.member "
+                     "join pg_roles g on g.oid = m.roleid where u.rolname = %s")
         with psycopg.connect(db_url) as c:
-            assert c.execute("select count(*) from pg_auth_members m join pg_roles u on u.oid = m.member "
-                             "where u.rolname = %s", (login,)).fetchone()[0] == 0
+            assert [r[0] for r in c.execute(member_of, (login,))] == ["epi_reader"]
+        upgrade.grant_oa(login, unit=None, ops=True, password=None, url=db_url, echo=quiet)
+        with psycopg.connect(db_url) as c:
+            assert [r[0] for r in c.execute(member_of, (login,))] == ["epi_ops_reader"]
+        # bound by an earlier version (a member of nothing, NOINHERIT): the upgrade puts it in its group
+        with psycopg.connect(db_url, autocommit=True) as c:
+            c.execute(f"revoke epi_ops_reader from {login}")
+            c.execute(f"alter role {login} noinherit")
+        upgrade.upgrade(db_url, echo=quiet)
+        with psycopg.connect(db_url) as c:
+            assert [r[0] for r in c.execute(member_of, (login,))] == ["epi_ops_reader"]
+            assert c.execute("select rolinherit from pg_roles where rolname = %s", (login,)).fetchone()[0]
     finally:
         drop_role(cluster_url, login, [psycopg.conninfo.conninfo_to_dict(db_url)["dbname"]])
 

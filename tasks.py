@@ -434,11 +434,61 @@ def test(c, args=""):
     c.run(f"{sys.executable} -m pytest {args}", pty=False)
 
 
+@task(name="seal")
+def audit_seal(c):
+    """Chain the committed audit entries not yet sealed (the scheduler does it every minute)."""
+    import psycopg
+
+    from jobs import audit
+
+    try:
+        print(f"已封存 {audit.seal()} 条审计日志")
+    except psycopg.OperationalError:
+        raise _lost("job") from None
+
+
+@task(name="anchor", help={"dir": "the auditor's directory (default EPI_AUDIT_ANCHOR_DIR, else var/audit-anchors)"})
+def audit_anchor(c, dir=None):
+    """Write the audit chain's head (seal number and hash) to a new file outside the database."""
+    from pathlib import Path
+
+    from jobs import audit
+
+    path = audit.anchor(directory=Path(dir) if dir else None)
+    record = path.read_text(encoding="utf-8").strip()
+    print(f"审计日志锚点已写入 {path}：{record}")
+
+
+@task(name="verify", help={"anchor": "an anchor file written by audit.anchor (default: none; 'latest' = the newest "
+                                     "in EPI_AUDIT_ANCHOR_DIR)"})
+def audit_verify(c, anchor=None):
+    """Recompute the audit chain: exit 0 with "N entries intact", else non-zero naming the first entry
+    changed, removed or reordered."""
+    from pathlib import Path
+
+    from jobs import audit
+
+    path = None
+    if anchor == "latest":
+        path = audit.latest_anchor()
+        if path is None:
+            raise Exit(f"锚点目录 {audit.anchor_dir()} 中没有锚点文件", code=2)
+    elif anchor:
+        path = Path(anchor)
+        if not path.is_file():
+            raise Exit(f"找不到锚点文件 {anchor}", code=2)
+    verdict = audit.verify(anchor_file=path)
+    print(verdict.message)
+    if not verdict.ok:
+        raise Exit("审计日志核验未通过", code=1)
+
+
 db = Collection("db", upgrade, grant_oa, url, stop, reset)
+audit_ns = Collection("audit", audit_seal, audit_anchor, audit_verify)
 load = Collection("load", load_units, load_venues, load_scans)
 scans_ns = Collection("scans", scans_delete)
 jobs_ns = Collection("jobs", jobs_run, jobs_list, jobs_schedule)
 sms_ns = Collection("sms", sms_dispatch)
 sync_ns = Collection("sync", sync_frontdb, sync_enable, sync_disable, sync_status)
 demo_ns = Collection("demo", demo, demo_data)
-ns = Collection(db, load, scans_ns, jobs_ns, sms_ns, sync_ns, demo_ns, templates, scheduler, serve, test, bench, soak)
+ns = Collection(db, audit_ns, load, scans_ns, jobs_ns, sms_ns, sync_ns, demo_ns, templates, scheduler, serve, test, bench, soak)

@@ -264,6 +264,11 @@ def table(results: dict) -> str:
         lines.append(f"| timing a unit sees: API scan query aimed at another unit's venue ({sc['venue_scans']:,} scans) "
                      f"vs an unknown venue, p50 | {sc['api_ratio']} ({sc['api_other_ms']} / {sc['api_unknown_ms']} ms); "
                      f"SQL oa.scan {sc['sql']['scan']['ratio']}, oa.alert {sc['sql']['alert']['ratio']} | ≈ 1 |")
+    s = results.get("audit_seal")
+    if s:
+        lines.append(f"| audit chain: seal {s['sealed']:,} committed entries ({s['hash_alg']}); verify the chain "
+                     f"| {s['sealed_per_s']:,} entries/s ({s['seal_seconds']} s); verify {s['verify_seconds']} s "
+                     f"({s['verified']:,} entries, {'intact' if s['verify_ok'] else 'NOT intact'}) | — |")
     a = results.get("audit_cost")
     if a:
         lines.append(f"| access entry per scan query page: request p50 with / without it | "
@@ -342,6 +347,9 @@ def run(scale: str = "city", echo=print, keep: bool = False, rows: int | None = 
     echo("旁路计时：针对其他单位场所的查询与不存在场所的查询（同一轮交替）…")
     results["side_channel"] = webbench.side_channel(url, "B01")
     echo(f"  {results['side_channel']}")
+    echo("审计日志封存的开销 …")
+    results["audit_seal"] = webbench.audit_seal_cost(url, "B01", entries=20_000 if scale == "city" else 2_000)
+    echo(f"  {results['audit_seal']}")
     echo("访问审计的开销（同一轮：有无访问记录交替请求）…")
     results["audit_cost"] = webbench.audit_cost(url, "B01")
     echo(f"  {results['audit_cost']}")

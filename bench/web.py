@@ -211,6 +211,39 @@ def side_channel(url: str, unit: str, runs: int = 150) -> dict:
             "api_ratio": round(o / u, 2), "sql": sql_ms}
 
 
+def audit_seal_cost(url: str, unit: str, entries: int = 20_000) -> dict:
+    """What chaining the audit log costs (Personal data 2 of 3): write ``entries`` access entries as the
+    app writes them (one transaction each, through epi.audit_scan_access), then seal them all with
+    epi.audit_seal() — entries per second, the time a minute's worth takes. Writers only insert, so
+    the sealer adds nothing to a request; the entry is unsealed until the next run (≤ 60 s)."""
+    from db import audit_hmac
+    from jobs import audit
+
+    person = "00000000000000000X"
+    hashed = [audit_hmac.subject_hash(person)]
+    jobs = database.jobs_url(database.database_name(url))
+    audit.seal(jobs)  # entries written before this measure
+    with psycopg.connect(database.web_url(database.database_name(url))) as conn:
+        start = time.perf_counter()
+        for _ in range(entries):
+            with database.acting_as(conn, kind="unit", unit=unit, account="bench"):
+                conn.execute("select epi.audit_scan_access('scan.query', %s, 50, %s)",
+                             (psycopg.types.json.Jsonb({"id_card": person}), hashed))
+        write = time.perf_counter() - start
+    start = time.perf_counter()
+    with database.connect_jobs(jobs) as conn:
+        conn.execute("set statement_timeout = 0")
+        sealed = conn.execute("select epi.audit_seal(%s)", (entries * 2,)).fetchone()[0]
+    seconds = time.perf_counter() - start
+    alg = audit.head(jobs).alg
+    verify_start = time.perf_counter()
+    verdict = audit.verify(url)
+    return {"entries": entries, "write_ms_per_entry": round(write / entries * 1000, 3), "sealed": sealed,
+            "seal_seconds": round(seconds, 3), "sealed_per_s": round(sealed / seconds), "hash_alg": alg,
+            "verify_seconds": round(time.perf_counter() - verify_start, 3), "verify_ok": verdict.ok,
+            "verified": verdict.intact}
+
+
 def rls_overhead(url: str, unit: str, runs: int = 30) -> dict:
     """The unit's first scan page (RLS decides the rows) against the same page with an explicit
     filter run by a superuser (RLS bypassed) — the policy's own cost."""

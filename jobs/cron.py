@@ -43,7 +43,8 @@ def job_command(job: str) -> str:
 
 def job_names(dbname: str) -> dict[str, tuple[str, str]]:
     return {f"epi_nightly_{dbname}": (NIGHTLY_UTC, job_command("nightly")),
-            f"epi_counts_full_{dbname}": (COUNTS_FULL_UTC, job_command("counts_full"))}
+            f"epi_counts_full_{dbname}": (COUNTS_FULL_UTC, job_command("counts_full")),
+            f"epi_audit_seal_{dbname}": ("* * * * *", job_command("audit_seal"))}
 
 
 def schedule(url: str | None = None) -> list[tuple[int, str, str]]:

@@ -5,7 +5,9 @@ Sundays at 03:00 the full count check (if it starts after that time and today's 
 finished well, e.g. because the scheduler was killed during it, it runs the nightly at once); every EPI_SMS_DISPATCH_SECONDS (default 300) the dispatcher
 sends any pending text; every EPI_FRONTDB_SYNC_SECONDS (default 600), when EPI_FRONTDB_DSN is set
 and the sync is enabled, the front-database sync runs (in --dispatch-only mode too: pg_cron cannot
-reach another database). epi.run_job's advisory lock keeps a job from running twice at once, even
+reach another database); every EPI_AUDIT_SEAL_SECONDS (default 60) the audit log's committed entries
+are sealed, and every day after the nightly time the chain's head is anchored in EPI_AUDIT_ANCHOR_DIR
+(both in --dispatch-only mode too: pg_cron cannot write files). epi.run_job's advisory lock keeps a job from running twice at once, even
 beside pg_cron (use --dispatch-only there). Stops on Ctrl-C / SIGTERM.
 """
 from __future__ import annotations
@@ -21,7 +23,7 @@ import psycopg
 
 from db import database
 from db.vocabulary import SHANGHAI
-from jobs import runner, sms
+from jobs import audit, runner, sms
 
 log = logging.getLogger("epi.scheduler")
 
@@ -67,6 +69,9 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
     next_dispatch = now
     sync_every = float(os.environ.get("EPI_FRONTDB_SYNC_SECONDS", "600"))
     next_sync = now if os.environ.get("EPI_FRONTDB_DSN") else None
+    seal_every = float(os.environ.get("EPI_AUDIT_SEAL_SECONDS", "60"))
+    next_seal = now
+    next_anchor = next_time(now, at)
     while not stop.is_set():
         now = dt.datetime.now(SHANGHAI)
         try:
@@ -76,6 +81,12 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
             if not dispatch_only and now >= full:
                 echo(runner.describe(runner.run("counts_full", full.date(), dispatch_sms=False)))
                 full = next_time(now, dt.time(3, 0), weekday=6)
+            if now >= next_seal:
+                next_seal = now + dt.timedelta(seconds=seal_every)
+                audit.seal()
+            if now >= next_anchor:  # after the nightly of the same time, above
+                next_anchor = next_time(now, at)
+                echo(f"审计日志锚点已写入 {audit.anchor()}")
             if next_sync is not None and now >= next_sync:
                 next_sync = now + dt.timedelta(seconds=sync_every)
                 _sync_front(echo)
@@ -87,7 +98,7 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
         except Exception as exc:
             log.exception("scheduled run failed")
             echo(f"定时任务出错：{exc.__class__.__name__}: {exc}")
-        wake = min([next_dispatch] + ([] if dispatch_only else [nightly, full])
+        wake = min([next_dispatch, next_seal, next_anchor] + ([] if dispatch_only else [nightly, full])
                    + ([next_sync] if next_sync is not None else []))
         stop.wait(max(1.0, min(60.0, (wake - dt.datetime.now(SHANGHAI)).total_seconds())))
 

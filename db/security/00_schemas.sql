@@ -18,6 +18,7 @@ grant execute on function epi.job_partitions(date), epi.job_discover(date), epi.
   epi.job_sms_queue(date) to epi_jobs;
 grant execute on procedure epi.run_job(text, date) to epi_jobs;
 grant execute on function epi.job_list(), epi.job_begin(text, date), epi.job_end(bigint, text, bigint) to epi_jobs;
+grant execute on function epi.audit_seal(integer), epi.audit_head() to epi_jobs;
 grant execute on function epi.frontdb_position(text, text), epi.frontdb_advance(text, text, text, text, bigint),
   epi.frontdb_merge_venues(jsonb) to epi_jobs;
 grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(date, date, text),

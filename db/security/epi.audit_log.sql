@@ -21,4 +21,15 @@ create policy "Changes by a DBA are written" on epi.audit_log for insert
   with check (current_setting('role') = 'epi_owner'
               or exists (select from pg_catalog.pg_roles r where r.rolname = session_user and r.rolsuper));
 
+-- the sealer (epi.audit_seal, owner rights for the jobs) reads and seals entries; the trigger
+-- epi_private.tg_audit_log__append_only lets it fill in a seal and nothing else
+drop policy if exists "The sealer reads the entries" on epi.audit_log;
+create policy "The sealer reads the entries" on epi.audit_log for select to epi_owner
+  using ((select epi_private.current_kind()) = 'jobs' or current_setting('role') = 'epi_owner');
+drop policy if exists "The sealer seals the entries" on epi.audit_log;
+create policy "The sealer seals the entries" on epi.audit_log for update to epi_owner
+  using ((select epi_private.current_kind()) = 'jobs' or current_setting('role') = 'epi_owner')
+  with check ((select epi_private.current_kind()) = 'jobs' or current_setting('role') = 'epi_owner');
+
+revoke update, delete, truncate on epi.audit_log from epi_ops, epi_unit, epi_jobs;
 grant select on epi.audit_log to epi_ops;

@@ -80,6 +80,7 @@ SELECTS = {
     "epi_private.count_dirty_day": ("select day from epi_private.count_dirty_day", {k: DENIED for k in IDENTITIES}),
     "epi_private.frontdb_watermark": ("select last_key from epi_private.frontdb_watermark",
                                       {k: DENIED for k in IDENTITIES}),
+    "epi_private.audit_chain": ("select head_hash from epi_private.audit_chain", {k: DENIED for k in IDENTITIES}),
     "oa.venue": ("select venue_id || ':' || coalesce(head_phone, '-') from oa.venue order by 1",
                  {"ops": ["VA1:14400000001", "VA2:14400000001", "VB1:14400000002", "VX:-"],
                   "unit_a": ["VA1:14400000001", "VA2:14400000001"], "unit_b": ["VB1:14400000002"],
@@ -192,6 +193,10 @@ WRITES = {
     "move a front-database watermark": (
         "insert into epi_private.frontdb_watermark (front_table, key_column, last_key) values ('scan', 'id', '9')",
         None, {}),
+    "seal the audit log": ("select epi.audit_seal()", None, {}),
+    "move the audit chain's head": ("update epi_private.audit_chain set head_seq = 0", None, {}),
+    "rewrite an audit entry": ("update epi.audit_log set account = 'x'", None, {}),
+    "remove audit entries": ("delete from epi.audit_log", None, {}),
     "advance the sync": ("select epi.frontdb_advance('scan', 'id', null, '9', 9)", None, {}),
     "rename a venue through the sync": ("""select * from epi.frontdb_merge_venues('[{"venue_id": "VB1", "venue_name": "x"}]')""",
                                         None, {}),

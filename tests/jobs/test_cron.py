@@ -46,10 +46,11 @@ def test_jobs_are_registered_in_utc_for_this_database_as_the_jobs_role(cron_url,
     with psycopg.connect(cron_url) as c:
         rows = c.execute("select jobname, schedule, command, database, username, active from cron.job "
                          "where database = %s order by jobname", (dbname,)).fetchall()
-    assert rows == [(f"epi_counts_full_{dbname}", "0 19 * * 6", "call epi.run_job('counts_full');", dbname,
+    assert rows == [(f"epi_audit_seal_{dbname}", "* * * * *", "select epi.audit_seal();", dbname, "epi_jobs", True),
+                    (f"epi_counts_full_{dbname}", "0 19 * * 6", "call epi.run_job('counts_full');", dbname,
                      "epi_jobs", True),
                     (f"epi_nightly_{dbname}", "0 18 * * *", "call epi.run_job('nightly');", dbname, "epi_jobs", True)]
-    assert cron.unschedule(fresh_db) == 2
+    assert cron.unschedule(fresh_db) == 3
 
 
 def test_pg_cron_really_runs_a_job_as_the_jobs_role(cron_url, fresh_db):

@@ -1,0 +1,54 @@
+/* why: chain the committed audit entries not yet sealed, in audit_id order, onto the head: each
+   gets the next seal_seq, the previous hash and its own hash (epi_private.audit_entry_text). Run
+   every minute by the jobs (pg_cron or `invoke scheduler`); writers only insert, so they never wait
+   for it. One sealer at a time: the chain's row is locked, and no runtime role can lock it. An entry
+   whose transaction commits while a seal runs is sealed by the next one (the chain's order is the
+   order of sealing, not of audit_id). */
+create or replace function epi.audit_seal(p_limit integer default 20000) returns integer
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_chain epi_private.audit_chain;
+  v_alg   text;
+  v_hash  text;
+  v_n     integer := 0;
+  e       epi.audit_log;
+begin
+  if epi_private.current_kind() is distinct from 'jobs' and current_setting('role') <> 'epi_owner' then
+    raise exception '只有系统任务可以封存审计日志' using errcode = 'insufficient_privilege';
+  end if;
+  select * into v_chain from epi_private.audit_chain for update;
+  v_alg := epi_private.audit_hash_alg();
+  for e in select * from epi.audit_log where seal_seq is null order by audit_id limit p_limit loop
+    v_chain.head_seq := v_chain.head_seq + 1;
+    v_hash := epi_private.audit_hash(v_chain.head_hash || '|' || v_chain.head_seq || '|' || epi_private.audit_entry_text(e),
+                                     v_alg);
+    update epi.audit_log
+       set seal_seq = v_chain.head_seq, prev_hash = v_chain.head_hash, hash = v_hash, hash_alg = v_alg,
+           sealed_at = clock_timestamp()
+     where audit_id = e.audit_id;
+    v_chain.head_hash := v_hash;
+    v_n := v_n + 1;
+  end loop;
+  update epi_private.audit_chain set head_seq = v_chain.head_seq, head_hash = v_chain.head_hash;
+  return v_n;
+end
+$$;
+comment on function epi.audit_seal(integer) is 'Seal (chain) the committed audit entries not yet sealed; returns how many.';
+
+/* why: the chain's head, written outside the database every day (`invoke audit.anchor`), so that
+   an owner who rewrote the whole chain is caught by `invoke audit.verify --anchor`. */
+create or replace function epi.audit_head(out head_seq bigint, out head_hash text, out hash_alg text,
+                                          out unsealed bigint, out checkpoint_seq bigint, out checkpoint_hash text)
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+  select c.head_seq, c.head_hash,
+         (select a.hash_alg from epi.audit_log a where a.seal_seq = c.head_seq),
+         (select count(*) from epi.audit_log a where a.seal_seq is null),
+         c.checkpoint_seq, c.checkpoint_hash
+    from epi_private.audit_chain c
+   where epi_private.current_kind() in ('jobs', 'auditor') or current_setting('role') = 'epi_owner'
+$$;
+comment on function epi.audit_head() is 'The audit chain''s head (last seal), unsealed entries and checkpoint (jobs, auditors).';

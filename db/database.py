@@ -38,6 +38,7 @@ JOBS_LOGIN = "epi_jobs"
 OWNER = "epi_owner"
 OPS_ROLE = "epi_ops"
 UNIT_ROLE = "epi_unit"
+AUDITOR_ROLE = "epi_auditor"  # the audit menu: reads the audit log, nothing else
 # policy groups of the OA reader logins (no privileges of their own: see db/upgrade.py grant_oa)
 READER_ROLE = "epi_reader"
 OPS_READER_ROLE = "epi_ops_reader"
@@ -188,7 +189,7 @@ def act_as(conn: psycopg.Connection, *, kind: str, unit: str | None, account: st
     transaction ends (SET LOCAL ROLE, and the unit and account set transaction-locally), with the
     caller's claims (CLAIMS), the OS user and, for a command, the ``operation`` its audit entries
     belong to (e.g. the file a load came from)."""
-    role = {"ops": OPS_ROLE, "unit": UNIT_ROLE}[kind]
+    role = {"ops": OPS_ROLE, "unit": UNIT_ROLE, "auditor": AUDITOR_ROLE}[kind]
     said = claims()
     conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
     conn.execute(SQL["act_as"], {"unit": unit or "", "account": account or "", "name": said.get("name") or "",

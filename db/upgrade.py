@@ -31,6 +31,7 @@ ROLES = {
     database.OWNER: "nologin noinherit",
     database.OPS_ROLE: "nologin",
     database.UNIT_ROLE: "nologin",
+    database.AUDITOR_ROLE: "nologin",
     database.READER_ROLE: "nologin",
     database.OPS_READER_ROLE: "nologin",
     database.WEB_LOGIN: "login noinherit",
@@ -54,9 +55,10 @@ def ensure_roles(conn: psycopg.Connection) -> None:
         if os.environ.get(env):
             conn.execute(sql.SQL("alter role {} password {}").format(
                 sql.Identifier(login), sql.Literal(os.environ[env])))
-    # the web login switches to ops or unit per transaction; nothing else is a member of those
-    conn.execute(sql.SQL("grant {}, {} to {}").format(
-        sql.Identifier(database.OPS_ROLE), sql.Identifier(database.UNIT_ROLE), sql.Identifier(database.WEB_LOGIN)))
+    # the web login switches to ops, unit or auditor per transaction; nothing else is a member of those
+    conn.execute(sql.SQL("grant {}, {}, {} to {}").format(
+        sql.Identifier(database.OPS_ROLE), sql.Identifier(database.UNIT_ROLE), sql.Identifier(database.AUDITOR_ROLE),
+        sql.Identifier(database.WEB_LOGIN)))
     # the admin acts as the owner for migrations and as the jobs role for `invoke jobs.run`
     me = conn.execute(database.SQL["current_user"]).fetchone()[0]
     conn.execute(sql.SQL("grant {}, {} to {}").format(

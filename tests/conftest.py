@@ -117,6 +117,11 @@ def as_unit(c, unit, account=None):
                   account=account or f"{unit}.tester")
 
 
+def as_auditor(c, account="audit.tester"):
+    """The audit menu's identity: reads the audit log, nothing else."""
+    return become(c, session=database.WEB_LOGIN, role=database.AUDITOR_ROLE, account=account)
+
+
 def as_jobs(c):
     return become(c, role=database.JOBS_LOGIN)
 

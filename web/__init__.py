@@ -84,9 +84,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     webdb.init_app(app)
 
-    from web import alerts, api, openapi, reveal, scan_admin, scan_query, signin, sms, stats, thresholds, venues
+    from web import alerts, api, audit, openapi, reveal, scan_admin, scan_query, signin, sms, stats, thresholds, venues
 
-    for area in (signin, venues, thresholds, scan_admin, scan_query, reveal, stats, alerts, sms, api, openapi):
+    for area in (signin, venues, thresholds, scan_admin, scan_query, reveal, stats, alerts, sms, audit, api, openapi):
         app.register_blueprint(area.bp)
 
     @app.before_request

@@ -21,7 +21,8 @@ from db import database
 
 class Menu(NamedTuple):
     label: str
-    acts_as: str     # the database identity of its requests: 'ops' (the ops unit) or 'unit' (the user's own)
+    acts_as: str     # the database identity of its requests: 'ops' (the ops unit), 'unit' (the user's own)
+                     # or 'auditor' (the audit log, nothing else: separation of duties)
     url: str | None  # its page in the menu bar (None: a right on other pages, no page of its own)
 
 
@@ -34,6 +35,8 @@ MENUS = {  # the OA menu codes (SPEC section 6); a route declares its menu with 
     "alert": Menu("“扫码”预警", "unit", "/alerts"),
     # reveal one scan record's full personal data, with a reason (on the 扫码进场信息查询 pages)
     "scan_reveal": Menu("查看完整个人信息", "unit", None),
+    # the audit log (审计日志): an auditor's menu, apart from ops' (GB/T 22239-2019 separation of duties)
+    "audit": Menu("审计日志", "auditor", "/audit"),
 }
 
 

@@ -57,7 +57,7 @@ def tx(kind: str | None = None, *, account: str | None = None):
     committed when the request ends (rolled back when it ended in an error); role, unit and account
     are SET LOCAL, and switched with SET LOCAL again if one page needs both kinds."""
     kind = kind or g.get("acts_as")
-    if kind not in ("ops", "unit"):
+    if kind not in ("ops", "unit", "auditor"):
         raise RuntimeError("web.db.tx: the route declares no menu, so it must name ops or unit")
     if "db_stack" not in g:
         stack = contextlib.ExitStack()

@@ -53,7 +53,9 @@ def dev_users() -> list[dict]:
     """The demo users to pick from: ops, and one user for each of the first six active units."""
     units = all_rows("dev_users", kind="ops", account="dev-login")
     users = [{"account": "ops.demo", "name": "运维演示用户（市政数局）", "unit": None,
-              "menus": auth.menus_acting_as("ops")}]
+              "menus": auth.menus_acting_as("ops")},
+             {"account": "auditor.demo", "name": "审计演示用户（审计管理员）", "unit": None,
+              "menus": auth.menus_acting_as("auditor")}]
     for row in units[:6]:
         users.append({"account": f"{row['unit_code'].lower()}.demo", "name": f"{row['unit_name']}演示用户",
                       "unit": row["unit_code"], "menus": UNIT_MENUS})

@@ -5,16 +5,18 @@
    and never enters the database). Unknown conditions, non-text values, over-long values and
    hashes that do not match the searched values are refused: the caller cannot smuggle other
    content into the log. */
-create or replace function epi_private.audit_conditions(p_conditions jsonb, p_subject_hashes text[])
+drop function if exists epi_private.audit_conditions(jsonb, text[]);
+create or replace function epi_private.audit_conditions(p_conditions jsonb, p_subject_hashes text[],
+                                                        p_known text[] default null)
 returns jsonb
 language plpgsql immutable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_known constant text[] := array['venue_id', 'venue_name', 'category', 'city', 'street', 'venue_admin',
+  v_known text[] := coalesce(p_known, array['venue_id', 'venue_name', 'category', 'city', 'street', 'venue_admin',
     'id_card', 'person_name', 'phone', 'collect_result', 'nat_result', 'nat_result_time', 'health_code',
     'collector_location', 'unit_name', 'imported_by', 'collected_from', 'collected_to', 'imported_from',
-    'imported_to', 'after'];
+    'imported_to', 'after']);
   v_conditions jsonb := coalesce(p_conditions, '{}');
   v_key text;
   v_searched int;
@@ -41,5 +43,5 @@ begin
     || case when v_conditions ? 'person_name' then jsonb_build_object('person_name', epi.mask_name(v_conditions ->> 'person_name')) else '{}' end;
 end
 $$;
-comment on function epi_private.audit_conditions(jsonb, text[]) is
-  'A scan query''s conditions as an audit entry holds them: known keys only, personal values masked, hashes checked.';
+comment on function epi_private.audit_conditions(jsonb, text[], text[]) is
+  'A query''s conditions as an audit entry holds them: known keys only (a scan query''s by default), personal values masked, hashes checked.';

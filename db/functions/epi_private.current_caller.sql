@@ -1,8 +1,9 @@
 /* why: the one dispatch on who is calling, read by current_kind(), current_unit() and
    current_account():
    - the web login (epi_web, NOINHERIT, owns nothing) is trusted for the role it switched to with
-     SET LOCAL ROLE (the unit role only together with a unit in epi.unit) and for the unit and
-     account it set transaction-locally;
+     SET LOCAL ROLE (the unit role only together with a unit in epi.unit; epi_auditor, the audit
+     menu, reads the audit log and nothing else) and for the unit and account it set
+     transaction-locally;
    - the jobs role by its own name (also an admin who SET ROLE epi_jobs, as `invoke jobs.run` does);
    - an OA reader login only by its binding in epi_private.oa_login;
    - anyone else (including a superuser who merely SET ROLE epi_ops) has no kind and no unit and
@@ -26,6 +27,7 @@ as $$
   select case c.who
            when 'web' then case current_setting('role')
                              when 'epi_ops' then 'ops'
+                             when 'epi_auditor' then 'auditor'
                              when 'epi_unit' then case when nullif(current_setting('epi.unit', true), '') is not null
                                                        then 'unit' end
                            end
@@ -43,4 +45,4 @@ as $$
          end
     from caller c
 $$;
-comment on function epi_private.current_caller() is 'Who is calling: kind (ops | unit | jobs | NULL), unit_code, account; the one dispatch on the caller.';
+comment on function epi_private.current_caller() is 'Who is calling: kind (ops | unit | auditor | jobs | NULL), unit_code, account; the one dispatch on the caller.';

@@ -3,7 +3,7 @@
    through policies, triggers and views. OA reader logins get their grants one by one from
    epi_private.grant_reader() (they are members of no role, so SET ROLE is impossible for them). */
 revoke all on schema epi, oa, epi_private, epi_ext from public;
-grant usage on schema epi to epi_ops, epi_unit, epi_jobs;
+grant usage on schema epi to epi_ops, epi_unit, epi_jobs, epi_auditor;
 grant usage on schema oa to epi_ops, epi_unit, epi_jobs;
 
 revoke execute on all functions in schema epi_private from public;
@@ -27,3 +27,7 @@ grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(
 grant execute on function epi.find_scans(text, text, text), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),
   epi.audit_scan_access(text, jsonb, bigint, text[]), epi.audit_stats_export(date, date, bigint) to epi_ops, epi_unit;
 grant execute on function epi.sms_resolve(bigint, text) to epi_ops;
+-- the audit menu: its identity, masks for its page, and the record of its own searches
+grant execute on function epi_private.current_kind(), epi_private.current_unit(), epi_private.current_account(),
+  epi.mask_id_card(text), epi.mask_phone(text), epi.mask_name(text), epi.audit_head(),
+  epi.audit_log_access(text, jsonb, bigint, text[]) to epi_auditor;

@@ -1,12 +1,16 @@
 /* Written only by security-definer code (epi_private.write_audit, reached from the audit
    triggers and the validating functions), as the owner, for a caller with an identity; read by
-   ops. Nobody updates or deletes an entry. */
+   the audit menu only (epi_auditor). Nobody updates or deletes an entry (the trigger
+   epi_private.tg_audit_log__append_only). */
 alter table epi.audit_log enable row level security, force row level security;
 revoke all on epi.audit_log from public;
 
+-- separation of duties (GB/T 22239-2019: the audit administrator apart from the system
+-- administrator): only the audit menu (epi_auditor) reads the log; ops no longer do
 drop policy if exists "Ops read the audit log" on epi.audit_log;
-create policy "Ops read the audit log" on epi.audit_log for select
-  using ((select epi_private.current_kind()) = 'ops');
+drop policy if exists "Auditors read the audit log" on epi.audit_log;
+create policy "Auditors read the audit log" on epi.audit_log for select to epi_auditor
+  using ((select epi_private.current_kind()) = 'auditor');
 drop policy if exists "Audited actions of identified callers are written" on epi.audit_log;
 create policy "Audited actions of identified callers are written" on epi.audit_log for insert
   to epi_owner
@@ -21,15 +25,16 @@ create policy "Changes by a DBA are written" on epi.audit_log for insert
   with check (current_setting('role') = 'epi_owner'
               or exists (select from pg_catalog.pg_roles r where r.rolname = session_user and r.rolsuper));
 
--- the sealer (epi.audit_seal, owner rights for the jobs) reads and seals entries; the trigger
+-- the sealer (epi.audit_seal, owner rights for the jobs) reads and seals entries, epi.audit_head
+-- counts them for the jobs and the auditor; the trigger
 -- epi_private.tg_audit_log__append_only lets it fill in a seal and nothing else
 drop policy if exists "The sealer reads the entries" on epi.audit_log;
 create policy "The sealer reads the entries" on epi.audit_log for select to epi_owner
-  using ((select epi_private.current_kind()) = 'jobs' or current_setting('role') = 'epi_owner');
+  using ((select epi_private.current_kind()) in ('jobs', 'auditor') or current_setting('role') = 'epi_owner');
 drop policy if exists "The sealer seals the entries" on epi.audit_log;
 create policy "The sealer seals the entries" on epi.audit_log for update to epi_owner
   using ((select epi_private.current_kind()) = 'jobs' or current_setting('role') = 'epi_owner')
   with check ((select epi_private.current_kind()) = 'jobs' or current_setting('role') = 'epi_owner');
 
-revoke update, delete, truncate on epi.audit_log from epi_ops, epi_unit, epi_jobs;
-grant select on epi.audit_log to epi_ops;
+revoke all on epi.audit_log from epi_ops, epi_unit, epi_jobs, epi_auditor;
+grant select on epi.audit_log to epi_auditor;

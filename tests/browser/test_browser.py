@@ -4,6 +4,8 @@ file, watches the progress to the end, previews a delete and performs it. Each p
 screenshotted at 1366×768 into var/screenshots/ (kept out of git) for a person to look at."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import serve, shot
@@ -106,3 +108,26 @@ def test_unit_user_reveals_one_record_after_giving_a_reason(server, page):
     page.get_by_text("本次查看已记入审计日志").wait_for()
     assert "00000000000000000X" in page.content() and "14400009999" in page.content()
     shot(page, "unit-reveal")
+
+
+def test_an_auditor_finds_who_searched_for_a_person(server, page):
+    """The 审计日志 menu in chromium: a unit user searches by a full ID number; the auditor, entering
+    with the audit menu only, finds that search by the same number, and exports the page."""
+    page.goto(f"{server}/scans?id_card=00000000000000000X&ticket={ticket(sub='a.zhang', name='测试张')}")
+    page.get_by_text("查询").first.wait_for()
+    page.context.clear_cookies()
+    page.goto(f"{server}/?ticket={ticket(sub='audit.wang', unit=None, menus=['audit'], name='测试审计员')}")
+    assert page.get_by_role("link", name="扫码进场信息查询").count() == 0
+    page.get_by_role("link", name="审计日志").click()
+    page.get_by_text("审计日志只能追加").wait_for()
+    page.get_by_label("被查询人身份证").fill("00000000000000000X")
+    page.get_by_role("button", name="查询").click()
+    row = page.locator("tbody tr", has_text="a.zhang")
+    row.wait_for()
+    assert "scan.query" in row.inner_text() and "000000********000X" in row.inner_text()
+    assert re.search(r"尚未封存 [1-9]\d* 条", page.content())  # nothing sealed yet: no scheduler in this test
+    assert "00000000000000000X" not in page.locator("tbody").inner_text()
+    shot(page, "auditor-search")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 Excel").click()
+    assert download.value.suggested_filename == "审计日志.xlsx"

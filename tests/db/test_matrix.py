@@ -71,7 +71,7 @@ SELECTS = {
                     {"ops": ["nightly"], "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
                      "nobody": DENIED, "no_unit": DENIED}),
     "epi.audit_log": ("select distinct action from epi.audit_log where action = 'venue.insert'",
-                      {"ops": ["venue.insert"], "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
+                      {"ops": DENIED, "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
                        "nobody": DENIED, "no_unit": DENIED}),
     "epi.setting": ("select key from epi.setting where key = 'frontdb_sync_enabled'",
                     {"ops": ["frontdb_sync_enabled"], "unit_a": ["frontdb_sync_enabled"],

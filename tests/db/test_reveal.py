@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import psycopg
 
-from tests.conftest import as_jobs, as_oa, as_ops, as_unit, attempt
+from tests.conftest import as_auditor, as_jobs, as_oa, as_unit, attempt
 from tests.db.test_masking import WORLD_ID, WORLD_NAME, WORLD_PHONE
 
 
@@ -21,7 +21,7 @@ def test_a_unit_reveals_its_own_record_and_the_reveal_is_audited(conn, world):
     as_unit(conn, "T-A", account="a.zhang")
     assert reveal(conn, own, "  核对入场人员身份  ") == [("VA1", WORLD_ID, WORLD_NAME, WORLD_PHONE)]
     assert reveal(conn, other, "核对入场人员身份") == []          # another unit's record does not exist
-    as_ops(conn)
+    as_auditor(conn)
     rows = conn.execute("select account, unit_code, caller_kind, row_count, detail from epi.audit_log "
                         "where action = 'scan.reveal'").fetchall()
     assert rows == [("a.zhang", "T-A", "unit", 1, {"scan_ids": [own], "rows": 1, "reason": "核对入场人员身份"})]
@@ -51,7 +51,7 @@ def test_an_export_reveals_only_the_visible_records_newest_first(conn, world):
                         (ids,)).fetchall()
     assert [r[0] for r in rows] == ["VA1", "VA2", "VA1"] and {r[1] for r in rows} == {WORLD_ID}
     assert [r[2] for r in rows] == sorted((r[2] for r in rows), reverse=True)
-    as_ops(conn)
+    as_auditor(conn)
     detail, rows = conn.execute("select detail, row_count from epi.audit_log where action = 'scan.export'").fetchone()
     assert detail["full"] is True and rows == 3 and detail["reason"] == "导出核查" and len(detail["scan_ids"]) == 3
 
@@ -61,7 +61,7 @@ def test_an_unmasked_export_records_its_conditions_masked(conn, world):
     as_unit(conn, "T-A", account="a.zhang")
     conn.execute("select * from epi.reveal_scans(%s, '导出核查', true, %s, %s)",
                  (ids, psycopg.types.json.Jsonb({"id_card": WORLD_ID, "venue_id": "VA1"}), ["ab" * 32]))
-    as_ops(conn)
+    as_auditor(conn)
     detail, hashes = conn.execute("select detail, subject_hashes from epi.audit_log where action = 'scan.export'").fetchone()
     assert detail["conditions"] == {"id_card": "000000********000X", "venue_id": "VA1"} and hashes == ["ab" * 32]
     assert WORLD_ID not in str(detail)

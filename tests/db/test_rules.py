@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.conftest import as_jobs, as_ops, as_unit, attempt
+from tests.conftest import as_auditor, as_jobs, as_ops, as_unit, attempt
 
 
 @pytest.mark.parametrize("values, message, column", [
@@ -64,7 +64,7 @@ def test_accepting_records_who_and_when_and_cannot_be_undone(conn, world):
     assert row == ("已接收", "zhang.san", True)
     err = attempt(conn, "update epi.alert set status = '未接收' where alert_id = %s", (alert,))
     assert isinstance(err, psycopg.errors.CheckViolation) and "不能撤销" in err.diag.message_primary
-    as_ops(conn)
+    as_auditor(conn)
     entry = conn.execute("select account, detail->>'alert_id' from epi.audit_log where action = 'alert.accept'").fetchone()
     assert entry == ("zhang.san", str(alert))
 
@@ -81,6 +81,7 @@ def test_venue_and_threshold_changes_are_audited(conn, world):
     as_ops(conn, account="ops.wang")
     conn.execute("update epi.venue set venue_name = '新名称' where venue_id = 'VA2'")
     conn.execute("delete from epi.venue where venue_id = 'VX'")
+    as_auditor(conn)
     rows = conn.execute("""select account, action, detail->>'venue_id' from epi.audit_log
                             where action in ('threshold.update', 'venue.update', 'venue.delete') order by audit_id""").fetchall()
     assert rows == [("li.si", "threshold.update", "VA2"), ("ops.wang", "venue.update", "VA2"),

@@ -143,6 +143,7 @@ def test_a_rewritten_chain_is_caught_by_the_anchor(fresh_db, jobs_url, tmp_path)
 def test_the_log_is_append_only_for_every_role(conn, world):
     as_ops(conn)
     conn.execute("update epi.venue set venue_name = '测试改名' where venue_id = 'VA1'")
+    as_admin(conn)
     entry = conn.execute("select max(audit_id) from epi.audit_log").fetchone()[0]
     for become in (as_ops, lambda c: as_unit(c, "T-A"), as_jobs):
         become(conn)

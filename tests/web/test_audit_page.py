@@ -1,0 +1,115 @@
+"""Personal data 2 of 3, point 2: the audit menu (审计日志), apart from ops — the only identity that
+reads the audit log; searches by account, unit, action, time and a person's ID number or phone
+(through the keyed hash); paged; exported; each search and export itself audited."""
+from __future__ import annotations
+
+import io
+
+import psycopg
+import pytest
+
+from tests.conftest import as_auditor, as_ops, attempt, become
+from tests.web.conftest import OPS_MENUS, enter
+
+FULL_ID, FULL_PHONE = "00000000000000000X", "14400009999"
+KEY = "test-audit-key-not-real-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def audit_key(monkeypatch):
+    monkeypatch.setenv("EPI_AUDIT_HMAC_KEY", KEY)
+
+
+def auditor(client):
+    return enter(client, path="/audit", sub="audit.wang", unit=None, menus=["audit"], name="测试审计员")
+
+
+def entries(url, action):
+    with psycopg.connect(url) as c:
+        c.row_factory = psycopg.rows.dict_row
+        return c.execute("select * from epi.audit_log where action = %s order by audit_id", (action,)).fetchall()
+
+
+def test_an_auditor_finds_who_looked_a_person_up(app, client, seeded_db):
+    # unit A searches for the person by ID number, unit A again by phone, then by a venue only
+    enter(client, sub="a.zhang", unit="T-A", name="测试张")
+    client.get(f"/scans?id_card={FULL_ID}")
+    client.get(f"/scans?phone={FULL_PHONE}")
+    client.get("/scans?venue_id=VA1")
+    other = app.test_client()
+    enter(other, sub="b.li", unit="T-B", name="测试李")
+    other.get(f"/scans?id_card={FULL_ID}")
+    audit = app.test_client()
+    auditor(audit)
+    page = audit.get(f"/audit?id_card={FULL_ID}").get_data(as_text=True)
+    assert "a.zhang" in page and "b.li" in page and page.count("<td>scan.query</td>") == 2
+    assert FULL_ID not in page.split("<tbody>")[1]  # only in what the auditor typed (the form, the export link)
+    page = audit.get(f"/audit?phone={FULL_PHONE}").get_data(as_text=True)
+    assert "a.zhang" in page and "b.li" not in page
+    page = audit.get("/audit?account=b.li").get_data(as_text=True)
+    assert "b.li" in page and "a.zhang" not in page
+    page = audit.get("/audit?unit_code=T-A&action=scan.query").get_data(as_text=True)
+    assert page.count("<td>scan.query</td>") == 3 and "b.li" not in page
+    # the auditor's searches are themselves entries, the person's number masked and hashed
+    mine = entries(seeded_db, "audit.query")
+    assert [e["account"] for e in mine] == ["audit.wang"] * len(mine) and mine[0]["caller_kind"] == "auditor"
+    assert mine[0]["detail"] == {"conditions": {"id_card": "000000********000X"}} and len(mine[0]["subject_hashes"]) == 1
+    assert all(FULL_ID not in str(e) and FULL_PHONE not in str(e) for e in mine)
+
+
+def test_the_page_is_paged_and_filters_by_time(app, client, seeded_db):
+    enter(client, sub="a.zhang", unit="T-A")
+    for _ in range(55):
+        client.get("/scans?venue_id=VA1")
+    audit = app.test_client()
+    auditor(audit)
+    first = audit.get("/audit?action=scan.query").get_data(as_text=True)
+    assert first.count("<tr>") == 51 and "下一页" in first  # header + 50
+    import re
+
+    before = re.search(r"before=(\d+)", first).group(1)
+    second = audit.get(f"/audit?action=scan.query&before={before}").get_data(as_text=True)
+    assert second.count("<tr>") == 6 and "下一页" not in second
+    assert "没有符合条件" in audit.get("/audit?at_to=2020-01-01").get_data(as_text=True)
+    assert audit.get("/audit?at_from=2020-13-01").status_code == 400
+
+
+def test_the_export_is_audited_and_holds_the_page_columns(app, client, seeded_db):
+    from openpyxl import load_workbook
+
+    from web.audit import COLUMNS
+
+    enter(client, sub="a.zhang", unit="T-A")
+    client.get(f"/scans?id_card={FULL_ID}")
+    audit = app.test_client()
+    auditor(audit)
+    res = audit.get("/audit/export?action=scan.query")
+    assert res.status_code == 200
+    ws = load_workbook(io.BytesIO(res.data)).active
+    rows = list(ws.values)
+    assert list(rows[0]) == [label for _, label in COLUMNS]
+    assert len(rows) == 2 and rows[1][2] == "a.zhang" and rows[1][5] == "监管单位"
+    assert FULL_ID not in str(rows)
+    [export] = entries(seeded_db, "audit.export")
+    assert export["row_count"] == 1 and export["detail"] == {"conditions": {"action": "scan.query"}}
+
+
+def test_ops_and_units_no_longer_read_the_log(app, client, seeded_db, conn, world):
+    enter(client, sub="ops.li", unit="OPS", menus=OPS_MENUS)
+    assert client.get("/audit").status_code == 403
+    enter(client, sub="a.zhang", unit="T-A")
+    assert client.get("/audit").status_code == 403
+    assert client.get("/audit/export").status_code == 403
+    # in the database: ops' role reads nothing of the log; the auditor's role reads it and nothing else
+    as_ops(conn)
+    assert "permission denied" in str(attempt(conn, "select * from epi.audit_log"))
+    as_auditor(conn, "audit.wang")
+    assert conn.execute("select count(*) from epi.audit_log").fetchone()[0] > 0
+    for table in ("epi.scan", "epi.venue", "epi.unit", "epi.alert", "oa.scan", "epi.sms_outbox"):
+        assert "permission denied" in str(attempt(conn, f"select 1 from {table} limit 1")), table
+    assert "permission denied" in str(attempt(conn, "update epi.audit_log set account = 'x'"))
+    assert "permission denied" in str(attempt(conn, "select epi.audit_scan_access('scan.query', '{}', 0)"))
+    # an auditor cannot record an entry of another kind, nor a unit an auditor's
+    assert "未知的访问类型" in str(attempt(conn, "select epi.audit_log_access('scan.query', '{}', 0)"))
+    become(conn, session="epi_web", role="epi_unit", unit="T-A", account="a.zhang")
+    assert "permission denied" in str(attempt(conn, "select epi.audit_log_access('audit.query', '{}', 0)"))

@@ -35,6 +35,9 @@ ENTRIES = ("select seal_seq, audit_id, prev_hash, hash, hash_alg, " + ", ".join(
            + " from epi.audit_log where seal_seq is not null order by seal_seq")
 CHAIN = "select head_seq, head_hash, checkpoint_seq, checkpoint_hash from epi_private.audit_chain"
 UNSEALED = "select count(*) from epi.audit_log where seal_seq is null"
+# the retention purge leaves an entry naming the checkpoint it made (epi.job_retention)
+LAST_PURGE = ("select (detail ->> 'through_seal_seq')::bigint, detail ->> 'checkpoint_hash' from epi.audit_log "
+              "where action = 'audit.purge' order by audit_id desc limit 1")
 
 
 def anchor_dir() -> Path:
@@ -121,6 +124,11 @@ def verify(url: str | None = None, anchor_file: Path | None = None) -> Verdict:
     with psycopg.connect(url) as conn:
         head_seq, head_hash, seq, prev = conn.execute(CHAIN).fetchone()
         unsealed = conn.execute(UNSEALED).fetchone()[0]
+        if seq:
+            purge = conn.execute(LAST_PURGE).fetchone()
+            if purge != (seq, prev):
+                return Verdict(False, 0, unsealed, f"审计日志的校验点（第 {seq} 号）没有对应的清理记录（audit.purge）："
+                                                   "校验点被移动，其前的条目被删除")
         start = seq
         anchor_seen = None
         with conn.cursor(name="audit_verify") as cur:
@@ -148,12 +156,16 @@ def verify(url: str | None = None, anchor_file: Path | None = None) -> Verdict:
     if seq != head_seq or prev != head_hash:
         return Verdict(False, intact, unsealed,
                        f"审计日志链尾被删除：链头记录为第 {head_seq} 号，实际最后一条为第 {seq} 号")
+    checked = f"，与锚点文件 {Path(anchor_file).name} 一致" if anchored else ""
     if anchored:
         where = f"锚点文件 {Path(anchor_file).name}（第 {anchored['seal_seq']} 号）"
+        if anchored["seal_seq"] <= start:
+            checked = f"；锚点文件 {Path(anchor_file).name} 的条目已按保存期限清理，未比对"
         if anchored["seal_seq"] > seq:
             return Verdict(False, intact, unsealed, f"审计日志在{where}之后被截断：现在最后一条为第 {seq} 号")
         if anchored["seal_seq"] > start and anchor_seen != anchored["hash"]:
             return Verdict(False, intact, unsealed, f"审计日志与{where}不符：该条目的哈希已变，整条链被改写过")
     note = f"，另有 {unsealed} 条尚未封存（下一次封存在一分钟内）" if unsealed else ""
-    checked = f"，与锚点文件 {Path(anchor_file).name} 一致" if anchored else ""
+    if start:
+        note += f"（自第 {start} 号校验点起，其前的条目已按保存期限清理）"
     return Verdict(True, intact, unsealed, f"审计日志完整：{intact} 条已封存的条目核验无误{checked}{note}")

@@ -80,11 +80,50 @@ def scan_admin():
             abort(400, description="月份格式应为 YYYY-MM")
         last = month_end(first)
         days = {r["day"]: r["n"] for r in conn.execute(SQL["calendar"], {"from": first, "to": last})}
+        retention = conn.execute(SQL["retention"]).fetchone()
     prev_month = (first - dt.timedelta(days=1)).strftime("%Y-%m")
     next_month = (last + dt.timedelta(days=1)).strftime("%Y-%m")
     return render_template("scan_admin.html", latest=latest, history=history, locked=locked, last_sync=last_sync,
                            weeks=month_weeks(first, days), month=first, prev_month=prev_month, next_month=next_month,
-                           jobs=jobs().recent(g.user.account), job_id=request.args.get("job"))
+                           jobs=jobs().recent(g.user.account), job_id=request.args.get("job"),
+                           retention=retention, purge=next_purge(retention["scan_days"]),
+                           saved=request.args.get("retention"))
+
+
+def next_purge(days: int | None) -> tuple[dt.datetime, dt.date] | None:
+    """When the nightly next purges scans, and the first 采集时间 day it keeps (None: scans are kept)."""
+    if days is None:
+        return None
+    from jobs.scheduler import next_time
+
+    at = dt.time.fromisoformat(os.environ.get("EPI_NIGHTLY_AT", "02:00"))
+    when = next_time(dt.datetime.now(SHANGHAI), at)
+    return when, when.date() - dt.timedelta(days=days)
+
+
+RETENTION_MIN = 14
+
+
+@bp.post("/scan-admin/retention")
+@requires("scan_admin")
+def retention_set():
+    """Set how long scans are kept (扫码记录保存期限): empty = keep; at least 14 days. Confirmed on a
+    page of its own first: the next nightly deletes what is older."""
+    text = (request.form.get("days") or "").strip()
+    if text and (not text.isdigit() or int(text) < RETENTION_MIN or int(text) > 36500):
+        abort(400, description=f"扫码记录保存天数应为不小于 {RETENTION_MIN} 的整数天（留空表示一直保存）")
+    days = int(text) if text else None
+    if request.form.get("confirmed") != "1":
+        purge = next_purge(days)
+        message = ("确认取消扫码记录的保存期限？此后扫码记录将一直保存。" if days is None else
+                   f"确认将扫码记录保存期限设为 {days} 天？{purge[0]:%Y-%m-%d %H:%M} 的夜间任务将删除采集日期早于 "
+                   f"{purge[1]:%Y-%m-%d} 的全部扫码记录（不可恢复），此后每天删除到期的记录；已有预警保留其 7 天的扫码量。")
+        return render_template("confirm.html", title="设置扫码记录保存期限", message=message,
+                               action=url_for("scan_admin.retention_set"), button="确认设置",
+                               hidden={"days": text, "confirmed": "1"}, back=url_for("scan_admin.scan_admin"))
+    with tx() as conn:
+        conn.execute(SQL["set_scan_retention"], {"days": days})
+    return redirect(url_for("scan_admin.scan_admin", retention=text or "keep"))
 
 
 @bp.post("/scan-admin/upload")

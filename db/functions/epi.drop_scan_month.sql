@@ -9,8 +9,6 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_month date := date_trunc('month', p_month)::date;
-  v_name  text := format('scan_y%sm%s', to_char(p_month, 'YYYY'), to_char(p_month, 'MM'));
-  v_rows  bigint;
 begin
   if epi_private.current_kind() is distinct from 'ops' then
     raise exception '只有运维单位可以删除扫码数据' using errcode = 'insufficient_privilege';
@@ -20,17 +18,7 @@ begin
       using errcode = 'insufficient_privilege',
             hint = '数据由省前置库同步任务写入；如需导入或删除，请先由管理员关闭前置库同步。';
   end if;
-  if to_regclass(format('epi.%I', v_name)) is null then
-    return 0;
-  end if;
-  execute format('select count(*) from epi.%I', v_name) into v_rows;
-  delete from epi_private.daily_count
-   where day >= v_month and day < (v_month + interval '1 month')::date;
-  execute format('alter table epi.scan detach partition epi.%I', v_name);
-  execute format('drop table epi.%I', v_name);
-  perform epi_private.write_audit('scan.delete',
-    jsonb_build_object('month', to_char(v_month, 'YYYY-MM'), 'partition_dropped', v_name, 'rows', v_rows), v_rows);
-  return v_rows;
+  return epi_private.drop_scan_partition(v_month, null);
 end
 $$;
 comment on function epi.drop_scan_month(date) is 'Delete every scan of one Asia/Shanghai month by dropping its partition; returns how many went.';

@@ -8,12 +8,13 @@ language sql immutable
 set search_path = pg_catalog, pg_temp
 as $$
   values ('partitions', '扫码数据分区', array['partitions'], true),
+         ('retention', '到期数据清理', array['retention'], true),
          ('discover', '场所发现', array['discover'], true),
          ('counts', '日扫码量核对', array['counts'], true),
          ('counts_full', '日扫码量全量核对', array['counts_full'], true),
          ('alerts', '预警检测', array['alerts'], true),
          ('sms', '短信生成', array['sms'], true),
-         ('nightly', '夜间任务', array['partitions', 'discover', 'counts', 'alerts', 'sms'], true),
+         ('nightly', '夜间任务', array['partitions', 'retention', 'discover', 'counts', 'alerts', 'sms'], true),
          ('frontdb', '前置库同步', array['frontdb'], false)
 $$;
-comment on function epi.job_list() is 'Every job: its name, Chinese label, steps (nightly: five) and whether epi.run_job runs it.';
+comment on function epi.job_list() is 'Every job: its name, Chinese label, steps (nightly: six) and whether epi.run_job runs it.';

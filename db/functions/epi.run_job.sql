@@ -6,7 +6,7 @@
    - every run is recorded in its own committed transaction, so a failed job still leaves its
      record; for nightly, each step's run begins when the next run holds that step's lock;
    - as-of day D means "the early morning of D": days up to D-1 are evaluated, the SMS day is D;
-   - nightly = partitions, discover, counts, alerts, sms, each committed on its own.
+   - nightly = partitions, retention, discover, counts, alerts, sms, each committed on its own.
    A procedure (not a function) so that it can commit between steps; invoker rights, called as
    the jobs role; the steps are security-definer functions. */
 create or replace procedure epi.run_job(p_job text, p_as_of date default null)
@@ -47,6 +47,7 @@ begin
     begin
       v_rows := case v_step
         when 'partitions' then epi.job_partitions(v_as_of)
+        when 'retention' then epi.job_retention(v_as_of)
         when 'discover' then epi.job_discover(v_as_of)
         when 'counts' then epi.job_counts(v_as_of, false)
         when 'counts_full' then epi.job_counts(v_as_of, true)

@@ -13,8 +13,8 @@ grant execute on function epi_private.current_kind(), epi_private.current_unit()
   epi_private.visible_daily_counts()
   to epi_ops, epi_unit, epi_jobs;
 grant execute on function epi.ensure_scan_partitions(timestamptz[]) to epi_ops, epi_jobs;
-grant execute on function epi.drop_scan_month(date) to epi_ops;
-grant execute on function epi.job_partitions(date), epi.job_discover(date), epi.job_counts(date, boolean), epi.job_alerts(date),
+grant execute on function epi.drop_scan_month(date), epi.set_scan_retention(integer) to epi_ops;
+grant execute on function epi.job_partitions(date), epi.job_retention(date), epi.job_discover(date), epi.job_counts(date, boolean), epi.job_alerts(date),
   epi.job_sms_queue(date) to epi_jobs;
 grant execute on procedure epi.run_job(text, date) to epi_jobs;
 grant execute on function epi.job_list(), epi.job_begin(text, date), epi.job_end(bigint, text, bigint) to epi_jobs;

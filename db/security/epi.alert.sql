@@ -2,10 +2,11 @@ alter table epi.alert enable row level security, force row level security;
 revoke all on epi.alert from public;
 
 /* One SELECT policy per role (issue 19): a unit role (epi_unit, or an OA login bound to a unit
-   through epi_reader) has the unit policy alone, on alert_id, which every index of epi.alert
-   carries (the primary key; (venue_id, alert_id); (status, alert_id)): `alert_id = <another unit's
-   alert>` or `venue_id = '<another unit's venue>'` meets the policy inside the index, and no plan
-   node reads or removes that unit's alerts. The ids come from epi_private.visible_alerts(), which
+   through epi_reader) has the unit policy alone, which tests both columns an index of epi.alert
+   leads with — venue_id ((venue_id, alert_id)) and alert_id (the primary key) — so that
+   `alert_id = <another unit's alert>` or `venue_id = '<another unit's venue>'` meets the policy
+   inside the index as the leading column's condition (PostgreSQL 15 keeps a condition on a second
+   column as a filter), and no plan node reads or removes that unit's alerts. The ids come from epi_private.visible_alerts(), which
    reads with the owner's policy: the alerts of the venues the caller supervises now (a hashed
    `in (select …)`: read in bulk). */
 drop policy if exists "Ops and jobs see every alert" on epi.alert;
@@ -15,7 +16,8 @@ create policy "Ops and jobs see every alert" on epi.alert for select
 drop policy if exists "Units see alerts of the venues they supervise" on epi.alert;
 create policy "Units see alerts of the venues they supervise" on epi.alert for select
   to epi_unit, epi_reader
-  using (alert_id = any (array(select epi_private.visible_alerts())));
+  using (venue_id = any (array(select epi_private.supervised_venues()))
+         and alert_id = any (array(select epi_private.visible_alerts())));
 drop policy if exists "Owner rights see alerts of the calling unit's venues" on epi.alert;
 create policy "Owner rights see alerts of the calling unit's venues" on epi.alert for select
   to epi_owner

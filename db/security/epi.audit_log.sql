@@ -36,5 +36,11 @@ create policy "The sealer seals the entries" on epi.audit_log for update to epi_
   using ((select epi_private.current_kind()) = 'jobs' or current_setting('role') = 'epi_owner')
   with check ((select epi_private.current_kind()) = 'jobs' or current_setting('role') = 'epi_owner');
 
+-- the retention purge (epi.job_retention, owner rights for the jobs) removes the sealed entries
+-- before the chain's checkpoint; the trigger checks the same
+drop policy if exists "The retention purge removes entries before the checkpoint" on epi.audit_log;
+create policy "The retention purge removes entries before the checkpoint" on epi.audit_log for delete to epi_owner
+  using ((select epi_private.current_kind()) = 'jobs' and current_setting('epi.audit_purge', true) = 'on');
+
 revoke all on epi.audit_log from epi_ops, epi_unit, epi_jobs, epi_auditor;
 grant select on epi.audit_log to epi_auditor;

@@ -26,6 +26,9 @@ create policy "Units see scans of the venues they supervise" on epi.scan for sel
 drop policy if exists "Ops import and the sync adds scans" on epi.scan;
 create policy "Ops import and the sync adds scans" on epi.scan for insert
   with check ((select epi_private.current_kind()) in ('ops', 'jobs'));
+drop policy if exists "The retention purge deletes old scans" on epi.scan;
+create policy "The retention purge deletes old scans" on epi.scan for delete to epi_owner
+  using ((select epi_private.current_kind()) = 'jobs');  -- only epi.job_retention deletes for the jobs
 drop policy if exists "Ops delete scans" on epi.scan;
 create policy "Ops delete scans" on epi.scan for delete
   using ((select epi_private.current_kind()) = 'ops');

@@ -2,10 +2,10 @@ alter table epi.venue enable row level security, force row level security;
 revoke all on epi.venue from public;
 
 /* One SELECT policy per role (issue 19): a unit role (epi_unit, or an OA login bound to a unit
-   through epi_reader) has the unit policy alone, on venue_id, which both indexes of epi.venue
-   carry (the primary key; (unit_code, venue_id)): `venue_id = '<another unit's venue>'` or
-   `unit_code = '<another unit>'` meets the policy inside the index, and no plan node reads or
-   removes that unit's venues. The owner's own policy (what epi_private.supervised_venues() reads
+   through epi_reader) has the unit policy alone, on venue_id, the primary key, the table's only
+   index (migration 0011): `venue_id = '<another unit's venue>'` meets the policy inside the
+   index, `unit_code = '<another unit>'` is a filter over the caller's own venues only, and no plan
+   node reads or removes that unit's venues. The owner's own policy (what epi_private.supervised_venues() reads
    with, so it cannot call that function) tests unit_code. */
 drop policy if exists "Ops and jobs see every venue" on epi.venue;
 create policy "Ops and jobs see every venue" on epi.venue for select

@@ -14,8 +14,8 @@ DAY = dt.date(2022, 3, 11)
 def test_the_job_list_names_every_job_once_with_its_steps(conn):
     as_jobs(conn)
     jobs = {r[0]: (r[1], r[2], r[3]) for r in conn.execute("select * from epi.job_list()")}
-    assert list(jobs) == ["partitions", "discover", "counts", "counts_full", "alerts", "sms", "nightly", "frontdb"]
-    assert jobs["nightly"] == ("夜间任务", ["partitions", "discover", "counts", "alerts", "sms"], True)
+    assert list(jobs) == ["partitions", "retention", "discover", "counts", "counts_full", "alerts", "sms", "nightly", "frontdb"]
+    assert jobs["nightly"] == ("夜间任务", ["partitions", "retention", "discover", "counts", "alerts", "sms"], True)
     assert jobs["frontdb"][2] is False and all(ok for name, (_, _, ok) in jobs.items() if name != "frontdb")
 
 
@@ -66,4 +66,4 @@ def test_run_job_leaves_the_python_job_to_python(conn):
     as_jobs(conn)
     err = attempt(conn, "call epi.run_job('frontdb', %s)", (DAY,))
     assert isinstance(err, psycopg.errors.InvalidParameterValue)
-    assert err.diag.message_primary == "未知的任务：frontdb（可用：partitions、discover、counts、counts_full、alerts、sms、nightly）"
+    assert err.diag.message_primary == "未知的任务：frontdb（可用：partitions、retention、discover、counts、counts_full、alerts、sms、nightly）"

@@ -163,11 +163,11 @@ def test_restart_during_the_nightly_job_then_the_next_run_completes_without_dupl
     again = subprocess.run(command, check=False, cwd=ROOT, env=env_for(db), capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     runs = query(db, "select job, ok, error from epi.job_run order by run_id")
-    assert runs[:5] == [("nightly", False, "任务中断（进程退出或数据库重启），未完成"), ("partitions", True, None),
-                        ("discover", True, None), ("counts", True, None),
+    assert runs[:6] == [("nightly", False, "任务中断（进程退出或数据库重启），未完成"), ("partitions", True, None),
+                        ("retention", True, None), ("discover", True, None), ("counts", True, None),
                         ("alerts", False, "任务中断（进程退出或数据库重启），未完成")]
-    assert [(j, ok) for j, ok, _ in runs[5:]] == [("nightly", True), ("partitions", True), ("discover", True),
-                                                  ("counts", True), ("alerts", True), ("sms", True)]
+    assert [(j, ok) for j, ok, _ in runs[6:]] == [("nightly", True), ("partitions", True), ("retention", True),
+                                                  ("discover", True), ("counts", True), ("alerts", True), ("sms", True)]
     assert query(db, "select venue_id, reason from epi.alert order by 1") == [
         ("A1", "小于阈值"), ("A2", "大于阈值"), ("B1", "小于阈值")]
     # once more: nothing new, and still one text per unit, sent once
@@ -243,12 +243,13 @@ def test_scheduler_killed_during_a_run_is_recorded_failed_and_the_restarted_one_
         # advisory lock freed, nothing goes on alone
         wait_for(lambda: not backends(db, "epi_jobs", f"pid = {orphan[0][0]}"), 15, "the orphaned run to end")
         assert query(db, "select job, ok from epi.job_run order by run_id") == [
-            ("nightly", None), ("partitions", True), ("discover", True), ("counts", True), ("alerts", None)]
+            ("nightly", None), ("partitions", True), ("retention", True), ("discover", True), ("counts", True),
+            ("alerts", None)]
 
         second = start()
         try:
             wait_for(lambda: query(db, "select 1 from epi.job_run where job = 'nightly' and started_at is not null "
-                                       "and run_id > 5"), 60, "the second scheduler's catch-up run")
+                                       "and run_id > 6"), 60, "the second scheduler's catch-up run")
             blocker.rollback()                                             # let it go on
             wait_for(lambda: query(db, "select 1 from epi.job_run where job = 'nightly' and ok"), 60,
                      "the catch-up run to finish", every=0.2)
@@ -263,9 +264,11 @@ def test_scheduler_killed_during_a_run_is_recorded_failed_and_the_restarted_one_
     runs = query(db, "select job, as_of, ok, error from epi.job_run order by run_id")
     interrupted = "任务中断（进程退出或数据库重启），未完成"
     assert runs == [("nightly", today, False, interrupted), ("partitions", today, True, None),
-                    ("discover", today, True, None), ("counts", today, True, None), ("alerts", today, False, interrupted),
-                    ("nightly", today, True, None), ("partitions", today, True, None), ("discover", today, True, None),
-                    ("counts", today, True, None), ("alerts", today, True, None), ("sms", today, True, None)]
+                    ("retention", today, True, None), ("discover", today, True, None), ("counts", today, True, None),
+                    ("alerts", today, False, interrupted),
+                    ("nightly", today, True, None), ("partitions", today, True, None), ("retention", today, True, None),
+                    ("discover", today, True, None), ("counts", today, True, None), ("alerts", today, True, None),
+                    ("sms", today, True, None)]
 
 
 def test_restart_during_an_import_from_the_page_reports_it_and_a_new_upload_imports(cluster, db, tmp_path):

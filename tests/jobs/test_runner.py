@@ -33,11 +33,11 @@ def runs(url):
 
 def test_nightly_runs_every_step_as_of_the_day_and_records_each(seeded):
     result = runner.run("nightly", dt.date(2022, 3, 11), url=seeded, gateway=gateways.LogGateway())
-    assert [(r["job"], r["ok"]) for r in result] == [("nightly", True), ("partitions", True), ("discover", True),
-                                                     ("counts", True), ("alerts", True), ("sms", True),
+    assert [(r["job"], r["ok"]) for r in result] == [("nightly", True), ("partitions", True), ("retention", True),
+                                                     ("discover", True), ("counts", True), ("alerts", True), ("sms", True),
                                                      ("sms_dispatch", True)]
     assert runs(seeded) == [("nightly", "2022-03-11", True, None, 7), ("partitions", "2022-03-11", True, None, 1),
-                            ("discover", "2022-03-11", True, None, 1),
+                            ("retention", "2022-03-11", True, None, 0), ("discover", "2022-03-11", True, None, 1),
                             ("counts", "2022-03-11", True, None, 0), ("alerts", "2022-03-11", True, None, 3),
                             ("sms", "2022-03-11", True, None, 2)]
     assert "预警检测（alerts，业务日期 2022-03-11）：成功，影响 3 行" in runner.describe(result)
@@ -71,7 +71,7 @@ def test_a_job_never_runs_twice_at_once(seeded):
         result = runner.run("alerts", dt.date(2022, 3, 11), url=seeded)
         assert result[0]["ok"] is False and result[0]["error"] == "同名任务正在运行，本次未执行"
         nightly = runner.run("nightly", dt.date(2022, 3, 11), url=seeded, dispatch_sms=False)
-        assert {r["job"]: r["ok"] for r in nightly} == {"nightly": False, "partitions": True, "discover": True,
+        assert {r["job"]: r["ok"] for r in nightly} == {"nightly": False, "partitions": True, "retention": True, "discover": True,
                                                       "counts": True, "alerts": False, "sms": True}
     assert runner.run("alerts", dt.date(2022, 3, 11), url=seeded)[0]["ok"] is True
 

@@ -191,3 +191,12 @@ select epi.audit_log_access(%(action)s, %(conditions)s::jsonb, %(rows)s, %(hashe
 
 -- name: audit_head
 select head_seq, head_hash, hash_alg, unsealed from epi.audit_head();
+
+-- name: retention
+-- How long scans and audit entries are kept (epi.setting; scan_days NULL = kept).
+select (select (value #>> '{}')::integer from epi.setting where key = 'scan_retention_days') as scan_days,
+       (select (value #>> '{}')::integer from epi.setting where key = 'audit_retention_days') as audit_days;
+
+-- name: set_scan_retention
+-- Set scan_retention_days (ops; checked by the setting's constraint, audited by its trigger).
+select epi.set_scan_retention(%(days)s);

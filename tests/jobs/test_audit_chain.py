@@ -177,3 +177,32 @@ def test_only_the_jobs_seal_and_read_the_head(conn, world):
         assert "permission denied" in str(attempt(conn, "select * from epi_private.audit_chain for update"))
     as_jobs(conn)
     assert conn.execute("select head_seq from epi.audit_head()").fetchone() is not None
+
+
+def test_the_commands_exit_0_when_intact_and_1_naming_the_entry(fresh_db, tmp_path):
+    """`invoke audit.seal`, `audit.anchor --dir`, `audit.verify [--anchor]` as a DBA runs them."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EPI_") and k != "DATABASE_URL"}
+    env |= {"DATABASE_URL": fresh_db, "EPI_AUDIT_ANCHOR_DIR": str(tmp_path)}
+
+    def invoke(*args):
+        return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    write_entries(fresh_db)
+    sealed_ = invoke("audit.seal")
+    assert sealed_.returncode == 0 and "已封存" in sealed_.stdout, sealed_.stderr
+    anchored = invoke("audit.anchor")
+    assert anchored.returncode == 0 and "审计日志锚点已写入" in anchored.stdout, anchored.stderr
+    ok = invoke("audit.verify", "--anchor", "latest")
+    assert ok.returncode == 0 and "审计日志完整" in ok.stdout and "与锚点文件" in ok.stdout, ok.stdout + ok.stderr
+    victim = sealed(fresh_db)[0]
+    tamper(fresh_db, "update epi.audit_log set action = 'x' where audit_id = %s", (victim[0],))
+    bad = invoke("audit.verify")
+    assert bad.returncode == 1 and f"审计编号 {victim[0]}" in bad.stdout, bad.stdout + bad.stderr
+    assert invoke("audit.verify", "--anchor", str(tmp_path / "none.json")).returncode == 2

@@ -33,7 +33,8 @@ SCAN = {"venue_id": "公共场所ID", "venue_name": "公共场所", "category": 
 SCAN_TIME = "collected_at"
 # what the system fills in, and what a scan shows from the venue registry
 SCAN_IMPORT = {"imported_by": "数据导入人", "imported_at": "数据导入时间"}
-SCAN_LIST = SCAN | SCAN_IMPORT | {"unit_name": "监管单位"}
+# 扫码进场信息查询's 18 columns in the requirements' order: 监管单位 after 采集时间, before 数据导入人
+SCAN_LIST = SCAN | {"unit_name": "监管单位"} | SCAN_IMPORT
 
 # the pages' lists and details (the venue registry's columns shown with a venue, from its unit)
 VENUE_UNIT = {"unit_name": "监管单位", "head_name": "监管单位负责人", "head_phone": "负责人手机号"}

@@ -63,7 +63,7 @@ def test_an_unmasked_export_needs_the_menu_and_a_reason_and_is_audited(client, s
     assert res.status_code == 200 and "attachment" in res.headers["Content-Disposition"]
     rows = workbook_rows(res.data)
     assert rows[0][:2] == ["公共场所ID", "公共场所"] and len(rows) == 3
-    assert all(r[6] == FULL[0] and r[8] == FULL[1] and r[-1] == "测试监管单位甲" for r in rows[1:])
+    assert all(r[6] == FULL[0] and r[8] == FULL[1] and r[15] == "测试监管单位甲" for r in rows[1:])  # 监管单位 after 采集时间
     assert client.post("/scans/export/full", data={"csrf_token": token, "reason": ""}).status_code == 400
     with psycopg.connect(seeded_db) as c:
         detail = c.execute("select detail from epi.audit_log where action = 'scan.export'").fetchone()[0]

@@ -5,14 +5,13 @@ exportable. Each search page and each export is itself an entry (audit.query, au
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from flask import Blueprint, abort, render_template, request
 
 from db import audit_hmac
 from db.vocabulary import SHANGHAI
 from web.auth import requires
-from web.db import SQL, committed, tx
+from web.db import SQL, tx, write_access_entry
 from web.exports import workbook, xlsx_response
 
 bp = Blueprint("audit", __name__)
@@ -55,12 +54,6 @@ def _conditions() -> tuple[dict, dict, list[str]]:
     return params, typed, hashes
 
 
-def _record(action: str, typed: dict, hashes: list[str], rows: int) -> None:
-    with committed() as conn:
-        conn.execute(SQL["audit_log_access"], {"action": action, "rows": rows, "hashes": hashes,
-                                               "conditions": json.dumps(typed, ensure_ascii=False)})
-
-
 @bp.get("/audit")
 @requires("audit")
 def audit_log():
@@ -74,7 +67,8 @@ def audit_log():
         head = conn.execute(SQL["audit_head"]).fetchone()
     more = len(rows) > PAGE
     rows = rows[:PAGE]
-    _record("audit.query", typed | ({"before": before} if before else {}), hashes, len(rows))
+    write_access_entry("audit.query", typed | ({"before": before} if before else {}), hashes, len(rows),
+                       query="audit_log_access")
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_template("audit.html", rows=rows, columns=COLUMNS, kinds=KINDS, actions=ACTIONS, args=args,
                            next_before=rows[-1]["audit_id"] if more else None, head=head)
@@ -88,7 +82,7 @@ def audit_export():
         rows = conn.execute(SQL["audit_page"], params | {"before": None, "limit": EXPORT_CAP + 1}).fetchall()
     if len(rows) > EXPORT_CAP:
         abort(400, description=f"符合条件的审计记录超过 {EXPORT_CAP} 条，请缩小查询范围后再导出")
-    _record("audit.export", typed, hashes, len(rows))
+    write_access_entry("audit.export", typed, hashes, len(rows), query="audit_log_access")
     data = workbook("审计日志", [label for _, label in COLUMNS],
                     ([KINDS.get(r[c], r[c]) if c == "caller_kind" else r[c] for c, _ in COLUMNS] for r in rows))
     return xlsx_response(data, "审计日志.xlsx")

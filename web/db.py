@@ -120,12 +120,14 @@ def all_rows(name: str, *, kind: str | None = None, account: str | None = None, 
         return conn.execute(SQL[name], params).fetchall()
 
 
-def record_scan_access(action: str, conditions: dict, hashes: list[str], rows: int) -> None:
-    """The access entry of a scan query page or export (scan.query, scan.export), committed
-    before the rows are sent; the database masks the conditions and checks the hashes."""
+def write_access_entry(action: str, conditions: dict, hashes: list[str], rows: int, *,
+                       query: str = "audit_scan_access") -> None:
+    """An access entry — a scan query page or export (scan.query, scan.export; ``query``
+    audit_scan_access), an auditor's search or export (audit_log_access) — committed before the rows
+    are sent; the database masks the conditions and checks the hashes."""
     with committed() as conn:
-        conn.execute(SQL["audit_scan_access"], {"action": action, "rows": rows, "hashes": hashes,
-                                                "conditions": json.dumps(conditions, ensure_ascii=False)})
+        conn.execute(SQL[query], {"action": action, "rows": rows, "hashes": hashes,
+                                  "conditions": json.dumps(conditions, ensure_ascii=False)})
 
 
 def record_stats_export(start, end, rows: int) -> None:

@@ -12,7 +12,7 @@ from psycopg import sql
 from db import audit_hmac
 from db.vocabulary import SCAN_LIST, SHANGHAI
 from loaders.values import BadTime, parse_collected_at
-from web.db import record_scan_access, tx
+from web.db import tx, write_access_entry
 
 SCAN_COLUMNS = list(SCAN_LIST.items())  # (column, label) of the scan list, pages and exports
 EXACT = {"venue_id", "id_card", "phone"}
@@ -95,7 +95,7 @@ def record_access(action: str, args, rows: int) -> None:
     """The access entry of the scan query page, API page or export just read (scan.query,
     scan.export), committed before its rows are sent."""
     conditions, hashes = access_conditions(args)
-    record_scan_access(action, conditions, hashes, rows)
+    write_access_entry(action, conditions, hashes, rows)
 
 
 def encode_cursor(row) -> str:

@@ -13,16 +13,8 @@ begin
   if epi_private.current_kind() is distinct from 'auditor' then
     raise exception '只有审计员可以记录审计日志的查询' using errcode = 'insufficient_privilege';
   end if;
-  if p_action is null or p_action not in ('audit.query', 'audit.export') then
-    raise exception '未知的访问类型：%', left(coalesce(p_action, ''), 40) using errcode = 'invalid_parameter_value';
-  end if;
-  if p_rows is null or p_rows < 0 or p_rows > 1000000 then
-    raise exception '返回条数无效' using errcode = 'invalid_parameter_value';
-  end if;
-  perform epi_private.write_audit(p_action,
-    jsonb_build_object('conditions', epi_private.audit_conditions(p_conditions, p_subject_hashes,
-      array['account', 'unit_code', 'action', 'at_from', 'at_to', 'id_card', 'phone', 'before'])),
-    p_rows, p_subject_hashes);
+  perform epi_private.write_access(p_action, array['audit.query', 'audit.export'], p_conditions, p_rows,
+    p_subject_hashes, array['account', 'unit_code', 'action', 'at_from', 'at_to', 'id_card', 'phone', 'before']);
 end
 $$;
 comment on function epi.audit_log_access(text, jsonb, bigint, text[]) is

@@ -14,15 +14,8 @@ begin
   if epi_private.current_kind() is null or epi_private.current_kind() not in ('ops', 'unit') then
     raise exception '无法确定操作人，拒绝记录' using errcode = 'insufficient_privilege';
   end if;
-  if p_action is null or p_action not in ('scan.query', 'scan.export') then
-    raise exception '未知的访问类型：%', left(coalesce(p_action, ''), 40) using errcode = 'invalid_parameter_value';
-  end if;
-  if p_rows is null or p_rows < 0 or p_rows > 1000000 then
-    raise exception '返回条数无效' using errcode = 'invalid_parameter_value';
-  end if;
-  perform epi_private.write_audit(p_action,
-                                  jsonb_build_object('conditions', epi_private.audit_conditions(p_conditions, p_subject_hashes)),
-                                  p_rows, p_subject_hashes);
+  perform epi_private.write_access(p_action, array['scan.query', 'scan.export'], p_conditions, p_rows,
+                                   p_subject_hashes);
 end
 $$;
 comment on function epi.audit_scan_access(text, jsonb, bigint, text[]) is

@@ -18,22 +18,19 @@ import pytest
 
 from tests.conftest import as_admin, as_jobs, as_oa, as_ops, as_unit
 
-# what a plan node shows that depends on the rows it met; estimates (from the statistics, which a
-# reader cannot see either way) and timings are left out
-ACTUALS = ("Node Type", "Relation Name", "Index Name", "Actual Rows", "Actual Loops", "Rows Removed by Filter",
-           "Rows Removed by Join Filter", "Rows Removed by Index Recheck")
+REMOVED = ("Rows Removed by Filter", "Rows Removed by Index Recheck")
 
 
-def nodes(plan: dict, path: str = "", *, initplans: bool = True) -> list[tuple[str, dict]]:
-    here = path + "/" + plan["Node Type"]
-    out = [(here, {k: plan[k] for k in ACTUALS if k in plan})]
+def nodes(plan: dict, *, initplans: bool = True) -> list[dict]:
+    """The plan's nodes, depth first (InitPlans left out if asked)."""
+    out = [plan]
     for child in plan.get("Plans", []):
         if initplans or child.get("Parent Relationship") != "InitPlan":
-            out.extend(nodes(child, here, initplans=initplans))
+            out.extend(nodes(child, initplans=initplans))
     return out
 
 
-def explain(c, query: str, value, *, seqscan: bool) -> list[tuple[str, dict]]:
+def explain(c, query: str, value, *, seqscan: bool) -> list[dict]:
     """The plan's nodes with what they met. With sequential scans the policy is a filter after the
     query's own (leakproof, cheaper) condition, so its array (an InitPlan) is computed only if some
     row met that condition: whether it ran shows whether the key exists somewhere, not that row —
@@ -98,20 +95,19 @@ QUERIES = [
 ]
 
 
-def read(nodes_: list[tuple[str, dict]]) -> dict[str, tuple[int, int]]:
+def read(nodes_: list[dict]) -> dict[str, tuple[int, int]]:
     """What the plan read from each table: (rows it returned, rows a filter or recheck removed),
     summed over loops. The plan's shape may differ with the target (the estimates come from the
     statistics: the residual of docs/security.md); what it read must not."""
     out: dict[str, tuple[int, int]] = {}
-    for _, n in nodes_:
+    for n in nodes_:
         table = n.get("Relation Name")
         if not table:
             continue
         loops = n.get("Actual Loops", 1)
         rows, removed = out.get(table, (0, 0))
         out[table] = (rows + round(n.get("Actual Rows", 0) * loops),
-                      removed + sum(round(n.get(k, 0) * loops) for k in ("Rows Removed by Filter",
-                                                                          "Rows Removed by Index Recheck")))
+                      removed + sum(round(n.get(k, 0) * loops) for k in REMOVED))
     return out
 
 

@@ -239,22 +239,29 @@ def load_scans(c, file, by, force=False):
         print("  已忽略的列：" + "、".join(result.ignored_columns))
 
 
-@task(name="delete", help={"collected": "采集时间 range FROM..TO (dates include the whole TO day)",
-                           "imported": "数据导入时间 range FROM..TO", "by": "the deleting person's login account",
-                           "yes": "do not ask for confirmation (scripts)"})
-def scans_delete(c, by, collected=None, imported=None, yes=False):
-    """Batch delete scan records by 采集时间 or 数据导入时间 range: shows the count, asks, deletes."""
+@task(name="delete", help={"collected": "采集时间 range FROM..TO (dates include the whole TO day; times the minute "
+                                        "or second)",
+                           "imported": "数据导入时间 range FROM..TO", "batch": "one import's batch number (its rows still stored)",
+                           "by": "the deleting person's login account", "yes": "do not ask for confirmation (scripts)"})
+def scans_delete(c, by, collected=None, imported=None, batch=None, yes=False):
+    """Batch delete scan records by 采集时间 or 数据导入时间 range, or one import: shows the count, asks, deletes."""
     _command("scans.delete")
     import psycopg
 
     from loaders import scans
 
-    if bool(collected) == bool(imported):
-        raise Exit("请指定 --collected 起..止 或 --imported 起..止 二者之一", code=2)
-    field = "collected" if collected else "imported"
+    if sum(bool(x) for x in (collected, imported, batch)) != 1:
+        raise Exit("请指定 --collected 起..止、--imported 起..止 或 --batch 批次号 三者之一", code=2)
+    field = "collected" if collected else "imported" if imported else "batch"
+    if batch is not None and not str(batch).isdigit():
+        raise Exit(f"批次号“{str(batch)[:20]}”应为整数", code=2)
     try:
-        lo, hi = scans.parse_range(collected or imported)
-        plan = scans.plan_delete(field=field, lo=lo, hi=hi, account=by)
+        if field == "batch":
+            lo = hi = None
+            plan = scans.plan_delete_batch(batch=int(batch), account=by)
+        else:
+            lo, hi = scans.parse_range(collected or imported)
+            plan = scans.plan_delete(field=field, lo=lo, hi=hi, account=by)
         print(plan.describe())
         if plan.total == 0:
             print("没有需要删除的记录。")
@@ -264,7 +271,10 @@ def scans_delete(c, by, collected=None, imported=None, yes=False):
                 raise Exit("需要确认：请在终端中运行并输入 yes，或加 --yes", code=2)
             if input(f"确认删除以上 {plan.total} 条记录？此操作不可恢复。输入 yes 确认：").strip().lower() != "yes":
                 raise Exit("已取消，未删除任何数据", code=1)
-        result = scans.delete_scans(field=field, lo=lo, hi=hi, account=by, expected=None if yes else plan.total)
+        if field == "batch":
+            result = scans.delete_batch(batch=int(batch), account=by, expected=None if yes else plan.total)
+        else:
+            result = scans.delete_scans(field=field, lo=lo, hi=hi, account=by, expected=None if yes else plan.total)
     except (ValueError, scans.ChangedSincePreview) as exc:
         raise _fail(exc) from None
     except psycopg.errors.InsufficientPrivilege as exc:

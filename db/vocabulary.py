@@ -37,10 +37,15 @@ SCAN_IMPORT = {"imported_by": "数据导入人", "imported_at": "数据导入时
 SCAN_LIST = SCAN | {"unit_name": "监管单位"} | SCAN_IMPORT
 
 # the pages' lists and details (the venue registry's columns shown with a venue, from its unit)
-VENUE_UNIT = {"unit_name": "监管单位", "head_name": "监管单位负责人", "head_phone": "负责人手机号"}
-VENUE_LIST = {c: VENUE[c] for c in ("venue_id", "venue_name", "category", "city", "street", "venue_admin")} | VENUE_UNIT
-THRESHOLD_LIST = {c: VENUE[c] for c in ("venue_id", "venue_name", "category", "city", "street")} \
+VENUE_UNIT = {"unit_name": "监管单位", "head_name": "监管单位负责人", "head_phone": "监管单位负责人手机号"}
+# 场所信息管理 and 场所人流量阈值管理 list the same 8 columns
+VENUE_LIST = {c: VENUE[c] for c in ("venue_id", "venue_name", "category", "street", "location")} \
     | {"unit_name": VENUE_UNIT["unit_name"]} | FLOW
+THRESHOLD_LIST = VENUE_LIST
+# their detail pages: a venue's 12 fields (the unit's head and phone, and the thresholds, read-only),
+# and the threshold page's 9 read-only venue fields with the two thresholds
+VENUE_DETAIL = VENUE | VENUE_UNIT | FLOW
+THRESHOLD_DETAIL = VENUE | {c: VENUE_UNIT[c] for c in ("unit_name", "head_name")} | FLOW
 
 # 扫码统计查询: one row per venue
 STATS = {"venue_id": "公共场所ID", "venue_name": "公共场所", "category": "类别", "unit_name": "监管单位",

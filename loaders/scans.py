@@ -26,7 +26,7 @@ from db.vocabulary import SHANGHAI
 from loaders.errors import LoadError, Problem, ProblemList
 from loaders.files import check_file, column_letter, read_sheets
 from loaders.stage import ScanStage
-from loaders.values import BadTime, parse_collected_at, to_text
+from loaders.values import BadTime, parse_collected_at, range_end, to_text
 
 SQL = queries.load(Path(__file__).with_name("sql") / "scans.sql")
 
@@ -269,16 +269,20 @@ class _Writer(threading.Thread):
 
 @dataclass
 class DeletePlan:
-    field: str                   # 'collected' (采集时间) or 'imported' (数据导入时间)
-    lo: dt.datetime              # inclusive
-    hi: dt.datetime              # exclusive
+    field: str                   # 'collected' (采集时间), 'imported' (数据导入时间) or 'batch' (one import)
+    lo: dt.datetime | None       # inclusive (None for one import)
+    hi: dt.datetime | None       # exclusive
     total: int
     batches: list[dict]          # per import: batch_id, file_name, imported_by, imported_at, n
+    batch: int | None = None     # the import, when field is 'batch'
 
     def describe(self) -> str:
-        what = RANGE_FIELDS[self.field]
-        last = self.hi - dt.timedelta(seconds=1)
-        lines = [f"{what}在 {self.lo:%Y-%m-%d %H:%M:%S} 至 {last:%Y-%m-%d %H:%M:%S} 之间的扫码记录共 {self.total} 条："]
+        if self.field == "batch":
+            lines = [f"导入批次 {self.batch} 现存的扫码记录共 {self.total} 条："]
+        else:
+            what = RANGE_FIELDS[self.field]
+            last = self.hi - dt.timedelta(microseconds=1)
+            lines = [f"{what}在 {self.lo:%Y-%m-%d %H:%M:%S} 至 {last:%Y-%m-%d %H:%M:%S} 之间的扫码记录共 {self.total} 条："]
         for b in self.batches:
             lines.append(f"  导入批次 {b['batch_id']}（{b['file_name'] or '—'}，{b['imported_by']} 于 "
                          f"{b['imported_at'].astimezone(SHANGHAI):%Y-%m-%d %H:%M} 导入）：{b['n']} 条")
@@ -302,7 +306,7 @@ class ChangedSincePreview(Exception):
 
 def parse_range(text: str) -> tuple[dt.datetime, dt.datetime]:
     """'FROM..TO' in Asia/Shanghai. Dates include the whole TO day; a TO with a time includes
-    that second. Returns [lo, hi)."""
+    that minute or second (as precise as it is written). Returns [lo, hi)."""
     if not text or ".." not in text:
         raise ValueError(f"时间范围“{text}”格式应为 起..止，例如 2022-03-01..2022-03-31")
     left, right = (part.strip() for part in text.split("..", 1))
@@ -311,18 +315,40 @@ def parse_range(text: str) -> tuple[dt.datetime, dt.datetime]:
         hi = parse_collected_at(right)
     except BadTime as exc:
         raise ValueError(f"时间范围“{text}”无法识别：{exc}") from None
-    # a date: up to the end of that day; a time: up to the end of that second
-    hi += dt.timedelta(days=1) if len(right) <= 10 else dt.timedelta(seconds=1)
+    hi = range_end(right, hi)
     if hi <= lo:
         raise ValueError(f"时间范围“{text}”的结束早于开始")
     return lo, hi
 
 
-def _plan(conn, field, lo, hi) -> DeletePlan:
+def _plan(conn, field, lo, hi, batch=None) -> DeletePlan:
     query = SQL[f"delete_preview_{field}"]
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        batches = cur.execute(query, {"lo": lo, "hi": hi}).fetchall()
-    return DeletePlan(field, lo, hi, sum(b["n"] for b in batches), batches)
+        batches = cur.execute(query, {"lo": lo, "hi": hi, "batch": batch}).fetchall()
+    return DeletePlan(field, lo, hi, sum(b["n"] for b in batches), batches, batch)
+
+
+def plan_delete_batch(*, batch: int, account: str, url: str | None = None) -> DeletePlan:
+    """What deleting one import would remove (its rows still stored). Writes nothing."""
+    with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
+        return _plan(conn, "batch", None, None, batch)
+
+
+def delete_batch(*, batch: int, account: str, expected: int | None = None, url: str | None = None) -> DeleteResult:
+    """Delete the stored rows of one import in one transaction (audited by the database, daily
+    counts and the import's stored rows follow); with ``expected``, refuses when they changed
+    since the preview."""
+    operation = {"delete": "batch", "batch": batch, "expected": expected}
+    with psycopg.connect(url or database.web_url()) as conn, \
+            database.acting_as(conn, kind="ops", account=account, operation=operation):
+        conn.execute(SQL["lock_for_delete"])
+        plan = _plan(conn, "batch", None, None, batch)
+        if expected is not None and plan.total != expected:
+            raise ChangedSincePreview(f"预览后数据已变化（预览 {expected} 条，现在 {plan.total} 条），未删除任何数据，请重新预览后再确认")
+        rows = conn.execute(SQL["delete_batch"], {"batch": batch}).rowcount
+        if rows != plan.total:
+            raise ChangedSincePreview(f"删除条数（{rows}）与统计条数（{plan.total}）不一致，已撤销，未删除任何数据")
+    return DeleteResult(rows, [], plan)
 
 
 def plan_delete(*, field: str, lo: dt.datetime, hi: dt.datetime, account: str, url: str | None = None) -> DeletePlan:

@@ -48,6 +48,17 @@ class BadTime(ValueError):
     pass
 
 
+def range_end(text: str, when: dt.datetime) -> dt.datetime:
+    """The exclusive end of a range whose last moment is written ``text`` (parsed as ``when``): a
+    date includes that whole day, a time that whole minute or second, as precisely as it is written."""
+    text = text.strip()
+    if len(text) <= 10:
+        return when + dt.timedelta(days=1)
+    if text.count(":") == 1:
+        return when + dt.timedelta(minutes=1)
+    return when + dt.timedelta(seconds=1)
+
+
 def parse_collected_at(value) -> dt.datetime:
     """采集时间 from an Excel date cell, an Excel serial number or text, as an aware datetime in
     Asia/Shanghai. Raises BadTime with a Chinese reason."""

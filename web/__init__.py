@@ -107,6 +107,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     def idpath(value):
         return urllib.parse.quote(str(value), safe="")
 
+    @app.template_filter("combine_query")
+    def combine_query(args: dict, **more):
+        """A query string of ``args`` with ``more`` set (empty values left out)."""
+        return urllib.parse.urlencode({k: v for k, v in ({**args, **more}).items() if v not in (None, "")})
+
     @app.template_filter("shtime")
     def shtime(value):
         if isinstance(value, dt.datetime):

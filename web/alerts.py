@@ -1,27 +1,78 @@
-"""“扫码”预警 (menu alert, acting as the user's unit): the unit's alerts in 未接收 / 已接收, one
-alert with its 7 days, and 接收 (after a confirmation; it cannot be undone)."""
+"""“扫码”预警 (menu alert, acting as the user's unit): the unit's alerts in 未接收 / 已接收 with
+filters (预警时间段, 预警原因, 公共场所), one alert with its 7 days, 接收 (after a confirmation; it cannot
+be undone) for one alert or for the selected ones at once, and the list's xlsx export."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from db.vocabulary import ACCEPTED, UNACCEPTED
+from db.vocabulary import ACCEPTED, ALERT_LIST, ALERT_REASONS, UNACCEPTED
 from web import charts
 from web.auth import requires
 from web.db import SQL, one, tx
+from web.exports import workbook, xlsx_response
+from web.queries import like_pattern, parse_date, typed
 
 bp = Blueprint("alerts", __name__)
 
 ALREADY_ACCEPTED = "该预警已接收，不能重复接收"
+LIST_LIMIT = 200
+EXPORT_LIMIT = 100_000
+FILTERS = ("period_from", "period_to", "reason", "venue")
+SELECT_MAX = 500  # alerts accepted at once
+
+
+def alert_filters(args) -> tuple[dict, dict]:
+    """(the filters as typed, the list queries' parameters) of the request: 预警时间段 from/to (dates;
+    an alert counts when its 7 days overlap them), 预警原因, 公共场所 (its ID or a part of its name)."""
+    typed_ = {k: typed(args, k) for k in FILTERS}
+    if typed_["reason"] and typed_["reason"] not in ALERT_REASONS:
+        abort(400, description="预警原因只能是" + "或".join(f"“{r}”" for r in ALERT_REASONS))
+    start = parse_date(typed_["period_from"], None)
+    end = parse_date(typed_["period_to"], None)
+    if start and end and start > end:
+        abort(400, description="预警时间段的开始日期不能晚于结束日期")
+    params = {"period_from": start, "period_to": end, "reason": typed_["reason"], "venue": typed_["venue"],
+              "venue_like": like_pattern(typed_["venue"])}
+    return {k: v for k, v in typed_.items() if v}, params
+
+
+def status_of(args) -> str:
+    return ACCEPTED if args.get("status") == ACCEPTED else UNACCEPTED
+
+
+def list_alerts(conn, status: str, params: dict, limit: int):
+    return conn.execute(SQL["alert_list"], params | {"status": status, "limit": limit}).fetchall()
 
 
 @bp.get("/alerts")
 @requires("alert")
 def alerts():
-    status = ACCEPTED if request.args.get("status") == ACCEPTED else UNACCEPTED
+    status = status_of(request.args)
+    filters, params = alert_filters(request.args)
     with tx() as conn:
-        counts = conn.execute(SQL["alert_counts"]).fetchone()
-        rows = conn.execute(SQL["alert_list"], {"status": status}).fetchall()
-    return render_template("alerts.html", rows=rows, status=status, counts=counts)
+        counts = conn.execute(SQL["alert_counts"], params).fetchone()
+        rows = list_alerts(conn, status, params, LIST_LIMIT + 1)
+    return render_template("alerts.html", rows=rows[:LIST_LIMIT], more=len(rows) > LIST_LIMIT, status=status,
+                           counts=counts, filters=filters, reasons=ALERT_REASONS, select_max=SELECT_MAX)
+
+
+EXPORT_COLUMNS = {**ALERT_LIST, "status": "状态", "accepted_by": "接收人", "accepted_at": "接收时间"}
+
+
+@bp.get("/alerts/export")
+@requires("alert")
+def alerts_export():
+    """The list as it is filtered (one tab), with 状态 and who accepted when; no personal data."""
+    status = status_of(request.args)
+    _, params = alert_filters(request.args)
+    with tx() as conn:
+        rows = list_alerts(conn, status, params, EXPORT_LIMIT + 1)
+    if len(rows) > EXPORT_LIMIT:
+        abort(400, description=f"符合条件的预警超过 {EXPORT_LIMIT} 条，请缩小范围后再导出")
+    values = ([r["venue_id"], r["venue_name"], r["category"], r["city"], r["street"],
+               f"{r['period_start']}至{r['period_end']}", r["reason"], r["status"], r["accepted_by"], r["accepted_at"]]
+              for r in rows)
+    return xlsx_response(workbook("扫码预警", list(EXPORT_COLUMNS.values()), values), f"扫码预警（{status}）.xlsx")
 
 
 @bp.get("/alerts/<int:alert_id>")
@@ -43,11 +94,50 @@ def alert_accept(alert_id):
         with tx() as conn:
             if conn.execute(SQL["alert_accept"], {"alert_id": alert_id}).rowcount == 0:
                 abort(409, description=ALREADY_ACCEPTED)
-        return redirect(url_for("alerts.alerts", status=UNACCEPTED, accepted=alert_id))
+        return redirect(url_for("alerts.alerts", status=UNACCEPTED, accepted=1))
     if alert["status"] != UNACCEPTED:
         abort(409, description=ALREADY_ACCEPTED)
     return render_template("confirm.html", title="接收预警",
                            message=f"确认接收场所“{alert['venue_name']}”{alert['period_start']}至{alert['period_end']}"
-                                   f"的“{alert['reason']}”预警？接收后不能撤销。",
+                                   f"的{alert['reason']}预警？接收后不能撤销。",
                            action=url_for("alerts.alert_accept", alert_id=alert_id), button="确认接收",
-                           back=url_for("alerts.alert_detail", alert_id=alert_id))
+                           back=url_for("alerts.alerts", status=UNACCEPTED) if request.args.get("from") == "list"
+                           else url_for("alerts.alert_detail", alert_id=alert_id))
+
+
+def _chosen_ids() -> list[int]:
+    raw = request.form.getlist("alert_id") or (request.form.get("ids") or "").split(",")
+    try:
+        ids = sorted({int(x) for x in raw if x.strip()})
+    except ValueError:
+        abort(400, description="所选预警无效")
+    if not ids:
+        abort(400, description="请先勾选要接收的预警")
+    if len(ids) > SELECT_MAX:
+        abort(400, description=f"一次最多接收 {SELECT_MAX} 条预警")
+    return ids
+
+
+@bp.post("/alerts/accept")
+@requires("alert")
+def alerts_accept():
+    """接收 for the selected alerts: a confirmation first, then all in one statement. An alert the
+    unit may not see makes the whole request a 404 (nothing is accepted)."""
+    ids = _chosen_ids()
+    with tx() as conn:
+        seen = conn.execute(SQL["alerts_visible"], {"ids": ids}).fetchone()
+        if seen["visible"] != len(ids):
+            abort(404)
+        if request.form.get("confirmed") != "1":
+            if seen["waiting"] == 0:
+                abort(409, description="所选预警均已接收")
+            done = len(ids) - seen["waiting"]
+            message = (f"确认接收所选的 {seen['waiting']} 条预警？接收后不能撤销。"
+                       + (f"（另有 {done} 条此前已接收，不再重复接收）" if done else ""))
+            return render_template("confirm.html", title="接收所选预警", message=message,
+                                   action=url_for("alerts.alerts_accept"), button="确认接收",
+                                   hidden={"ids": ",".join(map(str, ids)), "confirmed": "1"},
+                                   back=url_for("alerts.alerts", status=UNACCEPTED))
+        accepted = conn.execute(SQL["alerts_accept"], {"ids": ids}).rowcount
+    return redirect(url_for("alerts.alerts", status=UNACCEPTED, accepted=accepted,
+                            skipped=(len(ids) - accepted) or None))

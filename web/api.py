@@ -8,7 +8,8 @@ from flask import Blueprint, abort, jsonify, request
 
 from db.vocabulary import ALERT_STATUSES, FLOW, UNACCEPTED
 from web import queries, reveal
-from web.alerts import ALREADY_ACCEPTED
+from web.alerts import ALREADY_ACCEPTED, alert_filters, list_alerts
+from web.alerts import LIST_LIMIT as ALERT_LIMIT
 from web.auth import requires
 from web.db import SQL, all_rows, one, tx
 from web.thresholds import save_thresholds
@@ -77,8 +78,10 @@ def reveal_scan(scan_id):
 @requires("scan_stats")
 def stats():
     start, end = queries.stats_range(request.args)
-    rows = all_rows("stats", **{"from": start, "to": end})
-    return jsonify(**{"from": start.isoformat(), "to": end.isoformat(), "venues": [plain(r) for r in rows]})
+    conditions, params = queries.stats_filters(request.args)
+    rows = all_rows("stats", **{"from": start, "to": end} | params)
+    return jsonify(**{"from": start.isoformat(), "to": end.isoformat(), "conditions": conditions,
+                      "venues": [plain(r) for r in rows]})
 
 
 @bp.get("/alerts")
@@ -87,8 +90,9 @@ def alerts():
     status = request.args.get("status", UNACCEPTED)
     if status not in ALERT_STATUSES:
         abort(400, description="status 只能是 " + " 或 ".join(ALERT_STATUSES))
+    _, params = alert_filters(request.args)
     with tx() as conn:
-        rows = conn.execute(SQL["alert_list"], {"status": status}).fetchall()
+        rows = list_alerts(conn, status, params, ALERT_LIMIT)
         days = conn.execute(SQL["alert_days_of"], {"ids": [r["alert_id"] for r in rows]}).fetchall()
     by_alert: dict[int, list] = {}
     for d in days:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from db.vocabulary import ALERT_STATUSES
-from web.queries import CONTAINS, EXACT, RANGES
+from db.vocabulary import ALERT_REASONS, ALERT_STATUSES
+from web.queries import CONTAINS, EXACT, RANGES, STATS_CONTAINS, STATS_EXACT
 
 bp = Blueprint("openapi", __name__)
 
@@ -80,14 +80,20 @@ def spec() -> dict:
                 "responses": {"200": _ok(_obj({"scan": {"type": "object"}}, ["scan"])), "404": ERROR, **COMMON}}},
             "/api/stats": {"get": {
                 "summary": "本单位场所在日期范围内的扫码量（默认最近 30 天，最长一年）",
-                "parameters": [_query("from", "开始日期 YYYY-MM-DD"), _query("to", "结束日期 YYYY-MM-DD")],
+                "parameters": [_query("from", "开始日期 YYYY-MM-DD"), _query("to", "结束日期 YYYY-MM-DD")]
+                + [_query(c, "精确匹配") for c in STATS_EXACT] + [_query(c, "包含") for c in STATS_CONTAINS],
                 "responses": {"200": _ok(_obj({"from": {"type": "string"}, "to": {"type": "string"},
+                                               "conditions": {"type": "object"},
                                                "venues": {"type": "array", "items": {"type": "object"}}},
                                               ["from", "to", "venues"])), **COMMON}}},
             "/api/alerts": {"get": {
                 "summary": "本单位的预警",
                 "parameters": [_query("status", " 或 ".join(ALERT_STATUSES),
-                                      {"type": "string", "enum": list(ALERT_STATUSES)})],
+                                      {"type": "string", "enum": list(ALERT_STATUSES)}),
+                               _query("period_from", "预警时间段（与之重叠）从，YYYY-MM-DD"),
+                               _query("period_to", "预警时间段（与之重叠）至，YYYY-MM-DD"),
+                               _query("reason", "预警原因", {"type": "string", "enum": list(ALERT_REASONS)}),
+                               _query("venue", "公共场所ID或名称的一部分")],
                 "responses": {"200": _ok(_obj({"alerts": {"type": "array", "items": ALERT}}, ["alerts"])), **COMMON}}},
             "/api/alerts/{alert_id}/accept": {"post": {
                 "summary": "接收本单位的一条预警",

@@ -10,11 +10,14 @@ from flask import abort
 from psycopg import sql
 
 from db import audit_hmac
-from db.vocabulary import SCAN_LIST, SHANGHAI
-from loaders.values import BadTime, parse_collected_at
+from db.vocabulary import SCAN, SCAN_IMPORT, SCAN_LIST, SHANGHAI
+from loaders.values import BadTime, parse_collected_at, range_end
 from web.db import tx, write_access_entry
 
 SCAN_COLUMNS = list(SCAN_LIST.items())  # (column, label) of the scan list, pages and exports
+# 扫码进场信息管理's record list (ops): the file's 15 fields, then 数据导入人, 数据导入时间
+SCAN_ADMIN_COLUMNS = list((SCAN | SCAN_IMPORT).items())
+FILTER_LABELS = list(SCAN_LIST.items())  # the conditions of both lists, in the columns' order
 EXACT = {"venue_id", "id_card", "phone"}
 CONTAINS = {"venue_name", "category", "city", "street", "venue_admin", "person_name", "collect_result",
             "nat_result", "nat_result_time", "health_code", "collector_location", "unit_name", "imported_by"}
@@ -61,7 +64,7 @@ def scan_filters(args):
         value = typed(args, col)
         if value:
             conds.append(sql.SQL("{} like {}").format(sql.Identifier(col), sql.Placeholder(col)))
-            params[col] = "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params[col] = like_pattern(value)
     for name, col in RANGES.items():
         for side, op in (("from", ">="), ("to", "<")):
             value = (args.get(f"{name}_{side}") or "").strip()
@@ -70,10 +73,8 @@ def scan_filters(args):
                     when = parse_collected_at(value)
                 except BadTime as exc:
                     abort(400, description=f"时间“{value[:30]}”{exc}")
-                if side == "to" and len(value) <= 10:
-                    when += dt.timedelta(days=1)
-                elif side == "to":
-                    when += dt.timedelta(seconds=1)
+                if side == "to":
+                    when = range_end(value, when)
                 key = f"{name}_{side}"
                 conds.append(sql.SQL("{} {} {}").format(sql.Identifier(col), sql.SQL(op), sql.Placeholder(key)))
                 params[key] = when
@@ -110,7 +111,7 @@ def decode_cursor(text: str):
         abort(400, description="分页参数无效")
 
 
-def query_scans(args, limit: int):
+def query_scans(args, limit: int, columns=SCAN_COLUMNS):
     """Scans matching the request's filters, newest first, after its cursor; ``limit`` rows at most."""
     conds, params = scan_filters(args)
     after = args.get("after")
@@ -119,17 +120,35 @@ def query_scans(args, limit: int):
         conds.append(sql.SQL("(collected_at, scan_id) < ({}, {})").format(sql.Placeholder("after_at"),
                                                                            sql.Placeholder("after_id")))
     query = sql.SQL("select scan_id, {cols} from oa.scan {where} order by collected_at desc, scan_id desc limit {n}").format(
-        cols=sql.SQL(", ").join(sql.Identifier(c) for c, _ in SCAN_COLUMNS),
+        cols=sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns),
         where=sql.SQL("where ") + sql.SQL(" and ").join(conds) if conds else sql.SQL(""),
         n=sql.Literal(limit))
     with tx() as conn:
         return conn.execute(query, params).fetchall()
 
 
-def scan_page(args):
-    """One page of the scan list: (rows, cursor of the next page or None)."""
-    rows = query_scans(args, PAGE + 1)
+def scan_page(args, columns=SCAN_COLUMNS):
+    """One page of a scan list: (rows, cursor of the next page or None)."""
+    rows = query_scans(args, PAGE + 1, columns)
     return rows[:PAGE], (encode_cursor(rows[PAGE - 1]) if len(rows) > PAGE else None)
+
+
+# 扫码统计查询's combined conditions (besides the 采集时间 day range): the columns' names as parameters
+STATS_EXACT = ("venue_id",)
+STATS_CONTAINS = ("venue_name", "category", "street", "unit_name")
+STATS_FILTERS = STATS_EXACT + STATS_CONTAINS
+
+
+def like_pattern(text: str) -> str:
+    """A contains condition as a LIKE pattern (the typed text matched literally)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def stats_filters(args) -> tuple[dict, dict]:
+    """(the conditions as typed, the stats query's parameters; '' = no condition)."""
+    typed_ = {col: typed(args, col) for col in STATS_FILTERS}
+    params = {col: like_pattern(v) if v and col in STATS_CONTAINS else v for col, v in typed_.items()}
+    return {k: v for k, v in typed_.items() if v}, params
 
 
 def stats_range(args):

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_te
 from db.vocabulary import SHANGHAI
 from loaders import scans as scan_loader
 from loaders.templates import TEMPLATES, write_template
-from web import import_jobs
+from web import import_jobs, queries
 from web.auth import login_required, requires
 from web.db import SQL, tx
 from web.exports import xlsx_response
@@ -183,7 +183,44 @@ def delete_preview():
     field, lo, hi = _delete_range()
     plan = scan_loader.plan_delete(field=field, lo=lo, hi=hi, account=g.user.account, url=web_url())
     return render_template("delete_preview.html", plan=plan, form=request.form,
-                           range_fields=scan_loader.RANGE_FIELDS)
+                           range_fields=scan_loader.RANGE_FIELDS, last=hi - dt.timedelta(microseconds=1))
+
+
+@bp.post("/scan-admin/batches/<int:batch_id>/delete/preview")
+@requires("scan_admin")
+def batch_delete_preview(batch_id):
+    """删除本次导入: the rows of one import still stored, per the history row; confirmed next."""
+    plan = scan_loader.plan_delete_batch(batch=batch_id, account=g.user.account, url=web_url())
+    return render_template("delete_preview.html", plan=plan, form={}, range_fields=scan_loader.RANGE_FIELDS)
+
+
+@bp.post("/scan-admin/batches/<int:batch_id>/delete")
+@requires("scan_admin")
+def batch_delete(batch_id):
+    try:
+        expected = int(request.form.get("expected", ""))
+    except ValueError:
+        abort(400, description="缺少预览的删除条数，请先预览")
+    try:
+        result = scan_loader.delete_batch(batch=batch_id, account=g.user.account, expected=expected, url=web_url())
+    except scan_loader.ChangedSincePreview as exc:
+        abort(409, description=str(exc))
+    return render_template("message.html", title="删除完成",
+                           message=f"已删除导入批次 {batch_id} 的 {result.rows} 条扫码记录。",
+                           back=url_for("scan_admin.scan_admin"))
+
+
+@bp.get("/scan-admin/scans")
+@requires("scan_admin")
+def scan_records():
+    """扫码进场信息管理's record list: every scan, the seed's 17 fields, the combined conditions of
+    扫码进场信息查询; masked like every scan output, and each page served is an access entry."""
+    rows, next_cursor = queries.scan_page(request.args, queries.SCAN_ADMIN_COLUMNS)
+    queries.record_access("scan.query", request.args, len(rows))
+    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    return render_template("scans.html", rows=rows, columns=queries.SCAN_ADMIN_COLUMNS, args=args,
+                           next_cursor=next_cursor, exact=queries.EXACT, contains=queries.CONTAINS,
+                           base="/scan-admin/scans", title="扫码记录", export=False, reveal=False)
 
 
 @bp.post("/scan-admin/delete")

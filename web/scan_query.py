@@ -3,7 +3,7 @@ conditions, newest first, keyset-paged, and their xlsx export. Each page served 
 is an access entry (scan.query, scan.export), committed before the rows are sent."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 
 from db.vocabulary import SHEET_TITLES
 from web import queries
@@ -20,7 +20,8 @@ def scan_query():
     queries.record_access("scan.query", request.args, len(rows))
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     return render_template("scans.html", rows=rows, columns=queries.SCAN_COLUMNS, args=args,
-                           next_cursor=next_cursor, exact=queries.EXACT, contains=queries.CONTAINS)
+                           next_cursor=next_cursor, exact=queries.EXACT, contains=queries.CONTAINS,
+                           base="/scans", title="扫码进场信息查询", export=True, reveal=g.user.has("scan_reveal"))
 
 
 @bp.get("/scans/export")

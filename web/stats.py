@@ -9,28 +9,31 @@ from web import charts
 from web.auth import requires
 from web.db import all_rows, one, record_stats_export
 from web.exports import fields_workbook, xlsx_response
-from web.queries import stats_range
+from web.queries import stats_filters, stats_range
 
 bp = Blueprint("stats", __name__)
 
 
-def venue_counts(start, end):
-    return all_rows("stats", **{"from": start, "to": end})
+def venue_counts(args):
+    """(start, end, the conditions as typed, the rows) of the request's range and combined conditions."""
+    start, end = stats_range(args)
+    conditions, params = stats_filters(args)
+    return start, end, conditions, all_rows("stats", **{"from": start, "to": end} | params)
 
 
 @bp.get("/stats")
 @requires("scan_stats")
 def stats():
-    start, end = stats_range(request.args)
-    rows = venue_counts(start, end)
-    return render_template("stats.html", rows=rows, start=start, end=end, total=sum(r["n"] for r in rows))
+    start, end, conditions, rows = venue_counts(request.args)
+    query = {"from": start.isoformat(), "to": end.isoformat()} | conditions  # the export's
+    return render_template("stats.html", rows=rows, start=start, end=end, conditions=conditions, query=query,
+                           total=sum(r["n"] for r in rows))
 
 
 @bp.get("/stats/export")
 @requires("scan_stats")
 def stats_export():
-    start, end = stats_range(request.args)
-    rows = venue_counts(start, end)
+    start, end, _, rows = venue_counts(request.args)
     record_stats_export(start, end, len(rows))
     data = fields_workbook(SHEET_TITLES["stats"], STATS, rows)
     return xlsx_response(data, f"{SHEET_TITLES['stats']}{start}至{end}.xlsx")

@@ -14,7 +14,11 @@ begin
   if to_regclass(format('epi.%I', v_name)) is null then
     return 0;
   end if;
-  execute format('select count(*) from epi.%I', v_name) into v_rows;
+  -- the rows that go, per import batch (the import history's stored rows follow)
+  execute format('with gone as (select batch_id, count(*) as n from epi.%I group by batch_id),
+                       kept as (update epi.import_batch b set stored_rows = greatest(b.stored_rows - gone.n, 0)
+                                  from gone where b.batch_id = gone.batch_id)
+                  select coalesce(sum(n), 0)::bigint from gone', v_name) into v_rows;
   delete from epi_private.daily_count
    where day >= v_month and day < (v_month + interval '1 month')::date;
   execute format('alter table epi.scan detach partition epi.%I', v_name);

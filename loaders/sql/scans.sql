@@ -27,6 +27,17 @@ select b.batch_id, b.file_name, b.imported_by, b.imported_at, count(*) as n
  group by b.batch_id
  order by b.imported_at, b.batch_id;
 
+-- name: delete_preview_batch
+-- One import's rows still stored.
+select b.batch_id, b.file_name, b.imported_by, b.imported_at, count(s.scan_id) as n
+  from epi.import_batch b
+  join epi.scan s on s.batch_id = b.batch_id
+ where b.batch_id = %(batch)s
+ group by b.batch_id;
+
+-- name: delete_batch
+delete from epi.scan where batch_id = %(batch)s;
+
 -- name: whole_months
 -- Months (Asia/Shanghai) lying wholly inside [lo, hi) whose partition exists: they go by DROP.
 select m::date as month

@@ -47,7 +47,7 @@ def test_unit_user_edits_a_threshold_and_accepts_an_alert(server, page):
     page.get_by_role("link", name="接收").click()
     shot(page, "unit-alert-confirm")
     page.get_by_role("button", name="确认接收").click()
-    page.get_by_text("已接收预警").wait_for()
+    page.get_by_text("已接收 1 条预警").wait_for()
     assert "未接收（0）" in page.content() and "已接收（1）" in page.content()
 
     page.get_by_role("link", name="扫码进场信息查询").click()

@@ -63,7 +63,8 @@ def fill(rule: str, target: str, alerts: dict) -> str:
     return (rule.replace("<anyid:venue_id>", venue).replace("<int:alert_id>", str(alert))
             .replace("<int:scan_id>", str(scan)).replace("<job_id>", "no-such-job")
             .replace("<name>", "扫码进场信息导入模板.xlsx")
-            .replace("<int:sms_id>", "1").replace("<any(confirm, resend):action>", "confirm"))
+            .replace("<int:sms_id>", "1").replace("<int:batch_id>", "1")
+            .replace("<any(confirm, resend):action>", "confirm"))
 
 
 def has_object(rule: str) -> bool:

@@ -34,6 +34,14 @@ def test_load_scans_and_delete_from_the_command_line(tmp_path, web, admin):
     deleted = invoke("scans.delete", "--collected", "2022-03-04..2022-03-04", "--by", "ops.cli", "--yes", env_url=web)
     assert deleted.returncode == 0 and "已删除 1 条记录" in deleted.stdout
     assert admin.execute("select count(*) from epi.scan").fetchone()[0] == 1
+    # one import, by its batch number (as the history's 删除本次导入)
+    batch = admin.execute("select batch_id from epi.import_batch").fetchone()[0]
+    assert invoke("scans.delete", "--batch", "x1", "--by", "ops.cli", "--yes", env_url=web).returncode == 2
+    assert invoke("scans.delete", "--batch", str(batch), "--collected", "2022-03-04..2022-03-05", "--by", "ops.cli",
+                  env_url=web).returncode == 2
+    gone = invoke("scans.delete", "--batch", str(batch), "--by", "ops.cli", "--yes", env_url=web)
+    assert gone.returncode == 0 and f"导入批次 {batch} 现存的扫码记录共 1 条" in gone.stdout and "已删除 1 条记录" in gone.stdout
+    assert admin.execute("select count(*), sum(stored_rows) from epi.scan, epi.import_batch").fetchone()[0] == 0
 
 
 def test_bad_file_exits_with_the_message(tmp_path, web):

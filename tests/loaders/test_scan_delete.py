@@ -33,6 +33,8 @@ def loaded(tmp_path, web, admin):
 def test_parse_range():
     assert scans.parse_range("2022-03-01..2022-03-31") == (sh(2022, 3, 1), sh(2022, 4, 1))
     assert scans.parse_range("2022-03-01 08:00..2022-03-01 09:30:00") == (sh(2022, 3, 1, 8), sh(2022, 3, 1, 9, 30, 1))
+    # as precise as it is written: a minute includes that whole minute (a page's time inputs)
+    assert scans.parse_range("2022-03-01T08:00..2022-03-01T09:30") == (sh(2022, 3, 1, 8), sh(2022, 3, 1, 9, 31))
     for bad in ("2022-03-01", "2022-03-05..2022-03-01", "昨天..今天"):
         with pytest.raises(ValueError):
             scans.parse_range(bad)

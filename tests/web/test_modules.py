@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import time
 
 import openpyxl
@@ -25,7 +26,10 @@ def test_venue_tabs_counts_and_search(ops):
     page = text(client.get("/venues"))
     assert "未设置（1）" in page and "已设置（3）" in page and "VX" in page and "VA1" not in page
     page = text(client.get("/venues?tab=set&q=VB1"))
-    assert "VB1" in page and "VA1" not in page and "测试负责人乙" in page and "144****0002" in page
+    assert "VB1" in page and "VA1" not in page and "测试监管单位乙" in page
+    # the unit's head and phone are on the venue's page, not in the list (its 8 columns)
+    assert "测试负责人乙" not in page and "0002" not in page
+    assert "测试负责人乙" in text(client.get("/venues/VB1/edit"))
 
 
 def test_venue_create_edit_delete(ops, seeded_db):
@@ -219,6 +223,30 @@ def test_stats_per_venue_breakdown_and_export(unit_a, seeded_db):
     assert ("VA1", "测试场所甲一", "商场", "测试监管单位甲", "开平市", "长沙街道", "2") in rows
 
 
+@pytest.mark.parametrize("conditions, venues", [
+    ({"venue_id": "VA1"}, ["VA1"]), ({"venue_id": "VA"}, []),          # 公共场所ID is exact
+    ({"venue_name": "甲二"}, ["VA2"]), ({"category": "商"}, ["VA1"]),   # the others contain
+    ({"street": "三埠"}, ["VA2"]), ({"unit_name": "监管单位甲"}, ["VA1", "VA2"]),
+    ({"venue_name": "甲", "street": "长沙"}, ["VA1"]),                 # combined: all of them hold
+    ({"venue_name": "%"}, []), ({"unit_name": "乙"}, []),               # literal text; another unit's: none
+])
+def test_stats_combined_conditions_on_the_page_the_export_and_the_api(unit_a, conditions, venues):
+    from urllib.parse import urlencode
+
+    client, _ = unit_a
+    query = urlencode({"from": "2022-03-01", "to": "2022-03-31"} | conditions)
+    page = text(client.get("/stats?" + query))
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    assert re.findall(r"<tr><td>(V\w+)</td>", body) == venues
+    for value in conditions.values():
+        assert f'value="{value}"' in page  # the form keeps what was typed
+    assert f'/stats/export?{query}' in page.replace("&amp;", "&")
+    rows = list(openpyxl.load_workbook(io.BytesIO(client.get("/stats/export?" + query).data)).active.values)
+    assert [r[0] for r in rows[1:]] == venues
+    api = client.get("/api/stats?" + query).get_json()
+    assert [v["venue_id"] for v in api["venues"]] == venues and api["conditions"] == conditions
+
+
 # -------------------------------------------------------------------------- “扫码”预警 (units)
 
 def test_alert_tabs_detail_and_accept(unit_a, seeded_db):
@@ -255,3 +283,177 @@ def test_a_unit_user_never_sees_another_units_data(client, path):
     enter(client, unit="T-B")
     page = text(client.get(path + ("?from=2022-03-01&to=2022-03-31" if path == "/stats" else "")))
     assert "VA1" not in page and "VA2" not in page
+
+
+def more_alerts(db_url) -> dict[str, int]:
+    """Two more alerts of unit T-A beside VA1's 小于阈值 of 2022-03-01 to 03-07."""
+    with psycopg.connect(db_url) as c:
+        ids = {}
+        for venue, name, start, reason in (("VA2", "测试场所甲二", "2022-03-10", "大于阈值"),
+                                           ("VA1", "测试场所甲一", "2022-03-20", "大于阈值")):
+            ids[f"{venue} {start}"] = c.execute(
+                """insert into epi.alert (venue_id, venue_name, period_start, period_end, reason, flow_min, flow_max)
+                   values (%s, %s, %s::date, %s::date + 6, %s, 10, 100) returning alert_id""",
+                (venue, name, start, start, reason)).fetchone()[0]
+        ids["VA1 2022-03-01"], ids["VB1"] = [r[0] for r in c.execute(
+            "select alert_id from epi.alert where period_start = '2022-03-01' order by venue_id")]
+    return ids
+
+
+def listed_alerts(page: str) -> list[str]:
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    return re.findall(r"<td>(V\w+)</td><td>[^<]*</td><td>[^<]*</td><td>[^<]*</td>\s*<td>[^<]*</td><td>(\S+?)至", body)
+
+
+@pytest.mark.parametrize("query, want", [
+    ("", [("VA1", "2022-03-20"), ("VA2", "2022-03-10"), ("VA1", "2022-03-01")]),
+    ("reason=小于阈值", [("VA1", "2022-03-01")]),
+    ("reason=大于阈值&venue=甲二", [("VA2", "2022-03-10")]),
+    ("venue=VA1", [("VA1", "2022-03-20"), ("VA1", "2022-03-01")]),          # its ID, exactly
+    ("period_from=2022-03-07&period_to=2022-03-12", [("VA2", "2022-03-10"), ("VA1", "2022-03-01")]),  # overlap
+    ("period_from=2022-03-27", []),
+    ("venue=乙一", []),                                                      # another unit's venue
+])
+def test_alert_filters_on_the_list_the_counts_the_export_and_the_api(unit_a, seeded_db, query, want):
+    more_alerts(seeded_db)
+    client, _ = unit_a
+    page = text(client.get("/alerts?" + query))
+    assert [(v, d) for v, d in listed_alerts(page)] == want
+    assert f"未接收（{len(want)}）" in page
+    rows = list(openpyxl.load_workbook(io.BytesIO(client.get("/alerts/export?" + query).data)).active.values)
+    assert rows[0][:7] == ("公共场所ID", "公共场所", "类别", "所在市区", "所在街道", "预警时间段", "预警原因")
+    assert [(r[0], r[5][:10]) for r in rows[1:]] == want
+    api = client.get("/api/alerts?" + query).get_json()["alerts"]
+    assert [(a["venue_id"], a["period_start"]) for a in api] == want
+
+
+def test_bad_alert_filters_are_refused_with_a_message(unit_a):
+    client, _ = unit_a
+    for query, message in (("reason=别的", "预警原因只能是"), ("period_from=2022-13-01", "格式应为"),
+                           ("period_from=2022-03-10&period_to=2022-03-01", "不能晚于")):
+        res = client.get("/alerts?" + query)
+        assert res.status_code == 400 and message in text(res), query
+
+
+def test_accept_the_selected_alerts_after_one_confirmation(unit_a, seeded_db):
+    ids = more_alerts(seeded_db)
+    client, token = unit_a
+    page = text(client.get("/alerts"))
+    assert page.count('name="alert_id"') == 3 and 'id="check-all"' in page
+    assert f'href="/alerts/{ids["VA2 2022-03-10"]}/accept?from=list"' in page  # per row, too
+    chosen = [ids["VA2 2022-03-10"], ids["VA1 2022-03-20"]]
+    confirm = client.post("/alerts/accept", data={"csrf_token": token, "alert_id": chosen})
+    assert confirm.status_code == 200 and "确认接收所选的 2 条预警" in text(confirm)
+    with psycopg.connect(seeded_db) as c:  # nothing accepted before the confirmation
+        assert c.execute("select count(*) from epi.alert where status = '已接收'").fetchone()[0] == 0
+    done = client.post("/alerts/accept", data={"csrf_token": token, "ids": ",".join(map(str, chosen)), "confirmed": "1"})
+    assert done.status_code == 302
+    assert "已接收 2 条预警" in text(client.get(done.headers["Location"]))
+    with psycopg.connect(seeded_db) as c:
+        assert sorted(r[0] for r in c.execute(
+            "select alert_id from epi.alert where status = '已接收' and accepted_by = 'a.zhang'")) == sorted(chosen)
+    # again: those are accepted already; with one waiting, only that one is
+    again = client.post("/alerts/accept", data={"csrf_token": token, "alert_id": chosen})
+    assert again.status_code == 409
+    mixed = client.post("/alerts/accept", data={"csrf_token": token, "alert_id": chosen + [ids["VA1 2022-03-01"]]})
+    assert "确认接收所选的 1 条预警" in text(mixed) and "另有 2 条此前已接收" in text(mixed)
+
+
+def test_selecting_another_units_alert_accepts_nothing(unit_a, seeded_db):
+    ids = more_alerts(seeded_db)
+    client, token = unit_a
+    for confirmed in ("", "1"):
+        res = client.post("/alerts/accept", data={"csrf_token": token, "confirmed": confirmed,
+                                                  "ids": f"{ids['VA1 2022-03-01']},{ids['VB1']}"})
+        assert res.status_code == 404
+    with psycopg.connect(seeded_db) as c:
+        assert c.execute("select count(*) from epi.alert where status = '已接收'").fetchone()[0] == 0
+    for bad in ({"ids": ""}, {"ids": "1,x"}, {"ids": ",".join(str(i) for i in range(1, 600))}):
+        assert client.post("/alerts/accept", data={"csrf_token": token, **bad}).status_code == 400
+
+
+# ----------------------------------------------- 扫码进场信息管理: the record list, per-import delete
+
+def test_the_ops_record_list_shows_every_units_scans_masked_and_audited(ops, seeded_db):
+    client, _ = ops
+    page = text(client.get("/scan-admin/scans"))
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    assert sorted(re.findall(r"<tr><td>(V\w+)</td>", body)) == ["V404", "VA1", "VA1", "VA2", "VB1", "VB1", "VX"]
+    assert "00000000000000000X" not in page and "14400009999" not in page and "测试人" not in page
+    assert "144****9999" in page
+    assert "导出" not in body and "查看完整信息" not in page
+    # the combined conditions of 扫码进场信息查询, the personal ones on the full values
+    for query, want in (("venue_id=VB1", ["VB1", "VB1"]), ("unit_name=乙", ["VB1", "VB1"]),
+                        ("phone=14400009999&venue_id=VX", ["VX"]), ("id_card=00000000000000000Y", []),
+                        ("collected_from=2022-03-01 10:00&collected_to=2022-03-01 11:00", ["VB1", "VA2"])):
+        body = text(client.get("/scan-admin/scans?" + query))
+        body = body[body.index("<tbody>"):body.index("</tbody>")]
+        assert re.findall(r"<tr><td>(V\w+)</td>", body) == want, query
+    with psycopg.connect(seeded_db) as c:
+        entries = c.execute("select account, row_count, detail->'conditions' from epi.audit_log "
+                            "where action = 'scan.query' order by audit_id").fetchall()
+    assert entries[0] == ("ops.li", 7, {}) and len(entries) == 6
+    assert entries[3][2]["phone"] != "14400009999" and "9999" in entries[3][2]["phone"]  # masked in the log
+
+
+def test_the_record_list_is_ops_only(unit_a):
+    client, _ = unit_a
+    assert client.get("/scan-admin/scans").status_code == 403
+
+
+def second_import(db_url, imported_at: str) -> int:
+    from tests.conftest import as_admin, as_ops
+
+    with psycopg.connect(db_url) as c:
+        as_ops(c, "ops.li")
+        batch = c.execute("""insert into epi.import_batch (file_name, file_hash, row_count, imported_by, imported_at)
+                             values ('今早.xlsx', 'h9', 2, 'ops.li', %s) returning batch_id""", (imported_at,)).fetchone()[0]
+        c.execute("""insert into epi.scan (venue_id, collected_at, batch_id, imported_by, imported_at)
+                     values ('VA1', '2022-03-05 08:00+08', %s, 'ops.li', %s), ('VB1', '2022-03-05 09:00+08', %s, 'ops.li', %s)""",
+                  (batch, imported_at, batch, imported_at))
+        as_admin(c)
+        c.execute("update epi.import_batch set imported_at = '2026-12-02 08:00+08' where batch_id <> %s", (batch,))
+    return batch
+
+
+def test_delete_one_import_from_its_history_row(ops, seeded_db):
+    client, token = ops
+    batch = second_import(seeded_db, "2026-12-02 09:15+08")
+    page = text(client.get("/scan-admin"))
+    assert "现存条数" in page and f'action="/scan-admin/batches/{batch}/delete/preview"' in page
+    preview = text(client.post(f"/scan-admin/batches/{batch}/delete/preview", data={"csrf_token": token}))
+    assert f"导入批次 {batch}" in preview and "今早.xlsx" in preview and "共 <strong>2</strong> 条" in preview
+    assert client.post(f"/scan-admin/batches/{batch}/delete", data={"csrf_token": token, "expected": "3"}).status_code == 409
+    with psycopg.connect(seeded_db) as c:
+        assert c.execute("select count(*) from epi.scan").fetchone()[0] == 9  # nothing yet
+    done = client.post(f"/scan-admin/batches/{batch}/delete", data={"csrf_token": token, "expected": "2"})
+    assert done.status_code == 200 and f"已删除导入批次 {batch} 的 2 条" in text(done)
+    with psycopg.connect(seeded_db) as c:
+        assert c.execute("select count(*), count(*) filter (where batch_id = %s) from epi.scan", (batch,)
+                         ).fetchone() == (7, 0)
+        assert c.execute("select stored_rows, row_count from epi.import_batch where batch_id = %s", (batch,)
+                         ).fetchone() == (0, 2)
+        assert c.execute("select detail->'operation'->>'batch' from epi.audit_log where action = 'scan.delete' "
+                         "order by audit_id desc limit 1").fetchone()[0] == str(batch)
+    page = text(client.get("/scan-admin"))
+    assert f'action="/scan-admin/batches/{batch}/delete/preview"' not in page  # nothing left to delete
+
+
+def test_delete_by_import_time_takes_times_not_only_days(ops, seeded_db):
+    client, token = ops
+    batch = second_import(seeded_db, "2026-12-02 09:15:30+08")
+    form = {"csrf_token": token, "by": "imported"}
+    whole_day = text(client.post("/scan-admin/delete/preview", data=dict(form, **{"from": "2026-12-02", "to": "2026-12-02"})))
+    assert "共 <strong>9</strong> 条" in whole_day
+    for start, end in (("2026-12-02 09:00", "2026-12-02 09:15"), ("2026-12-02T09:15:30", "2026-12-02 09:15:30"),
+                       ("2026-12-02 09:10", "2026-12-02 09:30")):
+        page = text(client.post("/scan-admin/delete/preview", data=dict(form, **{"from": start, "to": end})))
+        assert "共 <strong>2</strong> 条" in page, (start, end)
+        assert f"<td>{batch}</td>" in page and "测试.xlsx" not in page
+    early = text(client.post("/scan-admin/delete/preview", data=dict(form, **{"from": "2026-12-02 09:00", "to": "2026-12-02 09:14"})))
+    assert "共 <strong>0</strong> 条" in early
+    res = client.post("/scan-admin/delete", data=dict(form, **{"from": "2026-12-02 09:15", "to": "2026-12-02 09:15",
+                                                                "expected": "2"}))
+    assert res.status_code == 200 and "已删除 2 条" in text(res)
+    with psycopg.connect(seeded_db) as c:
+        assert c.execute("select count(*) from epi.scan").fetchone()[0] == 7

@@ -42,9 +42,8 @@ select count(*) filter (where unit_code is null) as unset, count(*) filter (wher
   from oa.venue;
 
 -- name: venue_list
--- unit heads' phones are masked in the list (full on the venue's page, venue_get)
-select venue_id, venue_name, category, city, street, venue_admin, location, unit_code, unit_name, head_name,
-       epi.mask_phone(head_phone) as head_phone, flow_min, flow_max
+-- the list's 8 columns (db.vocabulary.VENUE_LIST); the unit head's phone only on the venue's page
+select venue_id, venue_name, category, street, location, unit_code, unit_name, flow_min, flow_max
   from oa.venue
  where (unit_code is null) = %(unset)s
    and (%(q)s = '' or venue_id = %(q)s or venue_name like '%%' || %(q)s || '%%')
@@ -80,7 +79,7 @@ select count(*) filter (where flow_min is null and flow_max is null) as unset,
   from oa.venue;
 
 -- name: threshold_list
-select venue_id, venue_name, category, city, street, unit_name, flow_min, flow_max
+select venue_id, venue_name, category, street, location, unit_name, flow_min, flow_max
   from oa.venue
  where (flow_min is null and flow_max is null) = %(unset)s
    and (%(q)s = '' or venue_id = %(q)s or venue_name like '%%' || %(q)s || '%%')
@@ -98,7 +97,9 @@ update epi.venue set flow_min = %(flow_min)s::numeric, flow_max = %(flow_max)s::
  where venue_id = %(venue_id)s;
 
 -- name: import_history
-select batch_id, source, file_name, row_count, collected_min, collected_max, forced, imported_by, imported_at
+-- the latest imports, with how many of their rows are still stored (kept by triggers)
+select batch_id, source, file_name, row_count, stored_rows, collected_min, collected_max, forced, imported_by,
+       imported_at
   from epi.import_batch order by batch_id desc limit 20;
 
 -- name: latest_collected
@@ -117,10 +118,17 @@ select started_at, finished_at, ok, error, rows from epi.job_run
 select day, sum(n)::bigint as n from epi.daily_counts(%(from)s, %(to)s) group by day order by day;
 
 -- name: stats
+-- scans per venue over a 采集时间 day range, with the combined conditions of web.queries.STATS_FILTERS
+-- ('' = no condition; the contains conditions come as LIKE patterns)
 select v.venue_id, v.venue_name, v.category, v.unit_name, v.city, v.street, coalesce(c.n, 0) as n
   from oa.venue v
   left join (select venue_id, sum(n)::bigint as n from epi.daily_counts(%(from)s, %(to)s) group by venue_id) c
     on c.venue_id = v.venue_id
+ where (%(venue_id)s = '' or v.venue_id = %(venue_id)s)
+   and (%(venue_name)s = '' or v.venue_name like %(venue_name)s)
+   and (%(category)s = '' or v.category like %(category)s)
+   and (%(street)s = '' or v.street like %(street)s)
+   and (%(unit_name)s = '' or v.unit_name like %(unit_name)s)
  order by n desc, v.venue_id;
 
 -- name: stats_venue_days
@@ -130,16 +138,27 @@ select d::date as day, coalesce(c.n, 0) as n
  order by 1;
 
 -- name: alert_counts
+-- the tabs' counts under the list's filters (web.alerts.alert_filters; NULL / '' = no condition)
 select count(*) filter (where status = '未接收') as unaccepted, count(*) filter (where status = '已接收') as accepted
-  from oa.alert;
+  from oa.alert
+ where (%(period_from)s::date is null or period_end >= %(period_from)s::date)
+   and (%(period_to)s::date is null or period_start <= %(period_to)s::date)
+   and (%(reason)s = '' or reason = %(reason)s)
+   and (%(venue)s = '' or venue_id = %(venue)s or venue_name like %(venue_like)s);
 
 -- name: alert_list
+-- one tab's alerts under the filters: 预警时间段 overlapping [period_from, period_to], 预警原因,
+-- 公共场所 (its ID, or a part of its name)
 select alert_id, venue_id, venue_name, category, city, street, unit_code, period_start, period_end, reason,
        flow_min, flow_max, status, accepted_by, accepted_at, created_at
   from oa.alert
  where status = %(status)s
+   and (%(period_from)s::date is null or period_end >= %(period_from)s::date)
+   and (%(period_to)s::date is null or period_start <= %(period_to)s::date)
+   and (%(reason)s = '' or reason = %(reason)s)
+   and (%(venue)s = '' or venue_id = %(venue)s or venue_name like %(venue_like)s)
  order by period_end desc, alert_id desc
- limit 200;
+ limit %(limit)s;
 
 -- name: alert_days_of
 select alert_id, day, n from oa.alert_day where alert_id = any (%(ids)s) order by alert_id, day;
@@ -151,6 +170,15 @@ select alert_id, venue_id, venue_name, category, city, street, unit_code, period
 
 -- name: alert_accept
 update epi.alert set status = '已接收' where alert_id = %(alert_id)s and status = '未接收';
+
+-- name: alerts_visible
+-- how many of the chosen alerts the caller may see, and how many of them still wait
+select count(*) as visible, count(*) filter (where status = '未接收') as waiting
+  from oa.alert where alert_id = any (%(ids)s::bigint[]);
+
+-- name: alerts_accept
+-- 接收 for the selected alerts at once (one statement, one transaction); the already accepted stay as they are
+update epi.alert set status = '已接收' where alert_id = any (%(ids)s::bigint[]) and status = '未接收';
 
 -- name: audit_scan_access
 -- The access entry of a scan query page or export; conditions masked and hashes checked by the database.

@@ -33,11 +33,15 @@ document.addEventListener("click", (event) => {
 });
 
 document.addEventListener("DOMContentLoaded", () => {
+  const all = document.getElementById("check-all");
+  if (all) all.addEventListener("change", () => {
+    document.querySelectorAll('input[name="alert_id"]').forEach((box) => { box.checked = all.checked; });
+  });
   document.querySelectorAll('.job[data-state="running"]').forEach(poll);
   const unit = document.getElementById("unit_code");
   if (unit) unit.addEventListener("change", () => {
     const o = unit.selectedOptions[0];
-    document.getElementById("head_name").textContent = o.getAttribute("data-head") || "";
-    document.getElementById("head_phone").textContent = o.getAttribute("data-phone") || "";
+    document.getElementById("head_name").value = o.getAttribute("data-head") || "";
+    document.getElementById("head_phone").value = o.getAttribute("data-phone") || "";
   });
 });

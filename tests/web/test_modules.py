@@ -355,7 +355,7 @@ def test_accept_the_selected_alerts_after_one_confirmation(unit_a, seeded_db):
     # again: those are accepted already; with one waiting, only that one is
     again = client.post("/alerts/accept", data={"csrf_token": token, "alert_id": chosen})
     assert again.status_code == 409
-    mixed = client.post("/alerts/accept", data={"csrf_token": token, "alert_id": chosen + [ids["VA1 2022-03-01"]]})
+    mixed = client.post("/alerts/accept", data={"csrf_token": token, "alert_id": [*chosen, ids["VA1 2022-03-01"]]})
     assert "确认接收所选的 1 条预警" in text(mixed) and "另有 2 条此前已接收" in text(mixed)
 
 

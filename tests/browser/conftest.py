@@ -65,5 +65,6 @@ def page():
         browser.close()
 
 
-def shot(page, name):
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def shot(page, name, full=True):
+    """A screenshot into var/screenshots/: the whole page, or (full=False, for long lists) the window."""
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)

@@ -116,3 +116,13 @@ def test_the_ops_record_list_shows_the_seeds_17_fields_in_order(ops):
     want = fields("扫码进场信息管理")
     assert len(want) == 17
     assert list_headers(client.get("/scan-admin/scans").get_data(as_text=True)) == want
+
+
+def test_the_stats_and_alert_exports_carry_the_seeds_columns(unit_a):
+    from openpyxl import load_workbook
+
+    client, _ = unit_a
+    stats = load_workbook(io.BytesIO(client.get("/stats/export?from=2022-03-01&to=2022-03-07").data)).active
+    assert list(next(stats.values)) == fields("扫码统计查询")
+    alerts = load_workbook(io.BytesIO(client.get("/alerts/export").data)).active
+    assert list(next(alerts.values))[:7] == fields("“扫码”预警")  # then 状态, 接收人, 接收时间

@@ -51,6 +51,8 @@ def scan_filters(args):
     """(sql conditions, params) from the request's filters; only known columns."""
     conds, params = [], {}
     personal = {col: typed(args, col) or None for col in PERSONAL}
+    if personal["person_name"] and len(personal["person_name"]) < 2:
+        abort(400, description=f"{SCAN_LIST['person_name']}请至少输入2个字")
     if any(personal.values()):
         conds.append(sql.SQL("(collected_at, scan_id) in (select * from epi.find_scans({}, {}, {}))").format(
             *(sql.Placeholder(f"find_{col}") for col in PERSONAL)))

@@ -3,18 +3,38 @@
    (SPEC section 3). This answers which scans match, as (collected_at, scan_id) — the primary key,
    so the caller reads the masked rows from oa.scan by index. Owner rights to read the raw
    columns; epi.scan's forced RLS still filters by the caller's identity, so a unit finds only
-   scans of its own venues. With no condition it finds nothing. */
+   scans of its own venues. With no condition it finds nothing.
+   One static query per leading condition (plpgsql: each keeps its own plan), so each is answered
+   by its index (db/schema/0013_tracing_indexes.sql) — `(p is null or col = p)` in one query would
+   be a filter over every scan in a generic plan. A name is searched by 2 characters or more: the
+   GIN index holds character pairs. */
 create or replace function epi.find_scans(p_id_card text, p_phone text, p_person_name text)
 returns table (collected_at timestamptz, scan_id bigint)
-language sql stable security definer
+language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  select s.collected_at, s.scan_id
-    from epi.scan s
-   where (p_id_card is not null or p_phone is not null or p_person_name is not null)
-     and (p_id_card is null or s.id_card = p_id_card)
-     and (p_phone is null or s.phone = p_phone)
-     and (p_person_name is null or strpos(s.person_name, p_person_name) > 0)
+begin
+  if p_person_name is not null and char_length(p_person_name) < 2 then
+    raise exception '被采集人请至少输入2个字' using errcode = 'invalid_parameter_value';
+  end if;
+  if p_id_card is not null then
+    return query
+      select s.collected_at, s.scan_id from epi.scan s
+       where s.id_card = p_id_card
+         and (p_phone is null or s.phone = p_phone)
+         and (p_person_name is null or strpos(s.person_name, p_person_name) > 0);
+  elsif p_phone is not null then
+    return query
+      select s.collected_at, s.scan_id from epi.scan s
+       where s.phone = p_phone
+         and (p_person_name is null or strpos(s.person_name, p_person_name) > 0);
+  elsif p_person_name is not null then
+    return query
+      select s.collected_at, s.scan_id from epi.scan s
+       where epi.name_bigrams(s.person_name) @> epi.name_bigrams(p_person_name)
+         and strpos(s.person_name, p_person_name) > 0;
+  end if;
+end
 $$;
 comment on function epi.find_scans(text, text, text) is
-  'Scans (collected_at, scan_id) whose full 被采集人身份证 / 联系电话 equal, or 被采集人 contains, the given values; visible ones only.';
+  'Scans (collected_at, scan_id) whose full 被采集人身份证 / 联系电话 equal, or 被采集人 contains (2 characters or more), the given values; visible ones only.';

@@ -1,0 +1,107 @@
+"""epi.find_scans, the tracing searches (issue 22, point 1): one person by full 被采集人身份证 or
+联系电话, 被采集人 contains 2 characters or more — each answered by its index, on any database ctype
+(a C-ctype database too: the name's pairs are cut by characters), and never beyond the caller's unit."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from db import database, upgrade
+from tests.conftest import TEST_PREFIX, as_admin, as_ops, as_unit, attempt, build_world, drop_database, quiet
+
+PEOPLE = [  # (venue, id_card, name, phone): obviously fake — the ID numbers fail the checksum
+    ("VA1", "00000000000000001X", "测试甲乙", "10000000001"),
+    ("VA2", "00000000000000002X", "测乙甲", "10000000002"),
+    ("VB1", "00000000000000003X", "测试丙", "10000000003"),
+    ("VB1", "00000000000000001X", "测试甲乙", "10000000001"),   # the first person, at unit B's venue too
+]
+
+
+def add_people(conn) -> None:
+    as_ops(conn)
+    batch = conn.execute("select max(batch_id) from epi.import_batch").fetchone()[0]
+    for venue, id_card, name, phone in PEOPLE:
+        conn.execute("""insert into epi.scan (venue_id, id_card, person_name, phone, collected_at, batch_id, imported_by)
+                        values (%s, %s, %s, %s, '2022-03-05 10:00+08', %s, 'ops.tester')""",
+                     (venue, id_card, name, phone, batch))
+
+
+def found(conn, id_card=None, phone=None, name=None) -> list[str]:
+    rows = conn.execute("""select s.venue_id from epi.find_scans(%s, %s, %s) f
+                             join oa.scan s using (collected_at, scan_id) order by 1""", (id_card, phone, name))
+    return [r[0] for r in rows]
+
+
+@pytest.mark.parametrize("search, ops, unit_a", [
+    ({"id_card": "00000000000000001X"}, ["VA1", "VB1"], ["VA1"]),
+    ({"phone": "10000000002"}, ["VA2"], ["VA2"]),
+    ({"name": "甲乙"}, ["VA1", "VB1"], ["VA1"]),           # two characters: one pair
+    ({"name": "乙甲"}, ["VA2"], ["VA2"]),                  # the pair's order counts
+    ({"name": "测试甲"}, ["VA1", "VB1"], ["VA1"]),         # three: both pairs, then the infix itself
+    ({"name": "甲测试"}, [], []),
+    ({"name": "测试丙"}, ["VB1"], []),                     # unit B's person is not found by unit A
+    ({"id_card": "00000000000000001X", "name": "甲乙"}, ["VA1", "VB1"], ["VA1"]),
+    ({"phone": "10000000001", "name": "试甲"}, ["VA1", "VB1"], ["VA1"]),  # a further condition: a filter
+    ({"phone": "10000000001", "name": "试丙"}, [], []),
+    ({"id_card": "99999999999999999X"}, [], []),
+])
+def test_each_search_finds_the_visible_matches(conn, world, search, ops, unit_a):
+    add_people(conn)
+    as_ops(conn)
+    assert found(conn, **search) == ops
+    as_unit(conn, "T-A")
+    assert found(conn, **search) == unit_a
+
+
+def test_a_name_needs_two_characters(conn, world):
+    as_unit(conn, "T-A")
+    assert "至少输入2个字" in str(attempt(conn, "select * from epi.find_scans(null, null, '甲')"))
+    assert "至少输入2个字" in str(attempt(conn, "select * from epi.find_scans(null, '10000000001', '甲')"))
+
+
+def test_name_pairs_are_cut_by_characters(conn):
+    with conn.cursor() as c:
+        assert c.execute("select epi.name_bigrams('测试甲'), epi.name_bigrams('测测测'), epi.name_bigrams('甲'), "
+                         "epi.name_bigrams(''), epi.name_bigrams(null)").fetchone() == \
+            (["测试", "试甲"], ["测测"], [], [], None)
+
+
+@pytest.mark.parametrize("search, index", [
+    ("id_card = '00000000000000001X'", "id_card"),
+    ("phone = '10000000001'", "phone"),
+    ("epi.name_bigrams(person_name) @> epi.name_bigrams('甲乙')", "name_bigrams"),
+])
+def test_each_search_is_answered_by_its_index(conn, world, search, index):
+    add_people(conn)
+    as_admin(conn)
+    conn.execute("set local enable_seqscan = off")
+    plan = "\n".join(r[0] for r in conn.execute(f"explain select scan_id from epi.scan where {search}"))
+    assert "Seq Scan" not in plan and index in plan, plan
+
+
+@pytest.fixture
+def c_ctype_db(cluster_url):
+    """A database whose ctype and collation are C (where pg_trgm cannot read CJK), upgraded."""
+    name = f"{TEST_PREFIX}_cctype_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(database.with_params(cluster_url, dbname="postgres"), autocommit=True) as c:
+        c.execute(sql.SQL("create database {} template template0 encoding 'UTF8' locale_provider libc "
+                          "lc_collate 'C' lc_ctype 'C'").format(sql.Identifier(name)))
+    url = database.with_params(cluster_url, dbname=name)
+    upgrade.upgrade(url, echo=quiet)
+    yield url
+    drop_database(url)
+
+
+def test_a_name_is_found_in_a_c_ctype_database(c_ctype_db):
+    with psycopg.connect(c_ctype_db) as c:
+        assert c.execute("select datctype from pg_database where datname = current_database()").fetchone()[0] == "C"
+        build_world(c)
+        add_people(c)
+        as_unit(c, "T-A")
+        assert found(c, name="甲乙") == ["VA1"] and found(c, name="测试甲") == ["VA1"] and found(c, name="试丙") == []
+        as_ops(c)
+        assert found(c, name="试丙") == ["VB1"]

@@ -4,6 +4,7 @@ scan page against the same query with an explicit filter, run by a role that byp
 (target ≤ 1.2×)."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import statistics
@@ -29,11 +30,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _ticket(unit: str) -> str:
+def _ticket(unit: str, menus=("threshold", "scan_query", "scan_stats", "alert")) -> str:
     import jwt
 
     return jwt.encode({"sub": f"{unit.lower()}.bench", "name": "压测用户", "unit": unit,
-                       "menus": ["threshold", "scan_query", "scan_stats", "alert"], "exp": int(time.time()) + 3600},
+                       "menus": list(menus), "exp": int(time.time()) + 3600},
                       SECRET, algorithm="HS256")
 
 
@@ -112,6 +113,86 @@ def load(url: str, unit: str, *, clients: int = 8, per_client: int = 60, stats_f
             "seconds": round(wall, 2),
             "p95_ms": {k: round(p95(v) * 1000, 1) for k, v in times.items() if v},
             "median_ms": {k: round(statistics.median(v) * 1000, 1) for k, v in times.items() if v}}
+
+
+def _measure(base: str, headers: dict, routes: dict, *, clients: int, per_client: int) -> dict:
+    """p95 and median per route with `clients` concurrent clients taking the routes in turn, after
+    every pooled connection has planned them (steady state)."""
+    def warm(_i):
+        for path in list(routes.values()) * 2:
+            urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=120).read()
+    warmers = [threading.Thread(target=warm, args=(i,)) for i in range(12)]
+    for t in warmers:
+        t.start()
+    for t in warmers:
+        t.join()
+    times: dict[str, list[float]] = {k: [] for k in routes}
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(i):
+        names = list(routes)
+        for n in range(per_client):
+            name = names[(i + n) % len(names)]
+            start = time.perf_counter()
+            try:
+                with urllib.request.urlopen(urllib.request.Request(base + routes[name], headers=headers),
+                                            timeout=60) as res:
+                    res.read()
+                    ok = res.status == 200
+            except OSError as exc:
+                ok = False
+                errors.append(f"{name}: {exc}")
+            with lock:
+                if ok:
+                    times[name].append(time.perf_counter() - start)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    p95s = {k: round(p95(v) * 1000, 1) for k, v in times.items() if v}
+    return {"errors": len(errors), "error_sample": errors[:3], "p95_ms": p95s,
+            "median_ms": {k: round(statistics.median(v) * 1000, 1) for k, v in times.items() if v},
+            "ratio": {k: round(v / p95s["first_page"], 2) for k, v in p95s.items() if k != "first_page"}}
+
+
+def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> dict:
+    """The questions staff ask of the scan lists (issue 22, point 1) against the unfiltered first
+    page, p95 at 8 clients, as a unit (/api/scans) and as ops (/scan-admin/scans): one person by
+    full ID number and by phone (a person with scans at the unit's venues), a name nobody has, one
+    person's name, a venue of the unit with 7 days of 采集时间, an ID number nobody has."""
+    from urllib.parse import urlencode
+
+    with psycopg.connect(url) as c:
+        person = c.execute(
+            """select s.id_card, s.phone, s.person_name from epi.scan s
+                where s.venue_id = (select min(venue_id) from epi.venue where unit_code = %s)
+                order by s.collected_at desc limit 1""", (unit,)).fetchone()
+        venue, last = c.execute(
+            """select s.venue_id, max(s.collected_at) at time zone 'Asia/Shanghai' from epi.scan s
+                where s.venue_id = (select min(venue_id) from epi.venue where unit_code = %s) group by 1""",
+            (unit,)).fetchone()
+        venues = c.execute("select count(*) from epi.venue where unit_code = %s", (unit,)).fetchone()[0]
+    id_card, phone, name = person
+    week_from = (last - dt.timedelta(days=6)).date().isoformat()
+    conditions = {"first_page": {}, "id_card": {"id_card": id_card}, "phone": {"phone": phone},
+                  "name_nobody": {"person_name": "龘龘"}, "name_person": {"person_name": name},
+                  "venue_7_days": {"venue_id": venue, "collected_from": week_from, "collected_to": last.date().isoformat()},
+                  "id_nobody": {"id_card": "000000999999999999"}}
+    server, base = _serve(url)
+    try:
+        result = {"clients": clients, "unit_venues": venues}
+        for role, path, ticket in (("unit", "/api/scans", _ticket(unit)),
+                                   ("ops", "/scan-admin/scans", _ticket("OPS", ("venue_admin", "scan_admin")))):
+            routes = {k: path + ("?" + urlencode(v) if v else "") for k, v in conditions.items()}
+            result[role] = _measure(base, {"Authorization": "Bearer " + ticket}, routes, clients=clients,
+                                    per_client=per_client)
+    finally:
+        server.terminate()
+        server.wait(10)
+    return result
 
 
 # the baseline of audit_cost: the same app with the access entry of scan pages left out (bench only)

@@ -7,7 +7,7 @@
    One static query per leading condition (plpgsql: each keeps its own plan), so each is answered
    by its index (db/schema/0013_tracing_indexes.sql) — `(p is null or col = p)` in one query would
    be a filter over every scan in a generic plan. A name is searched by 2 characters or more: the
-   GIN index holds character pairs. */
+   GIN index holds character pairs, and answers epi.@> (leakproof, so RLS lets it lead). */
 create or replace function epi.find_scans(p_id_card text, p_phone text, p_person_name text)
 returns table (collected_at timestamptz, scan_id bigint)
 language plpgsql stable security definer
@@ -31,7 +31,7 @@ begin
   elsif p_person_name is not null then
     return query
       select s.collected_at, s.scan_id from epi.scan s
-       where epi.name_bigrams(s.person_name) @> epi.name_bigrams(p_person_name)
+       where epi.name_bigrams(s.person_name) operator(epi.@>) epi.name_bigrams(p_person_name)
          and strpos(s.person_name, p_person_name) > 0;
   end if;
 end

@@ -195,6 +195,49 @@ def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> d
     return result
 
 
+def _peak_rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
+
+
+def export_rate(url: str, unit: str, rows: int = 100_000) -> dict:
+    """The masked scan export (/scans/export) of `rows` and of a tenth of them, as a unit: rows/s,
+    time to the first byte, and how much the server's peak memory grew for each (issue 22, point
+    4: ≥ 20,000 rows/s, memory that does not grow with the rows)."""
+    from urllib.parse import urlencode
+
+    with psycopg.connect(url) as c:
+        venues = [v for (v,) in c.execute("select venue_id from epi.venue where unit_code = %s", (unit,))]
+        starts = {}
+        for n in (rows // 10, rows):
+            at = c.execute("""select collected_at at time zone 'Asia/Shanghai' from epi.scan
+                               where venue_id = any(%s) order by collected_at desc offset %s limit 1""",
+                           (venues, n - 1)).fetchone()
+            starts[n] = at[0] if at else None
+    server, base = _serve(url)
+    headers = {"Authorization": "Bearer " + _ticket(unit)}
+    result = {"unit": unit}
+    try:
+        for n, start in starts.items():
+            if start is None:
+                continue
+            path = "/scans/export?" + urlencode({"collected_from": start.strftime("%Y-%m-%d %H:%M:%S")})
+            before = _peak_rss_mb(server.pid)
+            began = time.perf_counter()
+            with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=600) as res:
+                first = res.read(1)
+                first_byte = time.perf_counter() - began
+                size = len(first) + len(res.read())
+            took = time.perf_counter() - began
+            result[str(n)] = {"rows": n, "seconds": round(took, 2), "rows_per_s": round(n / took),
+                              "first_byte_s": round(first_byte, 2), "bytes": size,
+                              "server_peak_growth_mb": round(_peak_rss_mb(server.pid) - before, 1)}
+    finally:
+        server.terminate()
+        server.wait(10)
+    return result
+
+
 # the baseline of audit_cost: the same app with the access entry of scan pages left out (bench only)
 UNAUDITED = "import web.queries\nweb.queries.record_access = lambda *args, **kwargs: None\n"
 

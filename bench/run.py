@@ -85,21 +85,44 @@ def people(scans_total: int) -> int:
     return max(10_000, scans_total // 10)
 
 
-def fill(url: str, scans_total: int, echo, venues: int = 5000) -> float:
+def fill(url: str, scans_total: int, echo, venues: int = 5000, per_day: int | None = None,
+         rebuild_all: bool = False) -> float:
     """Add scans_total synthetic scans (the months before 2022-03, 1M a month, `venues` venues)
     through the same RLS and triggers as an import, up to 1M rows per statement. Person p (of
     people(scans_total), each at random venues) has the obviously fake ID number 000000…X (region
     000000 does not exist), the test-range phone 100…, and a 3-character name 测 + two of 400
-    characters (U+4E00…): what tracing searches look for."""
+    characters (U+4E00…): what tracing searches look for. With `per_day`, the scans are the days
+    before 2022-03-01 at that many a day (the peak bench: 45 days at 1.1M); with `rebuild_all`,
+    every secondary index of epi.scan is built after the load, not only the tracing ones."""
     started = time.monotonic()
     per_month = min(1_000_000, max(100_000, scans_total // 3))
     persons = people(scans_total)
     with psycopg.connect(url, autocommit=True) as c:
-        rebuild = [d.replace(" ON ONLY ", " ON ") for (d,) in c.execute(
-            "select pg_get_indexdef(indexrelid) from pg_index where indrelid = 'epi.scan'::regclass "
-            "and indexrelid::regclass::text = any(%s)", ([f"epi.{n}" for n in TRACING_INDEXES],))]
-        for name in TRACING_INDEXES:
-            c.execute(sql.SQL("drop index if exists epi.{}").format(sql.Identifier(name)))
+        rebuild = {n: d.replace(" ON ONLY ", " ON ") for n, d in c.execute(
+            "select indexrelid::regclass::text, pg_get_indexdef(indexrelid) from pg_index "
+            "where indrelid = 'epi.scan'::regclass and not indisprimary "
+            "and (%s or indexrelid::regclass::text = any(%s))",
+            (rebuild_all, [f"epi.{n}" for n in TRACING_INDEXES]))}
+        for name in rebuild:
+            c.execute(sql.SQL("drop index if exists {}").format(sql.SQL(name)))
+    if per_day:
+        with psycopg.connect(database.web_url(database.database_name(url))) as conn:
+            first = dt.date(2022, 3, 1) - dt.timedelta(days=-(-scans_total // per_day))
+            done, day = 0, first
+            while done < scans_total:
+                n = min(per_day, scans_total - done)
+                with database.acting_as(conn, kind="ops", account="bench"):
+                    lo = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+                    conn.execute("select epi.ensure_scan_partitions(array[%s]::timestamptz[])", (lo,))
+                    batch = conn.execute("insert into epi.import_batch (file_name, imported_by) "
+                                         "values ('bench-fill', 'bench') returning batch_id").fetchone()[0]
+                    conn.execute(FILL_ROWS, {"lo": lo, "n": n, "batch": batch, "venues": venues, "done": done,
+                                             "persons": persons, "span": 86_399.0})
+                done += n
+                day += dt.timedelta(days=1)
+                echo(f"  填充 {done:,} / {scans_total:,} 条扫码记录（{day - dt.timedelta(days=1)}）")
+        _finish_fill(url, rebuild.values())
+        return time.monotonic() - started
     with psycopg.connect(database.web_url(database.database_name(url))) as conn:
         done = 0
         month = dt.date(2022, 3, 1)
@@ -112,28 +135,36 @@ def fill(url: str, scans_total: int, echo, venues: int = 5000) -> float:
                 conn.execute("select epi.ensure_scan_partitions(array[%s]::timestamptz[])", (lo,))
                 batch = conn.execute("insert into epi.import_batch (file_name, imported_by) values ('bench-fill', 'bench') "
                                      "returning batch_id").fetchone()[0]
-                conn.execute("""
-                    insert into epi.scan (venue_id, venue_name, category, city, street, venue_admin, id_card,
-                                          person_name, phone, collect_result, nat_result, nat_result_time,
-                                          health_code, collector_location, collected_at, batch_id, imported_by)
-                    select '4407830' || lpad((i %% %(venues)s)::text, 5, '0'), '测试场所', '商场', '开平市', '长沙街道',
-                           '测试管理员', '000000' || lpad(p::text, 11, '0') || 'X',
-                           '测' || chr((19968 + p %% 400)::int) || chr((19968 + (p / 400) %% 400)::int),
-                           '100' || lpad(p::text, 8, '0'), '已采集', '阴性', '', '绿码', '开平市',
-                           %(lo)s + (i * (27 * 86400.0 / %(n)s)) * interval '1 second', %(batch)s, 'bench'
-                      from (select i, (i::bigint * 7919 + %(done)s) %% %(persons)s as p
-                              from generate_series(1, %(n)s) i) g""",
-                             {"lo": lo, "n": n, "batch": batch, "venues": venues, "done": done, "persons": persons})
+                conn.execute(FILL_ROWS, {"lo": lo, "n": n, "batch": batch, "venues": venues, "done": done,
+                                         "persons": persons, "span": 27 * 86400.0})
             done += n
             month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
             echo(f"  填充 {done:,} / {scans_total:,} 条扫码记录")
+    _finish_fill(url, rebuild.values())
+    return time.monotonic() - started
+
+
+def _finish_fill(url: str, indexes) -> None:
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("set maintenance_work_mem = '1GB'")
-        for statement in rebuild:
+        for statement in indexes:
             c.execute(statement)
         c.execute("vacuum analyze epi.scan")
         c.execute("vacuum analyze epi_private.daily_count")
-    return time.monotonic() - started
+
+
+# n scans from lo over `span` seconds, of `persons` people at `venues` venues (see fill)
+FILL_ROWS = """
+    insert into epi.scan (venue_id, venue_name, category, city, street, venue_admin, id_card,
+                          person_name, phone, collect_result, nat_result, nat_result_time,
+                          health_code, collector_location, collected_at, batch_id, imported_by)
+    select '4407830' || lpad((i %% %(venues)s)::text, 5, '0'), '测试场所', '商场', '开平市', '长沙街道',
+           '测试管理员', '000000' || lpad(p::text, 11, '0') || 'X',
+           '测' || chr((19968 + p %% 400)::int) || chr((19968 + (p / 400) %% 400)::int),
+           '100' || lpad(p::text, 8, '0'), '已采集', '阴性', '', '绿码', '开平市',
+           %(lo)s + (i * (%(span)s / %(n)s)) * interval '1 second', %(batch)s, 'bench'
+      from (select i, (i::bigint * 7919 + %(done)s) %% %(persons)s as p
+              from generate_series(1, %(n)s) i) g"""
 
 
 def delete_month(url: str, month: dt.date) -> dict:
@@ -148,10 +179,11 @@ def delete_month(url: str, month: dt.date) -> dict:
     return {"rows": result.rows, "seconds": round(time.monotonic() - started, 3), "months_dropped": result.months_dropped}
 
 
-def register_venues(url: str, venues: int = 5000) -> None:
+def register_venues(url: str, venues: int = 5000, big_unit: int = 0) -> None:
     """`venues` venues (5,000 at city scale) under 20 units, every one checked: ordinary thresholds (at least 1 scan a day,
     at most 1,000) for 90 %, a minimum of 9 that every day misses for 5 % (≈ 7 scans a day: a venue
-    that stopped scanning properly) and a maximum of 6 that every day exceeds for 5 %."""
+    that stopped scanning properly) and a maximum of 6 that every day exceeds for 5 %. With
+    `big_unit`, the first that many venues belong to one more unit, B00 (the peak bench's 1,000)."""
     web = database.web_url(database.database_name(url))
     with psycopg.connect(web) as conn, database.acting_as(conn, kind="ops", account="bench"):
         conn.execute("""insert into epi.unit (unit_code, unit_name, head_phone)
@@ -163,6 +195,11 @@ def register_venues(url: str, venues: int = 5000) -> None:
                           from generate_series(0, %s - 1) i
                         on conflict (venue_id) do update set unit_code = excluded.unit_code,
                                flow_min = excluded.flow_min, flow_max = excluded.flow_max""", (venues,))
+        if big_unit:
+            conn.execute("""insert into epi.unit (unit_code, unit_name, head_phone)
+                            values ('B00', '测试单位零', '14400000000') on conflict do nothing""")
+            conn.execute("update epi.venue set unit_code = 'B00' where venue_id < '4407830' || lpad(%s::text, 5, '0')",
+                         (big_unit,))
 
 
 def nightly(url: str, as_of: dt.date) -> dict:

@@ -105,43 +105,37 @@ def fill(url: str, scans_total: int, echo, venues: int = 5000, per_day: int | No
             (rebuild_all, [f"epi.{n}" for n in TRACING_INDEXES]))}
         for name in rebuild:
             c.execute(sql.SQL("drop index if exists {}").format(sql.SQL(name)))
-    if per_day:
-        with psycopg.connect(database.web_url(database.database_name(url))) as conn:
-            first = dt.date(2022, 3, 1) - dt.timedelta(days=-(-scans_total // per_day))
-            done, day = 0, first
-            while done < scans_total:
-                n = min(per_day, scans_total - done)
-                with database.acting_as(conn, kind="ops", account="bench"):
-                    lo = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8)))
-                    conn.execute("select epi.ensure_scan_partitions(array[%s]::timestamptz[])", (lo,))
-                    batch = conn.execute("insert into epi.import_batch (file_name, imported_by) "
-                                         "values ('bench-fill', 'bench') returning batch_id").fetchone()[0]
-                    conn.execute(FILL_ROWS, {"lo": lo, "n": n, "batch": batch, "venues": venues, "done": done,
-                                             "persons": persons, "span": 86_399.0})
-                done += n
-                day += dt.timedelta(days=1)
-                echo(f"  填充 {done:,} / {scans_total:,} 条扫码记录（{day - dt.timedelta(days=1)}）")
-        _finish_fill(url, rebuild.values())
-        return time.monotonic() - started
     with psycopg.connect(database.web_url(database.database_name(url))) as conn:
         done = 0
-        month = dt.date(2022, 3, 1)
-        for _ in range((scans_total + per_month - 1) // per_month):   # end just before the import file
-            month = (month - dt.timedelta(days=1)).replace(day=1)
-        while done < scans_total:
-            n = min(per_month, scans_total - done)
+        for lo, n, span in fill_chunks(scans_total, per_month, per_day):
             with database.acting_as(conn, kind="ops", account="bench"):
-                lo = dt.datetime.combine(month, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8)))
                 conn.execute("select epi.ensure_scan_partitions(array[%s]::timestamptz[])", (lo,))
                 batch = conn.execute("insert into epi.import_batch (file_name, imported_by) values ('bench-fill', 'bench') "
                                      "returning batch_id").fetchone()[0]
                 conn.execute(FILL_ROWS, {"lo": lo, "n": n, "batch": batch, "venues": venues, "done": done,
-                                         "persons": persons, "span": 27 * 86400.0})
+                                         "persons": persons, "span": span})
             done += n
-            month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            echo(f"  填充 {done:,} / {scans_total:,} 条扫码记录")
+            echo(f"  填充 {done:,} / {scans_total:,} 条扫码记录（{lo:%Y-%m-%d} 起）")
     _finish_fill(url, rebuild.values())
     return time.monotonic() - started
+
+
+def fill_chunks(scans_total: int, per_month: int, per_day: int | None):
+    """(start, rows, seconds they spread over) of each fill statement, ending just before the import
+    file's 2022-03-01: whole days at `per_day`, or months of `per_month` over their first 27 days."""
+    tz = dt.timezone(dt.timedelta(hours=8))
+    size, span = (per_day, 86_399.0) if per_day else (per_month, 27 * 86400.0)
+    count = -(-scans_total // size)
+    if per_day:
+        starts = [dt.date(2022, 3, 1) - dt.timedelta(days=count - i) for i in range(count)]
+    else:
+        month = dt.date(2022, 3, 1)
+        starts = []
+        for _ in range(count):
+            month = (month - dt.timedelta(days=1)).replace(day=1)
+            starts.insert(0, month)
+    for i, start in enumerate(starts):
+        yield dt.datetime.combine(start, dt.time(), tzinfo=tz), min(size, scans_total - i * size), span
 
 
 def _finish_fill(url: str, indexes) -> None:

@@ -63,56 +63,20 @@ def _serve(url: str, prelude: str = ""):
 
 
 def load(url: str, unit: str, *, clients: int = 8, per_client: int = 60, stats_from: str, stats_to: str) -> dict:
+    routes = {"alerts": "/api/alerts?status=%E6%9C%AA%E6%8E%A5%E6%94%B6",
+              "scans_first_page": "/api/scans",
+              "stats_30_days": f"/api/stats?from={stats_from}&to={stats_to}"}
     server, base = _serve(url)
     try:
-        headers = {"Authorization": "Bearer " + _ticket(unit)}
-        routes = {"alerts": "/api/alerts?status=%E6%9C%AA%E6%8E%A5%E6%94%B6",
-                  "scans_first_page": "/api/scans",
-                  "stats_30_days": f"/api/stats?from={stats_from}&to={stats_to}"}
-        def warm(_i):  # every pooled connection plans its statements once: steady state is measured
-            for path in list(routes.values()) * 3:
-                urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=60).read()
-        warmers = [threading.Thread(target=warm, args=(i,)) for i in range(12)]
-        for t in warmers:
-            t.start()
-        for t in warmers:
-            t.join()
-        times: dict[str, list[float]] = {k: [] for k in routes}
-        errors = []
-        lock = threading.Lock()
-
-        def client(i):
-            names = list(routes)
-            for n in range(per_client):
-                name = names[(i + n) % len(names)]
-                start = time.perf_counter()
-                try:
-                    with urllib.request.urlopen(urllib.request.Request(base + routes[name], headers=headers),
-                                                timeout=30) as res:
-                        res.read()
-                        ok = res.status == 200
-                except OSError as exc:
-                    ok = False
-                    errors.append(str(exc))
-                took = time.perf_counter() - start
-                with lock:
-                    if ok:
-                        times[name].append(took)
-
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        m = _measure(base, {"Authorization": "Bearer " + _ticket(unit)}, routes, clients=clients,
+                     per_client=per_client)
         wall = time.perf_counter() - started
     finally:
         server.terminate()
         server.wait(10)
-    return {"clients": clients, "requests": sum(len(v) for v in times.values()), "errors": len(errors),
-            "seconds": round(wall, 2),
-            "p95_ms": {k: round(p95(v) * 1000, 1) for k, v in times.items() if v},
-            "median_ms": {k: round(statistics.median(v) * 1000, 1) for k, v in times.items() if v}}
+    return {"clients": clients, "requests": m["requests"], "errors": m["errors"], "seconds": round(wall, 2),
+            "p95_ms": m["p95_ms"], "median_ms": m["median_ms"]}
 
 
 def _measure(base: str, headers: dict, routes: dict, *, clients: int, per_client: int) -> dict:
@@ -152,10 +116,9 @@ def _measure(base: str, headers: dict, routes: dict, *, clients: int, per_client
         t.start()
     for t in threads:
         t.join()
-    p95s = {k: round(p95(v) * 1000, 1) for k, v in times.items() if v}
-    return {"errors": len(errors), "error_sample": errors[:3], "p95_ms": p95s,
-            "median_ms": {k: round(statistics.median(v) * 1000, 1) for k, v in times.items() if v},
-            "ratio": {k: round(v / p95s["first_page"], 2) for k, v in p95s.items() if k != "first_page"}}
+    return {"requests": sum(len(v) for v in times.values()), "errors": len(errors), "error_sample": errors[:3],
+            "p95_ms": {k: round(p95(v) * 1000, 1) for k, v in times.items() if v},
+            "median_ms": {k: round(statistics.median(v) * 1000, 1) for k, v in times.items() if v}}
 
 
 def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> dict:
@@ -166,16 +129,11 @@ def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> d
     from urllib.parse import urlencode
 
     with psycopg.connect(url) as c:
-        person = c.execute(
-            """select s.id_card, s.phone, s.person_name from epi.scan s
-                where s.venue_id = (select min(venue_id) from epi.venue where unit_code = %s)
-                order by s.collected_at desc limit 1""", (unit,)).fetchone()
-        venue, last = c.execute(
-            """select s.venue_id, max(s.collected_at) at time zone 'Asia/Shanghai' from epi.scan s
-                where s.venue_id = (select min(venue_id) from epi.venue where unit_code = %s) group by 1""",
-            (unit,)).fetchone()
+        venue = c.execute("select min(venue_id) from epi.venue where unit_code = %s", (unit,)).fetchone()[0]
+        id_card, phone, name, last = c.execute(   # the venue's latest scan: its person, and the week before it
+            """select id_card, phone, person_name, collected_at at time zone 'Asia/Shanghai' from epi.scan
+                where venue_id = %s order by collected_at desc limit 1""", (venue,)).fetchone()
         venues = c.execute("select count(*) from epi.venue where unit_code = %s", (unit,)).fetchone()[0]
-    id_card, phone, name = person
     week_from = (last - dt.timedelta(days=6)).date().isoformat()
     conditions = {"first_page": {}, "id_card": {"id_card": id_card}, "phone": {"phone": phone},
                   "name_nobody": {"person_name": "龘龘"}, "name_person": {"person_name": name},
@@ -187,8 +145,9 @@ def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> d
         for role, path, ticket in (("unit", "/api/scans", _ticket(unit)),
                                    ("ops", "/scan-admin/scans", _ticket("OPS", ("venue_admin", "scan_admin")))):
             routes = {k: path + ("?" + urlencode(v) if v else "") for k, v in conditions.items()}
-            result[role] = _measure(base, {"Authorization": "Bearer " + ticket}, routes, clients=clients,
-                                    per_client=per_client)
+            m = _measure(base, {"Authorization": "Bearer " + ticket}, routes, clients=clients, per_client=per_client)
+            m["ratio"] = {k: round(v / m["p95_ms"]["first_page"], 2) for k, v in m["p95_ms"].items() if k != "first_page"}
+            result[role] = m
     finally:
         server.terminate()
         server.wait(10)

@@ -328,6 +328,24 @@ def _plan(conn, field, lo, hi, batch=None) -> DeletePlan:
     return DeletePlan(field, lo, hi, sum(b["n"] for b in batches), batches, batch)
 
 
+def _locked_plan(conn, field, lo, hi, expected: int | None, batch=None) -> DeletePlan:
+    """The plan of a delete about to run, under the lock imports share; with ``expected`` (the
+    previewed count), refused when the data changed since the preview."""
+    conn.execute(SQL["lock_for_delete"])
+    plan = _plan(conn, field, lo, hi, batch)
+    if expected is not None and plan.total != expected:
+        raise ChangedSincePreview(f"预览后数据已变化（预览 {expected} 条，现在 {plan.total} 条），未删除任何数据，请重新预览后再确认")
+    return plan
+
+
+def _checked(rows: int, plan: DeletePlan) -> int:
+    """The rows a delete removed, which must be the plan's (cannot differ under the lock; never
+    commit a surprise)."""
+    if rows != plan.total:
+        raise ChangedSincePreview(f"删除条数（{rows}）与统计条数（{plan.total}）不一致，已撤销，未删除任何数据")
+    return rows
+
+
 def plan_delete_batch(*, batch: int, account: str, url: str | None = None) -> DeletePlan:
     """What deleting one import would remove (its rows still stored). Writes nothing."""
     with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
@@ -341,13 +359,8 @@ def delete_batch(*, batch: int, account: str, expected: int | None = None, url: 
     operation = {"delete": "batch", "batch": batch, "expected": expected}
     with psycopg.connect(url or database.web_url()) as conn, \
             database.acting_as(conn, kind="ops", account=account, operation=operation):
-        conn.execute(SQL["lock_for_delete"])
-        plan = _plan(conn, "batch", None, None, batch)
-        if expected is not None and plan.total != expected:
-            raise ChangedSincePreview(f"预览后数据已变化（预览 {expected} 条，现在 {plan.total} 条），未删除任何数据，请重新预览后再确认")
-        rows = conn.execute(SQL["delete_batch"], {"batch": batch}).rowcount
-        if rows != plan.total:
-            raise ChangedSincePreview(f"删除条数（{rows}）与统计条数（{plan.total}）不一致，已撤销，未删除任何数据")
+        plan = _locked_plan(conn, "batch", None, None, expected, batch)
+        rows = _checked(conn.execute(SQL["delete_batch"], {"batch": batch}).rowcount, plan)
     return DeleteResult(rows, [], plan)
 
 
@@ -370,10 +383,7 @@ def delete_scans(*, field: str, lo: dt.datetime, hi: dt.datetime, account: str, 
     operation = {"delete": field, "from": lo.isoformat(), "to": hi.isoformat(), "expected": expected}
     with psycopg.connect(url or database.web_url()) as conn, \
             database.acting_as(conn, kind="ops", account=account, operation=operation):
-        conn.execute(SQL["lock_for_delete"])
-        plan = _plan(conn, field, lo, hi)
-        if expected is not None and plan.total != expected:
-            raise ChangedSincePreview(f"预览后数据已变化（预览 {expected} 条，现在 {plan.total} 条），未删除任何数据，请重新预览后再确认")
+        plan = _locked_plan(conn, field, lo, hi, expected)
         months: list[str] = []
         rows = 0
         if field == "collected":
@@ -383,8 +393,7 @@ def delete_scans(*, field: str, lo: dt.datetime, hi: dt.datetime, account: str, 
             rows += conn.execute(SQL["delete_collected"], {"lo": lo, "hi": hi}).rowcount
         else:
             rows += conn.execute(SQL["delete_imported"], {"lo": lo, "hi": hi}).rowcount
-        if rows != plan.total:  # cannot happen under the lock; never commit a surprise
-            raise ChangedSincePreview(f"删除条数（{rows}）与统计条数（{plan.total}）不一致，已撤销，未删除任何数据")
+        _checked(rows, plan)
     return DeleteResult(rows, months, plan)
 
 

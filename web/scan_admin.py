@@ -177,6 +177,18 @@ def _delete_range():
     return field, lo, hi
 
 
+def _confirmed_delete(delete, **what):
+    """Run a previewed delete with the count the preview showed (409 when the data changed since)."""
+    try:
+        expected = int(request.form.get("expected", ""))
+    except ValueError:
+        abort(400, description="缺少预览的删除条数，请先预览")
+    try:
+        return delete(**what, account=g.user.account, expected=expected, url=web_url())
+    except scan_loader.ChangedSincePreview as exc:
+        abort(409, description=str(exc))
+
+
 @bp.post("/scan-admin/delete/preview")
 @requires("scan_admin")
 def delete_preview():
@@ -197,14 +209,7 @@ def batch_delete_preview(batch_id):
 @bp.post("/scan-admin/batches/<int:batch_id>/delete")
 @requires("scan_admin")
 def batch_delete(batch_id):
-    try:
-        expected = int(request.form.get("expected", ""))
-    except ValueError:
-        abort(400, description="缺少预览的删除条数，请先预览")
-    try:
-        result = scan_loader.delete_batch(batch=batch_id, account=g.user.account, expected=expected, url=web_url())
-    except scan_loader.ChangedSincePreview as exc:
-        abort(409, description=str(exc))
+    result = _confirmed_delete(scan_loader.delete_batch, batch=batch_id)
     return render_template("message.html", title="删除完成",
                            message=f"已删除导入批次 {batch_id} 的 {result.rows} 条扫码记录。",
                            back=url_for("scan_admin.scan_admin"))
@@ -227,14 +232,6 @@ def scan_records():
 @requires("scan_admin")
 def delete_do():
     field, lo, hi = _delete_range()
-    try:
-        expected = int(request.form.get("expected", ""))
-    except ValueError:
-        abort(400, description="缺少预览的删除条数，请先预览")
-    try:
-        result = scan_loader.delete_scans(field=field, lo=lo, hi=hi, account=g.user.account, expected=expected,
-                                          url=web_url())
-    except scan_loader.ChangedSincePreview as exc:
-        abort(409, description=str(exc))
+    result = _confirmed_delete(scan_loader.delete_scans, field=field, lo=lo, hi=hi)
     return render_template("message.html", title="删除完成",
                            message=f"已删除 {result.rows} 条扫码记录。", back=url_for("scan_admin.scan_admin"))

@@ -8,6 +8,7 @@ import datetime as dt
 
 from flask import abort
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 from db import audit_hmac
 from db.vocabulary import SCAN, SCAN_IMPORT, SCAN_LIST, SHANGHAI
@@ -113,20 +114,44 @@ def decode_cursor(text: str):
         abort(400, description="分页参数无效")
 
 
-def query_scans(args, limit: int, columns=SCAN_COLUMNS):
-    """Scans matching the request's filters, newest first, after its cursor; ``limit`` rows at most."""
+def _scan_query(args, limit: int, columns=SCAN_COLUMNS):
     conds, params = scan_filters(args)
     after = args.get("after")
     if after:
         params["after_at"], params["after_id"] = decode_cursor(after)
         conds.append(sql.SQL("(collected_at, scan_id) < ({}, {})").format(sql.Placeholder("after_at"),
                                                                            sql.Placeholder("after_id")))
+    where = sql.SQL("where ") + sql.SQL(" and ").join(conds) if conds else sql.SQL("")
     query = sql.SQL("select scan_id, {cols} from oa.scan {where} order by collected_at desc, scan_id desc limit {n}").format(
-        cols=sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns),
-        where=sql.SQL("where ") + sql.SQL(" and ").join(conds) if conds else sql.SQL(""),
-        n=sql.Literal(limit))
+        cols=sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns), where=where, n=sql.Literal(limit))
+    count = sql.SQL("select count(*) as n from (select 1 from oa.scan {where} limit {n}) s").format(
+        where=where, n=sql.Literal(limit))
+    return query, count, params
+
+
+def query_scans(args, limit: int, columns=SCAN_COLUMNS):
+    """Scans matching the request's filters, newest first, after its cursor; ``limit`` rows at most."""
+    query, _, params = _scan_query(args, limit, columns)
     with tx() as conn:
         return conn.execute(query, params).fetchall()
+
+
+def count_scans(args, limit: int) -> int:
+    """How many scans match the request's filters, counted up to ``limit``."""
+    _, count, params = _scan_query(args, limit)
+    with tx() as conn:
+        return conn.execute(count, params).fetchone()["n"]
+
+
+def stream_scans(args, limit: int, columns=SCAN_COLUMNS):
+    """The same scans as rows of values in the columns' order, read through a server-side cursor
+    as they are sent (an export's memory does not grow with its rows)."""
+    query, _, params = _scan_query(args, limit, columns)
+    with tx() as conn, conn.cursor(name="scan_export", row_factory=tuple_row) as cur:
+        cur.itersize = 2000
+        cur.execute(query, params)
+        for row in cur:
+            yield row[1:]
 
 
 def scan_page(args, columns=SCAN_COLUMNS):

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, render_template, request
 from db.vocabulary import SHEET_TITLES
 from web import queries
 from web.auth import requires
-from web.exports import fields_workbook, xlsx_response
+from web.exports import export_name, streamed_xlsx
 
 bp = Blueprint("scan_query", __name__)
 
@@ -27,10 +27,13 @@ def scan_query():
 @bp.get("/scans/export")
 @requires("scan_query")
 def scan_export():
+    """The query's records, masked, as an xlsx streamed while the database reads them: counted
+    first (the cap, and the access entry's row count, committed before any row is sent)."""
     cap = queries.EXPORT_CAP
-    rows = queries.query_scans(request.args, cap + 1)
-    if len(rows) > cap:
+    rows = queries.count_scans(request.args, cap + 1)
+    if rows > cap:
         abort(400, description=f"符合条件的记录超过 {cap} 条，请缩小查询范围后再导出")
-    queries.record_access("scan.export", request.args, len(rows))
-    data = fields_workbook(SHEET_TITLES["scans"], dict(queries.SCAN_COLUMNS), rows)
-    return xlsx_response(data, f"{SHEET_TITLES['scans']}.xlsx")
+    queries.record_access("scan.export", request.args, rows)
+    columns = dict(queries.SCAN_COLUMNS)
+    return streamed_xlsx(SHEET_TITLES["scans"], list(columns.values()), queries.stream_scans(request.args, rows),
+                         export_name(SHEET_TITLES["scans"], request.args))

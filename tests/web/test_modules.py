@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import time
+from urllib.parse import quote
 
 import openpyxl
 import psycopg
@@ -195,12 +196,15 @@ def test_scan_export_is_text_and_neutralises_formulas(unit_a, seeded_db):
                              (select min(batch_id) from epi.import_batch), 'x')""")
         c.commit()
     res = client.get("/scans/export?venue_id=VA1")
-    assert res.status_code == 200 and "attachment" in res.headers["Content-Disposition"]
+    assert res.status_code == 200 and "attachment" in res.headers["Content-Disposition"] and res.is_streamed
+    assert "filename*=UTF-8''" + quote("扫码进场信息_T-A_导出于") in res.headers["Content-Disposition"]
     ws = openpyxl.load_workbook(io.BytesIO(res.data)).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "公共场所ID" and len(rows) == 4
-    evil = next(r for r in rows if r[7] and r[7].startswith("'="))   # masked, and still neutralised
-    assert evil[7] == "'=" + "*" * 24 and evil[8] == "'+10*****5678"
+    # masked, the value exactly the stored mask (no literal '), and neutralised by the quote-prefix style
+    evil = next(r for r in ws.iter_rows(min_row=2) if r[7].value and r[7].value.startswith("="))
+    assert evil[7].value == "=" + "*" * 24 and evil[8].value == "+10*****5678"
+    assert evil[7].quotePrefix and evil[8].quotePrefix and not evil[0].quotePrefix
     assert all(c.data_type == "s" for row in ws.iter_rows(min_row=2) for c in row if c.value is not None)
     with psycopg.connect(seeded_db) as c:
         assert c.execute("select account, row_count, detail->'conditions' from epi.audit_log where action = 'scan.export'"
@@ -220,7 +224,7 @@ def test_stats_per_venue_breakdown_and_export(unit_a, seeded_db):
     res = client.get("/stats/export?from=2022-03-01&to=2022-03-31")
     rows = list(openpyxl.load_workbook(io.BytesIO(res.data)).active.iter_rows(values_only=True))
     assert rows[0] == ("公共场所ID", "公共场所", "类别", "监管单位", "所在市区", "所在街道", "扫码量")
-    assert ("VA1", "测试场所甲一", "商场", "测试监管单位甲", "开平市", "长沙街道", "2") in rows
+    assert ("VA1", "测试场所甲一", "商场", "测试监管单位甲", "开平市", "长沙街道", 2) in rows  # counts as numbers
 
 
 @pytest.mark.parametrize("conditions, venues", [

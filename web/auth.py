@@ -136,6 +136,11 @@ def login_required(view):
     return wrapped
 
 
+def quoted(label: str) -> str:
+    """A name in “”, unless it already holds them (“扫码”预警 is not quoted twice)."""
+    return label if "“" in label else f"“{label}”"
+
+
 def requires(menu: str):
     """Refuse (403) a signed-in user without this menu; otherwise the request's database work acts
     as the menu says (g.acts_as, read by web.db.tx)."""
@@ -147,7 +152,7 @@ def requires(menu: str):
             if g.user is None:
                 raise AuthError("请从 OA 系统进入疫情防控监管专区")
             if not g.user.has(menu):
-                raise AuthError(f"您没有“{MENUS[menu].label}”菜单的权限", 403)
+                raise AuthError(f"您没有{quoted(MENUS[menu].label)}菜单的权限", 403)
             if acts_as == "unit" and not g.user.unit:
                 raise AuthError("您的账号未关联监管单位（机构编码），无法使用此功能", 403)
             g.acts_as = acts_as

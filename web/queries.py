@@ -26,6 +26,7 @@ CONTAINS = {"venue_name", "category", "city", "street", "venue_admin", "person_n
 # epi.find_scans (exact for 被采集人身份证 and 联系电话, contains for 被采集人)
 PERSONAL = ("id_card", "phone", "person_name")
 RANGES = {"collected": "collected_at", "imported": "imported_at"}  # <name>_from / <name>_to
+RANGE_LABELS = {"collected": SCAN["collected_at"], "imported": SCAN_IMPORT["imported_at"]}
 PAGE = 50
 EXPORT_CAP = 100_000
 
@@ -75,7 +76,7 @@ def scan_filters(args):
                 try:
                     when = parse_collected_at(value)
                 except BadTime as exc:
-                    abort(400, description=f"时间“{value[:30]}”{exc}")
+                    abort(400, description=f"{RANGE_LABELS[name]}（{'起' if side == 'from' else '止'}）：{exc}")
                 if side == "to":
                     when = range_end(value, when)
                 key = f"{name}_{side}"

@@ -461,3 +461,15 @@ def test_delete_by_import_time_takes_times_not_only_days(ops, seeded_db):
     assert res.status_code == 200 and "已删除 2 条" in text(res)
     with psycopg.connect(seeded_db) as c:
         assert c.execute("select count(*) from epi.scan").fetchone()[0] == 7
+
+
+def test_a_bad_time_condition_names_its_field_once(unit_a):
+    """The message names the field and the bad value once each (was 时间“2026-13-45”不存在的日期或时间“2026-13-45”)."""
+    client, _ = unit_a
+    for query, message in (("collected_from=2026-13-45", "采集时间（起）：不存在的日期或时间“2026-13-45”"),
+                           ("imported_to=明天", "数据导入时间（止）：无法识别的时间“明天”")):
+        res = client.get("/scans?" + query)
+        assert res.status_code == 400 and message in res.get_data(as_text=True), query
+        res = client.get("/api/scans?" + query)
+        error = res.get_json()["error"]
+        assert res.status_code == 400 and message in error and error.count(query.split("=")[1]) == 1, error

@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 
 from db.vocabulary import SHANGHAI
+from loaders.files import column_letter
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 FLUSH_BYTES = 256 * 1024
@@ -67,15 +68,6 @@ STYLES = (
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     '</styleSheet>')
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def escape(text: str) -> str:

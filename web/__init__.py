@@ -24,6 +24,7 @@ from db import audit_hmac, database, vocabulary
 from db.vocabulary import SHANGHAI
 from web import auth
 from web import db as webdb
+from web import listing
 
 
 class ConfigError(RuntimeError):
@@ -119,6 +120,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         return value or ""
 
     app.jinja_env.globals["V"] = vocabulary  # the labels and fixed texts of the pages
+    app.jinja_env.globals["sizes"] = listing.SIZES  # a list's page sizes (templates/_list.html)
 
     @app.context_processor
     def inject():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from db.vocabulary import ACCEPTED, ALERT_LIST, ALERT_REASONS, UNACCEPTED
-from web import charts
+from web import charts, listing
 from web.auth import requires
 from web.db import SQL, one, tx
 from web.exports import workbook, xlsx_response
@@ -15,7 +15,7 @@ from web.queries import like_pattern, parse_date, typed
 bp = Blueprint("alerts", __name__)
 
 ALREADY_ACCEPTED = "该预警已接收，不能重复接收"
-LIST_LIMIT = 200
+LIST_LIMIT = 200  # alerts of one GET /api/alerts
 EXPORT_LIMIT = 100_000
 FILTERS = ("period_from", "period_to", "reason", "venue")
 SELECT_MAX = 500  # alerts accepted at once
@@ -40,8 +40,14 @@ def status_of(args) -> str:
     return ACCEPTED if args.get("status") == ACCEPTED else UNACCEPTED
 
 
+def sortable(status: str) -> dict[str, str]:
+    """The list's columns (each sorts), with who accepted when on the 已接收 tab."""
+    return ALERT_LIST | ({"accepted_by": "接收人", "accepted_at": "接收时间"} if status == ACCEPTED else {})
+
+
 def list_alerts(conn, status: str, params: dict, limit: int):
-    return conn.execute(SQL["alert_list"], params | {"status": status, "limit": limit}).fetchall()
+    """The first ``limit`` alerts of a tab, the latest 预警时间段 first (the export, the JSON API)."""
+    return listing.ordered(conn, "alert_list", params | {"status": status}, "period", True, ("alert_id",), limit)
 
 
 @bp.get("/alerts")
@@ -49,11 +55,14 @@ def list_alerts(conn, status: str, params: dict, limit: int):
 def alerts():
     status = status_of(request.args)
     filters, params = alert_filters(request.args)
+    columns = sortable(status)
+    paging = listing.paging_of(request.args, columns, "period", desc=True)
     with tx() as conn:
         counts = conn.execute(SQL["alert_counts"], params).fetchone()
-        rows = list_alerts(conn, status, params, LIST_LIMIT + 1)
-    return render_template("alerts.html", rows=rows[:LIST_LIMIT], more=len(rows) > LIST_LIMIT, status=status,
-                           counts=counts, filters=filters, reasons=ALERT_REASONS, select_max=SELECT_MAX)
+        rows, paging = listing.page_of(conn, "alert_list", params | {"status": status}, paging, key=("alert_id",))
+    return render_template("alerts.html", rows=rows, paging=paging, columns=columns, status=status,
+                           counts=counts, filters=filters, reasons=ALERT_REASONS, select_max=SELECT_MAX,
+                           args=filters | {"status": status})
 
 
 EXPORT_COLUMNS = {**ALERT_LIST, "status": "状态", "accepted_by": "接收人", "accepted_at": "接收时间"}

@@ -12,10 +12,11 @@ from web.alerts import ALREADY_ACCEPTED, alert_filters, list_alerts
 from web.alerts import LIST_LIMIT as ALERT_LIMIT
 from web.auth import requires
 from web.db import SQL, all_rows, one, tx
+from web.stats import venue_counts
 from web.thresholds import save_thresholds
-from web.venues import LIST_LIMIT
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+LIST_LIMIT = 100  # venues a page (api_venue_list)
 
 
 def plain(row: dict) -> dict:
@@ -28,7 +29,7 @@ def venues():
     tab = request.args.get("tab", "unset")
     if tab not in ("unset", "set"):
         abort(400, description="tab 只能是 unset 或 set")
-    rows = all_rows("threshold_list", unset=tab == "unset", q="", after=(request.args.get("after") or "")[:200])
+    rows = all_rows("api_venue_list", unset=tab == "unset", after=(request.args.get("after") or "")[:200])
     return jsonify(venues=[plain(r) for r in rows[:LIST_LIMIT]],
                    next=rows[LIST_LIMIT]["venue_id"] if len(rows) > LIST_LIMIT else None)
 
@@ -77,9 +78,7 @@ def reveal_scan(scan_id):
 @bp.get("/stats")
 @requires("scan_stats")
 def stats():
-    start, end = queries.stats_range(request.args)
-    conditions, params = queries.stats_filters(request.args)
-    rows = all_rows("stats", **{"from": start, "to": end} | params)
+    start, end, conditions, rows = venue_counts(request.args)
     return jsonify(**{"from": start.isoformat(), "to": end.isoformat(), "conditions": conditions,
                       "venues": [plain(r) for r in rows]})
 

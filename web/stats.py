@@ -5,29 +5,40 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from db.vocabulary import SHEET_TITLES, STATS
-from web import charts
+from web import charts, listing
 from web.auth import requires
-from web.db import all_rows, one, record_stats_export
+from web.db import all_rows, one, record_stats_export, tx
 from web.exports import fields_workbook, xlsx_response
 from web.queries import stats_filters, stats_range
 
 bp = Blueprint("stats", __name__)
 
 
-def venue_counts(args):
-    """(start, end, the conditions as typed, the rows) of the request's range and combined conditions."""
+EXPORT_LIMIT = 100_000
+
+
+def venue_counts(args, limit: int = EXPORT_LIMIT):
+    """(start, end, the conditions as typed, the rows, most scans first) of the request's range and
+    combined conditions (the export and GET /api/stats)."""
     start, end = stats_range(args)
     conditions, params = stats_filters(args)
-    return start, end, conditions, all_rows("stats", **{"from": start, "to": end} | params)
+    with tx() as conn:
+        rows = listing.ordered(conn, "stats", {"from": start, "to": end} | params, "n", True, ("venue_id",), limit)
+    return start, end, conditions, rows
 
 
 @bp.get("/stats")
 @requires("scan_stats")
 def stats():
-    start, end, conditions, rows = venue_counts(request.args)
-    query = {"from": start.isoformat(), "to": end.isoformat()} | conditions  # the export's
+    start, end = stats_range(request.args)
+    conditions, params = stats_filters(request.args)
+    paging = listing.paging_of(request.args, STATS, "n", desc=True)
+    with tx() as conn:
+        rows, paging = listing.page_of(conn, "stats", {"from": start, "to": end} | params, paging,
+                                       key=("venue_id",), sums=("n",))
+    query = {"from": start.isoformat(), "to": end.isoformat()} | conditions  # the export's and the pager's
     return render_template("stats.html", rows=rows, start=start, end=end, conditions=conditions, query=query,
-                           total=sum(r["n"] for r in rows))
+                           paging=paging, total=paging.sums["n"])
 
 
 @bp.get("/stats/export")

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from db.vocabulary import VENUE
+from db.vocabulary import VENUE, VENUE_LIST
+from web import listing
 from web.auth import requires
 from web.db import SQL, all_rows, one, tx
+from web.queries import like_pattern, typed
 
 bp = Blueprint("venues", __name__)
 
 VENUE_FIELDS = list(VENUE.items())  # (column, label) of the venue form
-LIST_LIMIT = 100
 
 
 def tabbed_venues(counts_query: str, list_query: str, template: str):
-    """A venue list with 未设置 / 已设置 tabs, a search box and keyset paging by venue_id (also the
-    threshold module's list)."""
+    """A venue list with 未设置 / 已设置 tabs, a search box (an ID, or a part of a name), paged and
+    sorted by any of its columns (also the threshold module's list)."""
     tab = "set" if request.args.get("tab") == "set" else "unset"
-    q = (request.args.get("q") or "").strip()[:200]
-    after = (request.args.get("after") or "")[:200]
+    q = typed(request.args, "q")
+    paging = listing.paging_of(request.args, VENUE_LIST, "venue_id")
     with tx() as conn:
         counts = conn.execute(SQL[counts_query]).fetchone()
-        rows = conn.execute(SQL[list_query], {"unset": tab == "unset", "q": q, "after": after}).fetchall()
-    more = rows[LIST_LIMIT]["venue_id"] if len(rows) > LIST_LIMIT else None
-    return render_template(template, tab=tab, q=q, counts=counts, rows=rows[:LIST_LIMIT], more=more)
+        rows, paging = listing.page_of(conn, list_query, {"unset": tab == "unset", "q": q, "q_like": like_pattern(q)},
+                                       paging, key=("venue_id",),
+                                       focus=None if request.args.get("page") else request.args.get("saved"))
+    return render_template(template, tab=tab, q=q, counts=counts, rows=rows, paging=paging,
+                           args={"tab": tab, "q": q})
 
 
 def tab_of(unit_code) -> str:

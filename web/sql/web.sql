@@ -42,14 +42,12 @@ select count(*) filter (where unit_code is null) as unset, count(*) filter (wher
   from oa.venue;
 
 -- name: venue_list
--- the list's 8 columns (db.vocabulary.VENUE_LIST); the unit head's phone only on the venue's page
+-- the list's 8 columns (db.vocabulary.VENUE_LIST); the unit head's phone only on the venue's page.
+-- Ordered and paged by web.listing (any shown column, then venue_id); q: an ID, or a part of a name
 select venue_id, venue_name, category, street, location, unit_code, unit_name, flow_min, flow_max
   from oa.venue
  where (unit_code is null) = %(unset)s
-   and (%(q)s = '' or venue_id = %(q)s or venue_name like '%%' || %(q)s || '%%')
-   and venue_id > %(after)s
- order by venue_id
- limit 101;
+   and (%(q)s = '' or venue_id = %(q)s or venue_name like %(q_like)s);
 
 -- name: units_for_choice
 select unit_code, unit_name, head_name, head_phone, active from epi.unit order by active desc, unit_code;
@@ -79,10 +77,17 @@ select count(*) filter (where flow_min is null and flow_max is null) as unset,
   from oa.venue;
 
 -- name: threshold_list
+-- ordered and paged by web.listing, like venue_list
 select venue_id, venue_name, category, street, location, unit_name, flow_min, flow_max
   from oa.venue
  where (flow_min is null and flow_max is null) = %(unset)s
-   and (%(q)s = '' or venue_id = %(q)s or venue_name like '%%' || %(q)s || '%%')
+   and (%(q)s = '' or venue_id = %(q)s or venue_name like %(q_like)s);
+
+-- name: api_venue_list
+-- GET /api/venues (SPEC section 8): the threshold list's rows keyset-paged by venue_id, 100 at a time
+select venue_id, venue_name, category, street, location, unit_name, flow_min, flow_max
+  from oa.venue
+ where (flow_min is null and flow_max is null) = %(unset)s
    and venue_id > %(after)s
  order by venue_id
  limit 101;
@@ -119,7 +124,7 @@ select day, sum(n)::bigint as n from epi.daily_counts(%(from)s, %(to)s) group by
 
 -- name: stats
 -- scans per venue over a 采集时间 day range, with the combined conditions of web.queries.STATS_FILTERS
--- ('' = no condition; the contains conditions come as LIKE patterns)
+-- ('' = no condition; the contains conditions come as LIKE patterns); ordered and paged by web.listing
 select v.venue_id, v.venue_name, v.category, v.unit_name, v.city, v.street, coalesce(c.n, 0) as n
   from oa.venue v
   left join (select venue_id, sum(n)::bigint as n from epi.daily_counts(%(from)s, %(to)s) group by venue_id) c
@@ -128,8 +133,7 @@ select v.venue_id, v.venue_name, v.category, v.unit_name, v.city, v.street, coal
    and (%(venue_name)s = '' or v.venue_name like %(venue_name)s)
    and (%(category)s = '' or v.category like %(category)s)
    and (%(street)s = '' or v.street like %(street)s)
-   and (%(unit_name)s = '' or v.unit_name like %(unit_name)s)
- order by n desc, v.venue_id;
+   and (%(unit_name)s = '' or v.unit_name like %(unit_name)s);
 
 -- name: stats_venue_days
 select d::date as day, coalesce(c.n, 0) as n
@@ -148,17 +152,15 @@ select count(*) filter (where status = '未接收') as unaccepted, count(*) filt
 
 -- name: alert_list
 -- one tab's alerts under the filters: 预警时间段 overlapping [period_from, period_to], 预警原因,
--- 公共场所 (its ID, or a part of its name)
-select alert_id, venue_id, venue_name, category, city, street, unit_code, period_start, period_end, reason,
-       flow_min, flow_max, status, accepted_by, accepted_at, created_at
+-- 公共场所 (its ID, or a part of its name). Ordered and paged by web.listing (period: 预警时间段's start)
+select alert_id, venue_id, venue_name, category, city, street, unit_code, period_start, period_end,
+       period_start as period, reason, flow_min, flow_max, status, accepted_by, accepted_at, created_at
   from oa.alert
  where status = %(status)s
    and (%(period_from)s::date is null or period_end >= %(period_from)s::date)
    and (%(period_to)s::date is null or period_start <= %(period_to)s::date)
    and (%(reason)s = '' or reason = %(reason)s)
-   and (%(venue)s = '' or venue_id = %(venue)s or venue_name like %(venue_like)s)
- order by period_end desc, alert_id desc
- limit %(limit)s;
+   and (%(venue)s = '' or venue_id = %(venue)s or venue_name like %(venue_like)s);
 
 -- name: alert_days_of
 select alert_id, day, n from oa.alert_day where alert_id = any (%(ids)s) order by alert_id, day;

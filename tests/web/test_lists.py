@@ -1,0 +1,140 @@
+"""Lists staff work in all day (issue 23): 共 N 条, page numbers, page sizes, server-side sorting by
+any shown column, a filter box that collapses, an empty state — through Flask's test client on the
+small world plus generated venues."""
+from __future__ import annotations
+
+import re
+
+import psycopg
+import pytest
+
+
+def text(res):
+    return res.get_data(as_text=True)
+
+
+def body_cells(page: str, col: int) -> list[str]:
+    """The text of column ``col`` of each row of the page's table body."""
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    out = []
+    for r in rows:
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+        if len(cells) > col:
+            out.append(cells[col])
+    return out
+
+
+@pytest.fixture
+def many_venues(seeded_db):
+    """45 more venues of unit T-A (VG01…VG45), names in reverse order of their IDs, thresholds 1…45."""
+    with psycopg.connect(seeded_db) as c:
+        for i in range(1, 46):
+            c.execute("insert into epi.venue (venue_id, venue_name, category, unit_code, flow_min, source) "
+                      "values (%s, %s, '测试类', 'T-A', %s, 'ops')", (f"VG{i:02d}", f"生成场所{100 - i:03d}", i))
+        c.commit()
+    return seeded_db
+
+
+def test_a_list_says_its_total_and_pages_by_20_50_100(ops, many_venues):
+    client, _ = ops
+    page = text(client.get("/venues?tab=set"))
+    total = 48  # VA1, VA2, VB1 and the 45
+    assert f"共 {total} 条" in page
+    assert len(body_cells(page, 0)) == 20
+    assert 'aria-current="page">1<' in page and ">3</a>" in page and 'rel="next"' in page
+    assert "上一页</span>" in page  # disabled on the first page
+    last = text(client.get("/venues?tab=set&page=3"))
+    assert len(body_cells(last, 0)) == total - 40 and 'rel="prev"' in last and "下一页</span>" in last
+    assert len(body_cells(text(client.get("/venues?tab=set&size=50")), 0)) == total
+    # a page past the end is the last page; an unknown size is the default
+    assert body_cells(text(client.get("/venues?tab=set&page=99")), 0) == body_cells(last, 0)
+    assert len(body_cells(text(client.get("/venues?tab=set&size=7")), 0)) == 20
+
+
+def test_every_shown_column_sorts_on_the_server_both_ways(ops, many_venues):
+    client, _ = ops
+    ids = body_cells(text(client.get("/venues?tab=set&size=100")), 0)
+    assert ids == sorted(ids)  # by 公共场所ID by default
+    names = body_cells(text(client.get("/venues?tab=set&size=100&sort=venue_name&dir=desc")), 1)
+    assert names == sorted(names, reverse=True) and len(names) == 48
+    # numbers sort as numbers (1, 2, … 10), not as text; empty values last
+    mins = body_cells(text(client.get("/venues?tab=set&size=100&sort=flow_min&dir=asc")), 6)
+    filled = [m for m in mins if m]
+    assert mins[:3] == ["1", "2", "3"] and [int(m) for m in filled] == sorted(int(m) for m in filled)
+    assert mins[len(filled):] == [""] * (len(mins) - len(filled))
+    # the whole list is sorted, not the page: page 2 descending continues page 1
+    p1 = body_cells(text(client.get("/venues?tab=set&sort=flow_min&dir=desc")), 6)
+    p2 = body_cells(text(client.get("/venues?tab=set&sort=flow_min&dir=desc&page=2")), 6)
+    assert p1[0] == "45" and int(p1[-1]) >= int(p2[0]) and len(p1) == 20
+    # a column that is not shown is not a sort: the default order
+    assert body_cells(text(client.get("/venues?tab=set&size=100&sort=head_phone")), 0) == ids
+    page = text(client.get("/venues?tab=set&sort=venue_name&dir=asc"))
+    assert 'aria-sort="ascending"' in page and "sort=venue_name&amp;dir=desc" in page
+
+
+def test_the_pager_keeps_the_search_the_sort_and_the_size(ops, many_venues):
+    client, _ = ops
+    page = text(client.get("/venues?tab=set&q=生成场所&sort=venue_name&dir=desc&size=20"))
+    assert "共 45 条" in page
+    nxt = re.search(r'href="\?([^"]+)" rel="next"', page).group(1).replace("&amp;", "&")
+    assert all(part in nxt for part in ("tab=set", "sort=venue_name", "dir=desc", "size=20", "page=2"))
+    assert "q=%E7%94%9F" in nxt
+
+
+def test_the_filter_box_collapses_and_opens_when_a_condition_is_set(ops):
+    client, _ = ops
+    assert '<details class="filter-box">' in text(client.get("/venues"))
+    page = text(client.get("/venues?tab=set&q=VA1"))
+    assert '<details class="filter-box" open>' in page and "已设 1 项" in page
+
+
+def test_an_empty_list_says_so_and_how_to_widen_it(ops):
+    client, _ = ops
+    page = text(client.get("/venues?tab=set&q=没有这个场所"))
+    assert "共 0 条" in page and "没有场所。请调整查询条件后重试" in page
+
+
+def test_a_search_for_a_percent_sign_is_literal(ops, many_venues):
+    client, _ = ops
+    assert "共 0 条" in text(client.get("/venues?tab=set&q=%25"))
+
+
+def test_the_threshold_list_pages_and_sorts_within_the_unit(client, many_venues):
+    from tests.web.conftest import enter
+
+    enter(client, sub="a.zhang", unit="T-A")
+    page = text(client.get("/thresholds?tab=set&sort=flow_min&dir=desc&size=50"))
+    assert "共 46 条" in page  # T-A's own with a threshold: VA1 and the 45; never VB1
+    assert "VB1" not in page
+    mins = [int(v) for v in body_cells(page, 6)]
+    assert mins == sorted(mins, reverse=True)
+
+
+def test_after_saving_a_venue_the_list_shows_it_marked(ops, many_venues):
+    client, token = ops
+    res = client.post("/venues/VG45/edit", data={"csrf_token": token, "venue_name": "改过的场所", "unit_code": "T-A"})
+    assert res.status_code == 302
+    page = text(client.get(res.headers["Location"]))
+    assert '<tr class="saved">' in page and "改过的场所" in page
+
+
+def test_the_statistics_page_by_20_with_the_sum_of_the_whole_list(client, seeded_db):
+    from tests.web.conftest import enter
+
+    with psycopg.connect(seeded_db) as c:
+        for i in range(1, 26):
+            c.execute("insert into epi.venue (venue_id, venue_name, unit_code, source) values (%s, %s, 'T-A', 'ops')",
+                      (f"VS{i:02d}", f"统计场所{i:02d}"))
+        c.commit()
+    enter(client, sub="a.zhang", unit="T-A")
+    page = text(client.get("/stats?from=2022-03-01&to=2022-03-31"))
+    assert "共 27 个场所" in page and "共 27 条" in page  # VA1, VA2 and the 25
+    assert len(body_cells(page, 0)) == 20
+    assert body_cells(page, 0)[:2] == ["VA1", "VA2"]  # most scans first
+    total = int(re.search(r"扫码量合计 ([\d,]+)", page).group(1).replace(",", ""))
+    assert total == 3  # the small world's scans of T-A in March 2022, summed over every page
+    page2 = text(client.get("/stats?from=2022-03-01&to=2022-03-31&page=2"))
+    assert len(body_cells(page2, 0)) == 7 and f"扫码量合计 {total}" in page2
+    ids = body_cells(text(client.get("/stats?from=2022-03-01&to=2022-03-31&sort=venue_id&dir=desc&size=50")), 0)
+    assert ids == sorted(ids, reverse=True) and len(ids) == 27

@@ -22,9 +22,8 @@ from werkzeug.routing import PathConverter
 
 from db import audit_hmac, database, vocabulary
 from db.vocabulary import SHANGHAI
-from web import auth
+from web import auth, listing
 from web import db as webdb
-from web import listing
 
 
 class ConfigError(RuntimeError):

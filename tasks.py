@@ -220,6 +220,8 @@ def load_scans(c, file, by, force=False):
         if latest:
             print(f"系统中已有数据的最新采集时间：{latest.astimezone(scans.SHANGHAI):%Y-%m-%d %H:%M:%S}")
         result = scans.import_scans(file, by=by, force=force, progress=ProgressBar("导入"))
+    except scans.DuplicateFile as exc:
+        raise Exit(f"{exc}\n强制导入：在本命令后加 --force", code=2) from None
     except LoadError as exc:
         raise _fail(exc) from None
     except psycopg.errors.InsufficientPrivilege as exc:

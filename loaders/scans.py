@@ -57,7 +57,7 @@ class DuplicateFile(LoadError):
         when = imported_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
         super().__init__(file_name, [Problem(None, None, None,
                          f"内容与 {when} 由 {imported_by} 导入的文件“{earlier_name}”完全相同。"
-                         "如确需再次导入，请确认后强制导入（命令行加 --force）。")], title="已导入过")
+                         "如确需再次导入，请确认后强制导入。")], title="已导入过")
 
 
 def file_digest(path: Path) -> str:

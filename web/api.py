@@ -60,10 +60,12 @@ def put_threshold(venue_id):
 @bp.get("/scans")
 @requires("scan_query")
 def scans():
-    rows, nxt = queries.scan_page(request.args)
-    queries.record_access("scan.query", request.args, len(rows))
-    return jsonify(scans=[plain({c: r[c] for c, _ in queries.SCAN_COLUMNS} | {"scan_id": r["scan_id"]}) for r in rows],
-                   next=nxt)
+    page = queries.scan_page(request.args, counted=request.args.get("count") == "1")
+    queries.record_access("scan.query", request.args, len(page.rows))
+    counted = {} if page.count is None else {"count": min(page.count, queries.COUNT_BOUND),
+                                             "count_exceeds": page.count > queries.COUNT_BOUND}
+    return jsonify(scans=[plain({c: r[c] for c, _ in queries.SCAN_COLUMNS} | {"scan_id": r["scan_id"]})
+                          for r in page.rows], next=page.next, prev=page.prev, **counted)
 
 
 @bp.post("/scans/<int:scan_id>/reveal")

@@ -40,7 +40,12 @@ THRESHOLD = {"type": "integer", "minimum": 0, "maximum": 2_000_000_000, "nullabl
 SCAN_FILTERS = ([_query(c, "精确匹配") for c in sorted(EXACT)] + [_query(c, "包含") for c in sorted(CONTAINS)]
                 + [_query(f"{n}_{s}", "时间，YYYY-MM-DD 或 YYYY-MM-DD HH:MM:SS")
                    for n in RANGES for s in ("from", "to")]
-                + [_query("after", "上一页返回的 next")])
+                + [_query("after", "下一页：上一次返回的 next"), _query("before", "上一页：上一次返回的 prev"),
+                   _query("sort", "排序：collected_at（采集时间，默认）或 imported_at（数据导入时间）",
+                          {"type": "string", "enum": ["collected_at", "imported_at"]}),
+                   _query("dir", "desc（默认，新的在前）或 asc", {"type": "string", "enum": ["desc", "asc"]}),
+                   _query("count", "1：同时返回符合条件的条数（精确到 10000 条，超过时 count_exceeds 为 true）",
+                          {"type": "string", "enum": ["1"]})])
 
 
 def spec() -> dict:
@@ -68,10 +73,12 @@ def spec() -> dict:
                     {"flow_min": THRESHOLD, "flow_max": THRESHOLD}, ["flow_min", "flow_max"])}}},
                 "responses": {"200": _ok(_obj({"venue": VENUE}, ["venue"])), "404": ERROR, **COMMON}}},
             "/api/scans": {"get": {
-                "summary": "本单位场所的扫码记录，按采集时间倒序，每页 50 条",
+                "summary": "本单位场所的扫码记录，默认按采集时间倒序，每页 50 条，可前后翻页",
                 "parameters": SCAN_FILTERS,
                 "responses": {"200": _ok(_obj({"scans": {"type": "array", "items": {"type": "object"}},
-                                               "next": NULLABLE_STR}, ["scans", "next"])), **COMMON}}},
+                                               "next": NULLABLE_STR, "prev": NULLABLE_STR,
+                                               "count": {"type": "integer"}, "count_exceeds": {"type": "boolean"}},
+                                              ["scans", "next", "prev"])), **COMMON}}},
             "/api/scans/{scan_id}/reveal": {"post": {
                 "summary": "查看一条扫码记录的完整个人信息（需菜单 scan_reveal 和查看事由；记入审计日志）",
                 "parameters": [{"name": "scan_id", "in": "path", "required": True, "schema": {"type": "integer"}}],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from dataclasses import dataclass
 
 from flask import abort
 from psycopg import sql
@@ -85,7 +86,8 @@ def scan_filters(args):
     return conds, params
 
 
-CONDITIONS = sorted(EXACT | CONTAINS | {f"{name}_{side}" for name in RANGES for side in ("from", "to")} | {"after"})
+CONDITIONS = sorted(EXACT | CONTAINS | {f"{name}_{side}" for name in RANGES for side in ("from", "to")}
+                    | {"after", "before", "sort", "dir"})
 SEARCHED = ("id_card", "phone")  # an access entry holds their keyed hashes (db/audit_hmac.py)
 
 
@@ -103,8 +105,34 @@ def record_access(action: str, args, rows: int) -> None:
     write_access_entry(action, conditions, hashes, rows)
 
 
-def encode_cursor(row) -> str:
-    return base64.urlsafe_b64encode(f"{row['collected_at'].isoformat()}|{row['scan_id']}".encode()).decode()
+SORTS = ("collected_at", "imported_at")  # a scan list's orders (indexed per venue), newest first by default
+COUNT_BOUND = 10_000  # a scan list counts exactly up to here, then says 超过 10,000 条
+
+
+@dataclass(frozen=True)
+class ScanOrder:
+    """A scan list's order and the page's place in it: ``after`` (下一页) or ``before`` (上一页) a
+    row, as (sort value, scan_id); the first page has neither."""
+    sort: str = "collected_at"
+    desc: bool = True
+    after: tuple | None = None
+    before: tuple | None = None
+
+    @property
+    def direction(self) -> str:
+        return "desc" if self.desc else "asc"
+
+
+def scan_order(args) -> ScanOrder:
+    sort = args.get("sort") if args.get("sort") in SORTS else SORTS[0]
+    desc = args.get("dir") != "asc"
+    after, before = args.get("after"), args.get("before")
+    return ScanOrder(sort, desc, decode_cursor(after) if after else None,
+                     decode_cursor(before) if before and not after else None)
+
+
+def encode_cursor(row, sort: str = "collected_at") -> str:
+    return base64.urlsafe_b64encode(f"{row[sort].isoformat()}|{row['scan_id']}".encode()).decode()
 
 
 def decode_cursor(text: str):
@@ -115,26 +143,38 @@ def decode_cursor(text: str):
         abort(400, description="分页参数无效")
 
 
-def _scan_query(args, limit: int, columns=SCAN_COLUMNS):
+def _scan_query(args, limit: int, columns=SCAN_COLUMNS, order: ScanOrder | None = None):
+    """(the page query, the bounded count, the parameters). A page before a row is read in the
+    opposite order (the caller turns it round)."""
+    order = order or scan_order(args)
     conds, params = scan_filters(args)
-    after = args.get("after")
-    if after:
-        params["after_at"], params["after_id"] = decode_cursor(after)
-        conds.append(sql.SQL("(collected_at, scan_id) < ({}, {})").format(sql.Placeholder("after_at"),
-                                                                           sql.Placeholder("after_id")))
     where = sql.SQL("where ") + sql.SQL(" and ").join(conds) if conds else sql.SQL("")
-    query = sql.SQL("select scan_id, {cols} from oa.scan {where} order by collected_at desc, scan_id desc limit {n}").format(
-        cols=sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns), where=where, n=sql.Literal(limit))
     count = sql.SQL("select count(*) as n from (select 1 from oa.scan {where} limit {n}) s").format(
         where=where, n=sql.Literal(limit))
+    backwards = order.before is not None
+    at = order.after or order.before
+    if at:
+        params["at_value"], params["at_id"] = at
+        op = "<" if order.desc != backwards else ">"
+        conds = [*conds, sql.SQL("({}, scan_id) {} ({}, {})").format(
+            sql.Identifier(order.sort), sql.SQL(op), sql.Placeholder("at_value"), sql.Placeholder("at_id"))]
+        where = sql.SQL("where ") + sql.SQL(" and ").join(conds)
+    direction = sql.SQL("desc" if order.desc != backwards else "asc")
+    wanted = columns + ([(order.sort, "")] if order.sort not in dict(columns) else [])
+    query = sql.SQL("select scan_id, {cols} from oa.scan {where} order by {sort} {d}, scan_id {d} limit {n}").format(
+        cols=sql.SQL(", ").join(sql.Identifier(c) for c, _ in wanted), where=where, sort=sql.Identifier(order.sort),
+        d=direction, n=sql.Literal(limit))
     return query, count, params
 
 
-def query_scans(args, limit: int, columns=SCAN_COLUMNS):
-    """Scans matching the request's filters, newest first, after its cursor; ``limit`` rows at most."""
-    query, _, params = _scan_query(args, limit, columns)
+def query_scans(args, limit: int, columns=SCAN_COLUMNS, order: ScanOrder | None = None):
+    """Scans matching the request's filters in its order, after (or before) its cursor; ``limit``
+    rows at most, in the list's order."""
+    order = order or scan_order(args)
+    query, _, params = _scan_query(args, limit, columns, order)
     with tx() as conn:
-        return conn.execute(query, params).fetchall()
+        rows = conn.execute(query, params).fetchall()
+    return rows
 
 
 def count_scans(args, limit: int) -> int:
@@ -147,18 +187,52 @@ def count_scans(args, limit: int) -> int:
 def stream_scans(args, limit: int, columns=SCAN_COLUMNS):
     """The same scans as rows of values in the columns' order, read through a server-side cursor
     as they are sent (an export's memory does not grow with its rows)."""
-    query, _, params = _scan_query(args, limit, columns)
+    query, _, params = _scan_query(args, limit, columns, ScanOrder(scan_order(args).sort, scan_order(args).desc))
     with tx() as conn, conn.cursor(name="scan_export", row_factory=tuple_row) as cur:
         cur.itersize = 2000
         cur.execute(query, params)
         for row in cur:
-            yield row[1:]
+            yield row[1:len(columns) + 1]
 
 
-def scan_page(args, columns=SCAN_COLUMNS):
-    """One page of a scan list: (rows, cursor of the next page or None)."""
-    rows = query_scans(args, PAGE + 1, columns)
-    return rows[:PAGE], (encode_cursor(rows[PAGE - 1]) if len(rows) > PAGE else None)
+def list_args(args) -> dict:
+    """A scan list's conditions and order, without its place (what every link of the page keeps)."""
+    return {k: v for k, v in args.items() if k not in ("after", "before") and v}
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    rows: list
+    order: ScanOrder
+    next: str | None      # cursor of 下一页
+    prev: str | None      # cursor of 上一页 (None on the first page)
+    count: int | None = None  # matching scans, exact up to COUNT_BOUND (None when not counted)
+
+    @property
+    def count_text(self) -> str:
+        if self.count is None:
+            return ""
+        if self.count > COUNT_BOUND:
+            return f"超过 {COUNT_BOUND:,} 条"
+        return f"共 {self.count:,} 条"
+
+
+def scan_page(args, columns=SCAN_COLUMNS, counted: bool = False) -> ScanPage:
+    """One page of a scan list in the request's order, keyset-paged both ways (no OFFSET): the
+    rows, the cursors of the pages either side, and (``counted``) the bounded count."""
+    order = scan_order(args)
+    rows = query_scans(args, PAGE + 1, columns, order)
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    if order.before:
+        rows.reverse()
+        has_prev, has_next = more, True
+    else:
+        has_prev, has_next = order.after is not None, more
+    count = count_scans(args, COUNT_BOUND + 1) if counted else None
+    return ScanPage(rows, order,
+                    encode_cursor(rows[-1], order.sort) if rows and has_next else None,
+                    encode_cursor(rows[0], order.sort) if rows and has_prev else None, count)
 
 
 # 扫码统计查询's combined conditions (besides the 采集时间 day range): the columns' names as parameters

@@ -16,11 +16,11 @@ bp = Blueprint("scan_query", __name__)
 @bp.get("/scans")
 @requires("scan_query")
 def scan_query():
-    rows, next_cursor = queries.scan_page(request.args)
-    queries.record_access("scan.query", request.args, len(rows))
-    args = {k: v for k, v in request.args.items() if k != "after" and v}
-    return render_template("scans.html", rows=rows, columns=queries.SCAN_COLUMNS, args=args,
-                           next_cursor=next_cursor, exact=queries.EXACT, contains=queries.CONTAINS,
+    page = queries.scan_page(request.args, counted=True)
+    queries.record_access("scan.query", request.args, len(page.rows))
+    return render_template("scans.html", page=page, rows=page.rows, columns=queries.SCAN_COLUMNS,
+                           args=queries.list_args(request.args), sorts=queries.SORTS, page_size=queries.PAGE,
+                           exact=queries.EXACT, contains=queries.CONTAINS,
                            base="/scans", title="扫码进场信息查询", export=True, reveal=g.user.has("scan_reveal"))
 
 

@@ -16,7 +16,7 @@ declare
   v_known text[] := coalesce(p_known, array['venue_id', 'venue_name', 'category', 'city', 'street', 'venue_admin',
     'id_card', 'person_name', 'phone', 'collect_result', 'nat_result', 'nat_result_time', 'health_code',
     'collector_location', 'unit_name', 'imported_by', 'collected_from', 'collected_to', 'imported_from',
-    'imported_to', 'after']);
+    'imported_to', 'after', 'before', 'sort', 'dir']);
   v_conditions jsonb := coalesce(p_conditions, '{}');
   v_key text;
   v_searched int;

@@ -52,7 +52,7 @@ HOSTILE = ["' or '1'='1", "'; drop table epi.scan; --", "1); select pg_sleep(5);
 GET_ROUTES = {
     "/api/venues": ["tab", "after"],
     "/api/scans": ["venue_id", "id_card", "phone", "venue_name", "person_name", "collected_from", "collected_to",
-                   "imported_from", "imported_to", "after"],
+                   "imported_from", "imported_to", "after", "before", "sort", "dir", "count"],
     "/api/stats": ["from", "to"],
     "/api/alerts": ["status"],
 }

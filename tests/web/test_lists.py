@@ -138,3 +138,107 @@ def test_the_statistics_page_by_20_with_the_sum_of_the_whole_list(client, seeded
     assert len(body_cells(page2, 0)) == 7 and f"扫码量合计 {total}" in page2
     ids = body_cells(text(client.get("/stats?from=2022-03-01&to=2022-03-31&sort=venue_id&dir=desc&size=50")), 0)
     assert ids == sorted(ids, reverse=True) and len(ids) == 27
+
+
+# ----------------------------------------------------------------------------- the scan lists
+
+@pytest.fixture
+def many_scans(seeded_db):
+    """120 more scans of VA1 on 2022-03-05, a minute apart; imported in the opposite order (the
+    latest 采集时间 imported first), so that the two orders differ."""
+    from tests.conftest import as_ops
+
+    with psycopg.connect(seeded_db) as c:
+        as_ops(c)
+        batch = c.execute("""insert into epi.import_batch (file_name, file_hash, row_count, imported_by)
+                             values ('测试二.xlsx', 'h1', 120, 'ops.tester') returning batch_id""").fetchone()[0]
+        c.execute("""insert into epi.scan (venue_id, venue_name, id_card, person_name, phone, collected_at, imported_at,
+                                           batch_id, imported_by)
+                     select 'VA1', 'VA1名称', '00000000000000000X', '测试人', '14400009999',
+                            '2022-03-05 08:00+08'::timestamptz + i * interval '1 minute',
+                            '2022-04-01 08:00+08'::timestamptz + (120 - i) * interval '1 minute', %s, 'ops.tester'
+                       from generate_series(1, 120) i""", (batch,))
+        c.commit()
+    return seeded_db
+
+
+def scan_times(page: str, label: str) -> list[str]:
+    """The 采集时间 or 数据导入时间 column of a scan list page."""
+    head = page[page.index("<thead>"):page.index("</thead>")]
+    names = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)]
+    return body_cells(page, names.index(label))
+
+
+def link(page: str, rel: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)" rel="' + rel + '"', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def walk(client, path: str, label: str):
+    """Every page of a scan list forwards by 下一页, then back by 上一页: (pages forwards, backwards)."""
+    forwards, backwards = [], []
+    page = text(client.get(path))
+    while True:
+        forwards.append(scan_times(page, label))
+        nxt = link(page, "next")
+        if not nxt:
+            break
+        page = text(client.get(nxt))
+    backwards.append(scan_times(page, label))
+    while prev := link(page, "prev"):
+        page = text(client.get(prev))
+        backwards.append(scan_times(page, label))
+    return forwards, backwards[::-1]
+
+
+@pytest.mark.parametrize("sort,direction,label", [("collected_at", "desc", "采集时间"), ("collected_at", "asc", "采集时间"),
+                                                  ("imported_at", "desc", "数据导入时间"), ("imported_at", "asc", "数据导入时间")])
+def test_a_scan_list_pages_both_ways_in_either_order_of_either_time(unit_a, many_scans, sort, direction, label):
+    client, _ = unit_a
+    forwards, backwards = walk(client, f"/scans?sort={sort}&dir={direction}", label)
+    assert [len(p) for p in forwards] == [50, 50, 23]  # T-A: VA1's 2 + 120 and VA2's 1
+    assert backwards == forwards  # 上一页 gives back exactly the pages 下一页 gave
+    times = [t for p in forwards for t in p]
+    assert times == sorted(times, reverse=direction == "desc")
+
+
+def test_the_two_orders_differ_and_the_order_survives_the_filters(unit_a, many_scans):
+    client, _ = unit_a
+    by_collected = scan_times(text(client.get("/scans?venue_id=VA1&sort=collected_at&dir=desc")), "采集时间")
+    by_imported = scan_times(text(client.get("/scans?venue_id=VA1&sort=imported_at&dir=desc")), "采集时间")
+    assert by_collected[:2] == ["2022-03-05 10:00:00", "2022-03-05 09:59:00"]
+    # the small world's two were imported last (now); then the 120, the latest 采集时间 imported first
+    assert by_imported[:4] == ["2022-03-02 09:00:00", "2022-03-01 08:00:00", "2022-03-05 08:01:00", "2022-03-05 08:02:00"]
+    page = text(client.get("/scans?venue_id=VA1&sort=imported_at&dir=asc"))
+    nxt = link(page, "next")
+    assert "venue_id=VA1" in nxt and "sort=imported_at" in nxt and "dir=asc" in nxt
+    assert 'aria-sort="ascending"' in page
+
+
+def test_a_scan_list_counts_exactly_up_to_its_bound(unit_a, many_scans, monkeypatch):
+    from web import queries
+
+    client, _ = unit_a
+    assert "共 123 条" in text(client.get("/scans"))
+    assert "共 2 条" in text(client.get("/scans?venue_id=VA1&collected_to=2022-03-04"))
+    monkeypatch.setattr(queries, "COUNT_BOUND", 100)
+    assert "超过 100 条" in text(client.get("/scans"))
+    body = client.get("/api/scans?count=1").get_json()
+    assert body["count"] == 100 and body["count_exceeds"] is True and body["prev"] is None
+    # the rows before page 1's last one are the rest of page 1, and there is no page before them
+    again = client.get("/api/scans?before=" + body["next"]).get_json()
+    assert [s["scan_id"] for s in again["scans"]] == [s["scan_id"] for s in body["scans"]][:-1]
+    page2 = client.get("/api/scans?after=" + body["next"]).get_json()
+    assert client.get("/api/scans?before=" + page2["prev"]).get_json()["scans"] == body["scans"]
+
+
+def test_the_ops_record_list_pages_back_too(ops, many_scans):
+    client, _ = ops
+    forwards, backwards = walk(client, "/scan-admin/scans?sort=imported_at&dir=desc", "数据导入时间")
+    assert sum(len(p) for p in forwards) == 127 and backwards == forwards  # every unit's, and V404's
+
+
+def test_a_bad_sort_is_the_default_order_and_a_bad_cursor_is_refused(unit_a, many_scans):
+    client, _ = unit_a
+    assert scan_times(text(client.get("/scans?sort=phone&dir=sideways")), "采集时间")[0] == "2022-03-05 10:00:00"
+    assert client.get("/scans?before=garbage!!").status_code == 400

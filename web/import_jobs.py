@@ -14,6 +14,38 @@ from loaders import scans
 from loaders.errors import IMPORT_CONNECTION_LOST, LoadError
 
 
+def progress_line(job: dict, now: float | None = None) -> str:
+    """What the import page says of a job: while it runs, the share written, rows a second and the
+    time left (from the rows written so far); when it ended, how many rows and how long."""
+    elapsed = max((now or time.time()) - job["started"], 0.001) if job.get("ended") is None \
+        else max(job["ended"] - job["started"], 0.001)
+    written, total = job["written"], max(job["total"], job["written"])
+    rate = written / elapsed
+    if job["state"] != "running":
+        if job["state"] == "done":
+            return f"共写入 {written:,} 行，用时 {_duration(elapsed)}（{rate:,.0f} 行/秒）"
+        return "未写入任何数据"
+    if not total or not written:
+        return f"正在读取文件…已读取 {job['read']:,} 行"
+    share = min(written / total, 0.99)
+    left = (total - written) / rate if rate else 0
+    return f"{share:.0%}，已写入 {written:,} / 约 {total:,} 行，{rate:,.0f} 行/秒，预计还需 {_duration(left)}"
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{max(seconds, 1)} 秒"
+    return f"{seconds // 60} 分 {seconds % 60} 秒"
+
+
+def percent(job: dict) -> int:
+    if job["state"] == "done":
+        return 100
+    total = max(job["total"], job["written"])
+    return min(99, int(job["written"] * 100 / total)) if total else 0
+
+
 class ImportJobs:
     """The imports started from the page in one app instance (app.extensions["epi_import_jobs"]);
     ``by`` is the importer's account, as in loaders.scans.import_scans."""
@@ -36,8 +68,8 @@ class ImportJobs:
         """Start importing ``path`` in a background thread; returns the job's id."""
         job_id = uuid.uuid4().hex[:12]
         job = {"id": job_id, "file_name": file_name, "by": by, "state": "running", "read": 0, "written": 0,
-               "total": 0, "message": "", "batch_id": None, "started": time.time(), "path": str(path),
-               "duplicate": False}
+               "total": 0, "message": "", "batch_id": None, "started": time.time(), "ended": None,
+               "path": str(path), "duplicate": False}
         _lock = self.lock
         with _lock:
             self.jobs[job_id] = job
@@ -53,23 +85,24 @@ class ImportJobs:
                 result = scans.import_scans(path, by=by, force=force, file_name=file_name, url=url, progress=progress)
                 with _lock:
                     job.update(state="done", batch_id=result.batch_id, written=result.rows, total=result.rows,
+                               ended=time.time(),
                                message=f"导入完成：共 {result.rows} 条，批次 {result.batch_id}")
                 Path(path).unlink(missing_ok=True)
             except scans.DuplicateFile as exc:
                 with _lock:
-                    job.update(state="failed", message=str(exc), duplicate=True)
+                    job.update(state="failed", message=str(exc), duplicate=True, ended=time.time())
             except LoadError as exc:
                 with _lock:
-                    job.update(state="failed", message=str(exc))
+                    job.update(state="failed", message=str(exc), ended=time.time())
                 Path(path).unlink(missing_ok=True)
             except psycopg.OperationalError:   # the database restarted or the network failed
                 with _lock:
-                    job.update(state="failed", message=IMPORT_CONNECTION_LOST)
+                    job.update(state="failed", message=IMPORT_CONNECTION_LOST, ended=time.time())
                 Path(path).unlink(missing_ok=True)
             except Exception as exc:  # shown to the user, the import was rolled back
                 message = getattr(getattr(exc, "diag", None), "message_primary", None) or "导入失败，未写入任何数据"
                 with _lock:
-                    job.update(state="failed", message=message)
+                    job.update(state="failed", message=message, ended=time.time())
                 Path(path).unlink(missing_ok=True)
 
         # the request's context goes along: the import's audit entry records who asked, from where

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_te
 from db.vocabulary import SHANGHAI
 from loaders import scans as scan_loader
 from loaders.templates import TEMPLATES, write_template
-from web import import_jobs, queries
+from web import import_jobs, listing, queries
 from web.auth import login_required, requires
 from web.db import SQL, tx
 from web.exports import xlsx_response
@@ -64,13 +64,19 @@ def month_weeks(first: dt.date, counts: dict[dt.date, int]) -> list[list]:
     return weeks
 
 
+# the import history's columns (each sorts); 采集时间范围 sorts by its start
+HISTORY = {"batch_id": "批次", "file_name": "文件", "row_count": "导入条数", "stored_rows": "现存条数",
+           "collected_min": "采集时间范围", "imported_by": "数据导入人", "imported_at": "数据导入时间"}
+
+
 @bp.get("/scan-admin")
 @requires("scan_admin")
 def scan_admin():
     month = request.args.get("month")
     with tx() as conn:
         latest = conn.execute(SQL["latest_collected"]).fetchone()["latest"]
-        history = conn.execute(SQL["import_history"]).fetchall()
+        paging = listing.paging_of(request.args, HISTORY, "batch_id", desc=True)
+        history, paging = listing.page_of(conn, "import_history", {}, paging, key=("batch_id",))
         locked = sync_enabled(conn)
         last_sync = conn.execute(SQL["latest_sync"]).fetchone() if locked else None
         base = latest.astimezone(SHANGHAI).date() if latest else today()
@@ -86,6 +92,8 @@ def scan_admin():
     return render_template("scan_admin.html", latest=latest, history=history, locked=locked, last_sync=last_sync,
                            weeks=month_weeks(first, days), month=first, prev_month=prev_month, next_month=next_month,
                            jobs=jobs().recent(g.user.account), job_id=request.args.get("job"),
+                           job_line=import_jobs.progress_line, paging=paging, history_columns=HISTORY,
+                           args={"month": month} if month else {},
                            retention=retention, purge=next_purge(retention["scan_days"]),
                            saved=request.args.get("retention"))
 
@@ -161,7 +169,7 @@ def scan_job(job_id):
     if not job or job["by"] != g.user.account:
         abort(404)
     job.pop("path", None)
-    return jsonify(job)
+    return jsonify(job | {"line": import_jobs.progress_line(job), "percent": import_jobs.percent(job)})
 
 
 def _delete_range():

@@ -242,3 +242,18 @@ def test_a_bad_sort_is_the_default_order_and_a_bad_cursor_is_refused(unit_a, man
     client, _ = unit_a
     assert scan_times(text(client.get("/scans?sort=phone&dir=sideways")), "采集时间")[0] == "2022-03-05 10:00:00"
     assert client.get("/scans?before=garbage!!").status_code == 400
+
+
+def test_the_import_page_says_percent_rate_and_time_left():
+    from web.import_jobs import percent, progress_line
+
+    job = {"state": "running", "read": 60_000, "written": 50_000, "total": 200_000, "started": 100.0, "ended": None}
+    assert progress_line(job, now=110.0) == "25%，已写入 50,000 / 约 200,000 行，5,000 行/秒，预计还需 30 秒"
+    assert percent(job) == 25
+    assert progress_line(job | {"written": 0}, now=101.0) == "正在读取文件…已读取 60,000 行"
+    # an estimate that ran short never says more than 99 % or a negative time
+    over = job | {"written": 250_000}
+    assert progress_line(over, now=150.0).startswith("99%，已写入 250,000 / 约 250,000 行") and percent(over) == 99
+    done = job | {"state": "done", "written": 200_000, "ended": 140.0}
+    assert progress_line(done) == "共写入 200,000 行，用时 40 秒（5,000 行/秒）" and percent(done) == 100
+    assert progress_line(job | {"state": "failed", "ended": 120.0}) == "未写入任何数据"

@@ -106,13 +106,18 @@ def test_upload_runs_in_the_background_and_reports_progress(ops, seeded_db, tmp_
     job_id = res.headers["Location"].split("job=")[1]
     job = wait_job(client, job_id)
     assert job["state"] == "done" and job["written"] == 2 and "导入完成" in job["message"]
+    assert job["percent"] == 100 and job["line"].startswith("共写入 2 行，用时 ")
     page = text(client.get(f"/scan-admin?month=2022-03&job={job_id}"))
     assert "上传.csv" in page and "ops.li" in page
+    assert 'id="latest-collected">2022-03-09 09:00:00<' in page and 'id="history"' in page  # refreshed in place
+    assert "共 2 条" in page and "job-close" in page
     # the same file again: refused, then imported after confirmation
     res = client.post("/scan-admin/upload", data={"csrf_token": token, "file": (path.open("rb"), "again.csv")})
     job_id = res.headers["Location"].split("job=")[1]
     job = wait_job(client, job_id)
     assert job["state"] == "failed" and job["duplicate"] and "完全相同" in job["message"]
+    assert "命令行" not in job["message"] and "--force" not in job["message"]
+    assert "命令行" not in text(client.get(f"/scan-admin?job={job_id}"))
     res = client.post(f"/scan-admin/jobs/{job_id}/force", data={"csrf_token": token})
     assert wait_job(client, res.headers["Location"].split("job=")[1])["state"] == "done"
     with psycopg.connect(seeded_db) as c:

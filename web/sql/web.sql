@@ -102,10 +102,11 @@ update epi.venue set flow_min = %(flow_min)s::numeric, flow_max = %(flow_max)s::
  where venue_id = %(venue_id)s;
 
 -- name: import_history
--- the latest imports, with how many of their rows are still stored (kept by triggers)
+-- the imports, with how many of their rows are still stored (kept by triggers); ordered and paged by
+-- web.listing (the latest first by default)
 select batch_id, source, file_name, row_count, stored_rows, collected_min, collected_max, forced, imported_by,
        imported_at
-  from epi.import_batch order by batch_id desc limit 20;
+  from epi.import_batch
 
 -- name: latest_collected
 select max(collected_at) as latest from epi.scan;

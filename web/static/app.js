@@ -4,23 +4,53 @@ document.addEventListener("submit", (event) => {
   if (message && !window.confirm(message)) event.preventDefault();
 });
 
+// An import's panel: progress as %, rows a second and time left (the server's line); when the
+// import ends, the latest 采集时间 and the history are refreshed from the page, without a reload.
 function poll(job) {
   const id = job.getAttribute("data-job");
   fetch(`/scan-admin/jobs/${id}`, {headers: {"Accept": "application/json"}})
     .then((r) => r.json())
     .then((j) => {
       const bar = job.querySelector("progress");
-      bar.max = j.total || 1;
-      bar.value = j.written;
-      job.querySelector(".job-count").textContent = `已读取 ${j.read} 行，已写入 ${j.written} 行`;
+      bar.max = 100;
+      bar.value = j.percent;
+      job.querySelector(".job-count").textContent = j.line;
       job.querySelector(".job-state").textContent = {running: "导入中", done: "已完成", failed: "未导入"}[j.state];
       job.querySelector(".job-message").textContent = j.message;
       job.setAttribute("data-state", j.state);
-      if (j.state === "running") setTimeout(() => poll(job), 500);
-      else if (j.duplicate) window.location.reload();
+      if (j.state === "running") { setTimeout(() => poll(job), 500); return; }
+      job.querySelector(".job-close").hidden = false;
+      if (j.duplicate) window.location.reload();  // the page offers 确认仍要导入
+      else refreshFromPage(["latest-collected", "history"]);
     })
     .catch(() => setTimeout(() => poll(job), 2000));
 }
+
+function refreshFromPage(ids) {
+  fetch(window.location.href, {headers: {"Accept": "text/html"}})
+    .then((r) => r.text())
+    .then((html) => {
+      const fresh = new DOMParser().parseFromString(html, "text/html");
+      ids.forEach((id) => {
+        const now = document.getElementById(id);
+        const then = fresh.getElementById(id);
+        if (now && then) now.replaceWith(document.importNode(then, true));
+      });
+    });
+}
+
+const CLOSED = "epi-closed-jobs";
+function closedJobs() {
+  try { return JSON.parse(window.localStorage.getItem(CLOSED) || "[]"); } catch (e) { return []; }
+}
+document.addEventListener("click", (event) => {
+  const button = event.target.closest(".job-close");
+  if (!button) return;
+  const job = button.closest(".job");
+  const ids = closedJobs().concat([job.getAttribute("data-job")]).slice(-50);
+  try { window.localStorage.setItem(CLOSED, JSON.stringify(ids)); } catch (e) { /* private mode: closed for now */ }
+  job.remove();
+});
 
 // 查看完整信息: the reason is asked in a dialog; the form posts to the record's reveal page
 document.addEventListener("click", (event) => {
@@ -36,6 +66,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const all = document.getElementById("check-all");
   if (all) all.addEventListener("change", () => {
     document.querySelectorAll('input[name="alert_id"]').forEach((box) => { box.checked = all.checked; });
+  });
+  const closed = closedJobs();
+  document.querySelectorAll(".job").forEach((job) => {
+    if (job.getAttribute("data-state") !== "running" && closed.includes(job.getAttribute("data-job"))) job.remove();
   });
   document.querySelectorAll('.job[data-state="running"]').forEach(poll);
   const unit = document.getElementById("unit_code");

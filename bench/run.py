@@ -392,6 +392,20 @@ def table(results: dict) -> str:
             for key, what in TRACING_LABELS.items():
                 lines.append(f"| tracing as {label}: {what}, {t['clients']} clients, p95 ÷ first page "
                              f"| {t[role]['ratio'][key]} ({t[role]['p95_ms'][key]} / {base} ms) | ≤ 3 |")
+    sp = results.get("scan_paging")
+    if sp:
+        for role, key, what in (
+                ("unit", "imported_desc_counted", "/api/scans by 数据导入时间, newest first, counted"),
+                ("unit", "imported_asc_counted", "/api/scans by 数据导入时间, oldest first, counted"),
+                ("unit", "collected_asc_counted", "/api/scans by 采集时间, oldest first, counted"),
+                ("unit", "previous_page_counted", "/api/scans 上一页 (before a cursor), counted"),
+                ("unit", "html_imported_desc_counted", "/scans (the page) by 数据导入时间, counted, rendered"),
+                ("ops", "imported_desc", "ops' /scan-admin/scans by 数据导入时间 ÷ its default order"),
+                ("ops", "imported_asc", "ops' /scan-admin/scans by 数据导入时间 ascending ÷ its default order")):
+            m = sp[role]
+            lines.append(f"| scan list {what} (count exact to {sp['count_bound']:,}), {sp['clients']} clients, "
+                         f"p95 ÷ plain first page | {m['ratio'][key]} ({m['p95_ms'][key]} / {m['p95_ms']['first_page']} ms) "
+                         f"| ≤ 1.5 |")
     e = results.get("export")
     if e:
         for key in sorted((k for k in e if k != "unit"), key=int):
@@ -501,6 +515,9 @@ def run(scale: str = "city", echo=print, keep: bool = False, rows: int | None = 
     echo("追查条件（身份证、电话、姓名包含、场所ID+7天、查无此人）与首页的 p95 之比（8 个并发客户端，单位与运维）…")
     results["tracing"] = webbench.tracing(url, "B01")
     echo(f"  {results['tracing']}")
+    echo("扫码列表的排序、前后翻页与计数（上限内精确）与首页的 p95 之比（8 个并发客户端）…")
+    results["scan_paging"] = webbench.scan_paging(url, "B01")
+    echo(f"  {results['scan_paging']}")
     echo("导出（遮蔽的扫码记录 xlsx）…")
     results["export"] = webbench.export_rate(url, "B01", rows=100_000 if scale == "city" else 10_000)
     echo(f"  {results['export']}")
@@ -523,6 +540,8 @@ def run(scale: str = "city", echo=print, keep: bool = False, rows: int | None = 
         "web_p95": results["web_load"]["errors"] == 0
                    and max(results["web_load"]["p95_ms"].values()) <= targets["web_p95_ms"],
         "rls_ratio": results["rls_overhead"]["same_rows"] and results["rls_overhead"]["ratio"] <= targets["rls_ratio"],
+        "scan_paging": all(r <= 1.5 for role in ("unit", "ops") for r in results["scan_paging"][role]["ratio"].values())
+                       and results["scan_paging"]["unit"]["errors"] == results["scan_paging"]["ops"]["errors"] == 0,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"{scale}-{dt.datetime.now():%Y%m%d-%H%M%S}"

@@ -5,6 +5,7 @@ scan page against the same query with an explicit filter, run by a role that byp
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import socket
 import statistics
@@ -148,6 +149,48 @@ def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> d
             m = _measure(base, {"Authorization": "Bearer " + ticket}, routes, clients=clients, per_client=per_client)
             m["ratio"] = {k: round(v / m["p95_ms"]["first_page"], 2) for k, v in m["p95_ms"].items() if k != "first_page"}
             result[role] = m
+    finally:
+        server.terminate()
+        server.wait(10)
+    return result
+
+
+def scan_paging(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> dict:
+    """The scan lists' orders and bounded counts (issue 23) against the plain first page (newest
+    采集时间 first, not counted), p95 at 8 clients. As a unit through /api/scans: sorted by 数据导入时间
+    or 采集时间 either way with the count, and a page reached by 上一页; the HTML page sorted and
+    counted (rendering included). As ops, the record list (/scan-admin/scans, always counted) sorted
+    by 数据导入时间 against its default order."""
+    from urllib.parse import urlencode
+
+    from web.queries import COUNT_BOUND
+
+    server, base = _serve(url)
+    try:
+        unit_headers = {"Authorization": "Bearer " + _ticket(unit)}
+        first = json.loads(urllib.request.urlopen(urllib.request.Request(
+            base + "/api/scans?sort=imported_at", headers=unit_headers), timeout=60).read())
+        second = json.loads(urllib.request.urlopen(urllib.request.Request(
+            base + "/api/scans?" + urlencode({"sort": "imported_at", "after": first["next"]}), headers=unit_headers),
+            timeout=60).read())
+        q = "/api/scans?"
+        routes = {"first_page": "/api/scans",
+                  "imported_desc_counted": q + urlencode({"sort": "imported_at", "dir": "desc", "count": 1}),
+                  "imported_asc_counted": q + urlencode({"sort": "imported_at", "dir": "asc", "count": 1}),
+                  "collected_asc_counted": q + urlencode({"sort": "collected_at", "dir": "asc", "count": 1}),
+                  "previous_page_counted": q + urlencode({"sort": "imported_at", "before": second["prev"], "count": 1}),
+                  "html_imported_desc_counted": "/scans?" + urlencode({"sort": "imported_at", "dir": "desc"})}
+        result = {"clients": clients, "count_bound": COUNT_BOUND}
+        m = _measure(base, unit_headers, routes, clients=clients, per_client=per_client)
+        m["ratio"] = {k: round(v / m["p95_ms"]["first_page"], 2) for k, v in m["p95_ms"].items() if k != "first_page"}
+        result["unit"] = m
+        ops = {"Authorization": "Bearer " + _ticket("OPS", ("venue_admin", "scan_admin"))}
+        routes = {"first_page": "/scan-admin/scans",
+                  "imported_desc": "/scan-admin/scans?sort=imported_at&dir=desc",
+                  "imported_asc": "/scan-admin/scans?sort=imported_at&dir=asc"}
+        m = _measure(base, ops, routes, clients=clients, per_client=per_client)
+        m["ratio"] = {k: round(v / m["p95_ms"]["first_page"], 2) for k, v in m["p95_ms"].items() if k != "first_page"}
+        result["ops"] = m
     finally:
         server.terminate()
         server.wait(10)

@@ -123,7 +123,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.context_processor
     def inject():
-        return {"user": g.get("user"), "menus": auth.MENUS, "csrf_token": auth.csrf_token if g.get("user") else None}
+        return {"user": g.get("user"), "menus": auth.MENUS, "csrf_token": auth.csrf_token if g.get("user") else None,
+                # a confirmation asked for by the page's script is shown in its <dialog>, not as a page
+                "dialog": request.headers.get("X-Dialog") == "1"}
 
     @app.after_request
     def headers(response):

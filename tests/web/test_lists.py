@@ -257,3 +257,46 @@ def test_the_import_page_says_percent_rate_and_time_left():
     done = job | {"state": "done", "written": 200_000, "ended": 140.0}
     assert progress_line(done) == "共写入 200,000 行，用时 40 秒（5,000 行/秒）" and percent(done) == 100
     assert progress_line(job | {"state": "failed", "ended": 120.0}) == "未写入任何数据"
+
+
+# ------------------------------------------------------------------------ confirmations in dialogs
+
+def test_a_confirmation_asked_for_by_the_page_is_a_dialog_fragment(ops):
+    client, _ = ops
+    page = text(client.get("/venues?tab=set"))
+    assert 'class="danger-link" data-dialog>' in page  # the delete link opens the dialog
+    whole = text(client.get("/venues/VA1/delete"))
+    assert '<header class="top">' in whole and 'href="/venues"' in whole  # without JavaScript: a page
+    part = text(client.get("/venues/VA1/delete", headers={"X-Dialog": "1"}))
+    assert "<html" not in part and '<header class="top">' not in part and 'id="dialog-title"' in part
+    assert "确认删除场所" in part and "data-close" in part and 'name="csrf_token"' in part
+
+
+def test_a_refusal_inside_the_dialog_is_a_fragment_too(unit_a, seeded_db):
+    client, token = unit_a
+    alert = re.search(r"/alerts/(\d+)/accept", text(client.get("/alerts"))).group(1)
+    assert client.post(f"/alerts/{alert}/accept", data={"csrf_token": token}).status_code == 302
+    res = client.get(f"/alerts/{alert}/accept", headers={"X-Dialog": "1"})
+    assert res.status_code == 409 and "<html" not in text(res) and "该预警已接收" in text(res)
+
+
+def test_the_bulk_accept_and_the_deletes_ask_in_the_dialog(unit_a):
+    client, token = unit_a
+    page = text(client.get("/alerts"))
+    assert 'id="accept-selected" data-dialog>' in page
+    alert = re.search(r'name="alert_id" value="(\d+)"', page).group(1)
+    part = text(client.post("/alerts/accept", data={"csrf_token": token, "alert_id": alert}, headers={"X-Dialog": "1"}))
+    assert "确认接收所选的 1 条预警" in part and '<header class="top">' not in part
+    assert 'name="confirmed" value="1"' in part
+
+
+def test_the_import_page_confirms_deletes_and_retention_in_the_dialog(ops):
+    client, token = ops
+    page = text(client.get("/scan-admin"))
+    assert 'action="/scan-admin/retention" class="inline" data-dialog>' in page
+    assert 'action="/scan-admin/delete/preview" class="inline" data-dialog>' in page
+    part = text(client.post("/scan-admin/delete/preview", data={"csrf_token": token, "by": "collected",
+                                                               "from": "2022-03-01", "to": "2022-03-01"},
+                            headers={"X-Dialog": "1"}))
+    assert "<html" not in part and "将被删除" in part and "data-close" in part
+    assert "data-confirm" not in part  # asked once, in the dialog

@@ -1,7 +1,70 @@
-// Confirmation before destructive actions, and import progress that survives a page reload.
+// Confirmations in a native <dialog> (allowed by our CSP, no window.confirm): a link or form marked
+// data-dialog asks the server for its confirmation page with X-Dialog: 1 and shows it in the dialog
+// (without JavaScript the same page opens on its own); a form marked data-confirm asks its question
+// in the dialog before it is sent. Import progress survives a page reload.
+function dialog() {
+  let d = document.getElementById("confirm-dialog");
+  if (!d) {
+    d = document.createElement("dialog");
+    d.id = "confirm-dialog";
+    d.setAttribute("aria-labelledby", "dialog-title");
+    document.body.appendChild(d);
+    d.addEventListener("click", (event) => {
+      if (event.target.closest("[data-close]")) { event.preventDefault(); d.close(); }
+    });
+  }
+  return d;
+}
+
+function showInDialog(request) {
+  const d = dialog();
+  if (!d.showModal) return false;
+  request
+    .then((r) => r.text())
+    .then((html) => {
+      d.innerHTML = html;
+      if (!d.open) d.showModal();
+      const first = d.querySelector("button, a, input, textarea, select");
+      if (first) first.focus();
+    })
+    .catch(() => {
+      d.innerHTML = '<div class="dialog-body"><h2 id="dialog-title">出错了</h2><p class="notice error">网络连接失败，请稍后重试</p>'
+        + '<p><button type="button" class="secondary" data-close>关闭</button></p></div>';
+      if (!d.open) d.showModal();
+    });
+  return true;
+}
+
+function askInDialog(message, onYes) {
+  const d = dialog();
+  if (!d.showModal) { if (window.confirm(message)) onYes(); return; }
+  d.innerHTML = '<div class="dialog-body"><h2 id="dialog-title">请确认</h2><p class="notice warn"></p>'
+    + '<p><button type="button" class="danger" data-yes>确认</button> '
+    + '<button type="button" class="secondary" data-close>取消</button></p></div>';
+  d.querySelector(".notice").textContent = message;
+  d.querySelector("[data-yes]").addEventListener("click", () => { d.close(); onYes(); });
+  d.showModal();
+  d.querySelector("[data-close]").focus();
+}
+
+const DIALOG = {"X-Dialog": "1"};
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-dialog]");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  if (showInDialog(fetch(link.href, {headers: DIALOG}))) event.preventDefault();
+});
+
 document.addEventListener("submit", (event) => {
-  const message = event.target.getAttribute("data-confirm");
-  if (message && !window.confirm(message)) event.preventDefault();
+  const form = event.target;
+  const message = form.getAttribute("data-confirm");
+  if (message && !form.dataset.confirmed) {
+    event.preventDefault();
+    askInDialog(message, () => { form.dataset.confirmed = "1"; form.requestSubmit ? form.requestSubmit() : form.submit(); });
+    return;
+  }
+  if (form.hasAttribute("data-dialog")) {
+    if (showInDialog(fetch(form.action, {method: "POST", body: new FormData(form), headers: DIALOG}))) event.preventDefault();
+  }
 });
 
 // An import's panel: progress as %, rows a second and time left (the server's line); when the

@@ -10,7 +10,7 @@ from web import charts, listing
 from web.auth import requires
 from web.db import SQL, one, tx
 from web.exports import workbook, xlsx_response
-from web.queries import like_pattern, parse_date, typed
+from web.queries import BadCondition, like_pattern, parse_date, typed
 
 bp = Blueprint("alerts", __name__)
 
@@ -26,11 +26,11 @@ def alert_filters(args) -> tuple[dict, dict]:
     an alert counts when its 7 days overlap them), 预警原因, 公共场所 (its ID or a part of its name)."""
     typed_ = {k: typed(args, k) for k in FILTERS}
     if typed_["reason"] and typed_["reason"] not in ALERT_REASONS:
-        abort(400, description="预警原因只能是" + "或".join(f"“{r}”" for r in ALERT_REASONS))
-    start = parse_date(typed_["period_from"], None)
-    end = parse_date(typed_["period_to"], None)
+        raise BadCondition("预警原因只能是" + "或".join(f"“{r}”" for r in ALERT_REASONS), "reason")
+    start = parse_date(typed_["period_from"], None, "period_from")
+    end = parse_date(typed_["period_to"], None, "period_to")
     if start and end and start > end:
-        abort(400, description="预警时间段的开始日期不能晚于结束日期")
+        raise BadCondition("预警时间段的开始日期不能晚于结束日期", "period_from")
     params = {"period_from": start, "period_to": end, "reason": typed_["reason"], "venue": typed_["venue"],
               "venue_like": like_pattern(typed_["venue"])}
     return {k: v for k, v in typed_.items() if v}, params
@@ -54,15 +54,21 @@ def list_alerts(conn, status: str, params: dict, limit: int):
 @requires("alert")
 def alerts():
     status = status_of(request.args)
-    filters, params = alert_filters(request.args)
     columns = sortable(status)
     paging = listing.paging_of(request.args, columns, "period", desc=True)
+    try:
+        filters, params = alert_filters(request.args)
+    except BadCondition as bad:  # shown beside the conditions, as typed; no rows
+        filters = {k: v for k in FILTERS if (v := typed(request.args, k))}
+        return render_template("alerts.html", rows=[], paging=paging, columns=columns, status=status,
+                               counts={"unaccepted": 0, "accepted": 0}, filters=filters, reasons=ALERT_REASONS,
+                               select_max=SELECT_MAX, args=filters | {"status": status}, bad=bad), 400
     with tx() as conn:
         counts = conn.execute(SQL["alert_counts"], params).fetchone()
         rows, paging = listing.page_of(conn, "alert_list", params | {"status": status}, paging, key=("alert_id",))
     return render_template("alerts.html", rows=rows, paging=paging, columns=columns, status=status,
                            counts=counts, filters=filters, reasons=ALERT_REASONS, select_max=SELECT_MAX,
-                           args=filters | {"status": status})
+                           args=filters | {"status": status}, bad=None)
 
 
 EXPORT_COLUMNS = {**ALERT_LIST, "status": "状态", "accepted_by": "接收人", "accepted_at": "接收时间"}

@@ -13,6 +13,7 @@ from db.vocabulary import SHANGHAI
 from web.auth import requires
 from web.db import SQL, tx, write_access_entry
 from web.exports import workbook, xlsx_response
+from web.queries import BadCondition
 
 bp = Blueprint("audit", __name__)
 
@@ -39,7 +40,7 @@ def _day(name: str) -> dt.datetime | None:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        abort(400, description=f"日期“{text[:20]}”格式应为 YYYY-MM-DD")
+        raise BadCondition(f"日期“{text[:20]}”格式应为 YYYY-MM-DD", name) from None
     if name == "at_to":
         day += dt.timedelta(days=1)  # the whole last day
     return dt.datetime.combine(day, dt.time(), SHANGHAI)
@@ -57,10 +58,17 @@ def _conditions() -> tuple[dict, dict, list[str]]:
 @bp.get("/audit")
 @requires("audit")
 def audit_log():
-    params, typed, hashes = _conditions()
-    before = request.args.get("before")
-    if before is not None and not before.isdigit():
-        abort(400, description="翻页参数无效")
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    try:
+        params, typed, hashes = _conditions()
+        before = request.args.get("before")
+        if before is not None and not before.isdigit():
+            raise BadCondition("翻页参数无效，请从第一页重新查询")
+    except BadCondition as bad:  # shown beside the conditions; no rows read, so no entry
+        with tx() as conn:
+            head = conn.execute(SQL["audit_head"]).fetchone()
+        return render_template("audit.html", rows=[], columns=COLUMNS, kinds=KINDS, actions=ACTIONS, args=args,
+                               next_before=None, head=head, bad=bad), 400
     with tx() as conn:
         rows = conn.execute(SQL["audit_page"], params | {"before": int(before) if before else None,
                                                          "limit": PAGE + 1}).fetchall()
@@ -69,9 +77,8 @@ def audit_log():
     rows = rows[:PAGE]
     write_access_entry("audit.query", typed | ({"before": before} if before else {}), hashes, len(rows),
                        query="audit_log_access")
-    args = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_template("audit.html", rows=rows, columns=COLUMNS, kinds=KINDS, actions=ACTIONS, args=args,
-                           next_before=rows[-1]["audit_id"] if more else None, head=head)
+                           next_before=rows[-1]["audit_id"] if more else None, head=head, bad=None)
 
 
 @bp.get("/audit/export")

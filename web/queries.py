@@ -7,9 +7,9 @@ import base64
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import abort
 from psycopg import sql
 from psycopg.rows import tuple_row
+from werkzeug.exceptions import BadRequest
 
 from db import audit_hmac
 from db.vocabulary import SCAN, SCAN_IMPORT, SCAN_LIST, SHANGHAI
@@ -32,17 +32,27 @@ PAGE = 50
 EXPORT_CAP = 100_000
 
 
+class BadCondition(BadRequest):
+    """A list's condition that cannot be used (a date that does not exist, a name of one character):
+    a 400 with its message for the JSON API, a message beside the conditions on a page (which then
+    shows no rows), never the error page. ``field``: the condition's parameter, when it is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(description=message)
+        self.field = field
+
+
 def today() -> dt.date:
     return dt.datetime.now(SHANGHAI).date()
 
 
-def parse_date(text: str | None, default: dt.date) -> dt.date:
+def parse_date(text: str | None, default: dt.date, field: str | None = None) -> dt.date:
     if not text:
         return default
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        abort(400, description=f"日期“{text[:20]}”格式应为 YYYY-MM-DD")
+        raise BadCondition(f"日期“{text[:20]}”格式应为 YYYY-MM-DD", field) from None
 
 
 def typed(args, key: str) -> str:
@@ -55,7 +65,7 @@ def scan_filters(args):
     conds, params = [], {}
     personal = {col: typed(args, col) or None for col in PERSONAL}
     if personal["person_name"] and len(personal["person_name"]) < 2:
-        abort(400, description=f"{SCAN_LIST['person_name']}请至少输入2个字")
+        raise BadCondition(f"{SCAN_LIST['person_name']}请至少输入2个字", "person_name")
     if any(personal.values()):
         conds.append(sql.SQL("(collected_at, scan_id) in (select * from epi.find_scans({}, {}, {}))").format(
             *(sql.Placeholder(f"find_{col}") for col in PERSONAL)))
@@ -77,7 +87,8 @@ def scan_filters(args):
                 try:
                     when = parse_collected_at(value)
                 except BadTime as exc:
-                    abort(400, description=f"{RANGE_LABELS[name]}（{'起' if side == 'from' else '止'}）：{exc}")
+                    raise BadCondition(f"{RANGE_LABELS[name]}（{'起' if side == 'from' else '止'}）：{exc}",
+                                       f"{name}_{side}") from None
                 if side == "to":
                     when = range_end(value, when)
                 key = f"{name}_{side}"
@@ -140,7 +151,7 @@ def decode_cursor(text: str):
         when, scan_id = base64.urlsafe_b64decode(text.encode()).decode().split("|")
         return dt.datetime.fromisoformat(when), int(scan_id)
     except (ValueError, UnicodeDecodeError):
-        abort(400, description="分页参数无效")
+        raise BadCondition("分页参数无效，请从第一页重新查询") from None
 
 
 def _scan_query(args, limit: int, columns=SCAN_COLUMNS, order: ScanOrder | None = None):
@@ -217,6 +228,17 @@ class ScanPage:
         return f"共 {self.count:,} 条"
 
 
+def page_or_message(args, columns=SCAN_COLUMNS) -> tuple[ScanPage, BadCondition | None]:
+    """A scan list page for the HTML pages: counted, with its access entry; or, when a condition
+    cannot be used, no rows (and no entry: nothing was read) and the condition's message."""
+    try:
+        page = scan_page(args, columns, counted=True)
+    except BadCondition as bad:
+        return ScanPage([], ScanOrder(), None, None, 0), bad
+    record_access("scan.query", args, len(page.rows))
+    return page, None
+
+
 def scan_page(args, columns=SCAN_COLUMNS, counted: bool = False) -> ScanPage:
     """One page of a scan list in the request's order, keyset-paged both ways (no OFFSET): the
     rows, the cursors of the pages either side, and (``counted``) the bounded count."""
@@ -255,10 +277,10 @@ def stats_filters(args) -> tuple[dict, dict]:
 
 def stats_range(args):
     """The statistics' 采集时间 date range: default the 30 days up to yesterday, at most a year."""
-    end = parse_date(args.get("to"), today() - dt.timedelta(days=1))
-    start = parse_date(args.get("from"), end - dt.timedelta(days=29))
+    end = parse_date(args.get("to"), today() - dt.timedelta(days=1), "to")
+    start = parse_date(args.get("from"), end - dt.timedelta(days=29), "from")
     if start > end:
-        abort(400, description="开始日期不能晚于结束日期")
+        raise BadCondition("开始日期不能晚于结束日期", "from")
     if (end - start).days > 366:
-        abort(400, description="统计范围不能超过一年")
+        raise BadCondition("统计范围不能超过一年", "from")
     return start, end

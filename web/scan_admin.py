@@ -228,12 +228,11 @@ def batch_delete(batch_id):
 def scan_records():
     """扫码进场信息管理's record list: every scan, the seed's 17 fields, the combined conditions of
     扫码进场信息查询; masked like every scan output, and each page served is an access entry."""
-    page = queries.scan_page(request.args, queries.SCAN_ADMIN_COLUMNS, counted=True)
-    queries.record_access("scan.query", request.args, len(page.rows))
-    return render_template("scans.html", page=page, rows=page.rows, columns=queries.SCAN_ADMIN_COLUMNS,
+    page, bad = queries.page_or_message(request.args, queries.SCAN_ADMIN_COLUMNS)
+    return render_template("scans.html", page=page, bad=bad, rows=page.rows, columns=queries.SCAN_ADMIN_COLUMNS,
                            args=queries.list_args(request.args), sorts=queries.SORTS, page_size=queries.PAGE,
                            exact=queries.EXACT, contains=queries.CONTAINS,
-                           base="/scan-admin/scans", title="扫码记录", export=False, reveal=False)
+                           base="/scan-admin/scans", title="扫码记录", export=False, reveal=False), 400 if bad else 200
 
 
 @bp.post("/scan-admin/delete")

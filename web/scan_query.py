@@ -16,12 +16,11 @@ bp = Blueprint("scan_query", __name__)
 @bp.get("/scans")
 @requires("scan_query")
 def scan_query():
-    page = queries.scan_page(request.args, counted=True)
-    queries.record_access("scan.query", request.args, len(page.rows))
-    return render_template("scans.html", page=page, rows=page.rows, columns=queries.SCAN_COLUMNS,
+    page, bad = queries.page_or_message(request.args)
+    return render_template("scans.html", page=page, bad=bad, rows=page.rows, columns=queries.SCAN_COLUMNS,
                            args=queries.list_args(request.args), sorts=queries.SORTS, page_size=queries.PAGE,
                            exact=queries.EXACT, contains=queries.CONTAINS,
-                           base="/scans", title="扫码进场信息查询", export=True, reveal=g.user.has("scan_reveal"))
+                           base="/scans", title="扫码进场信息查询", export=True, reveal=g.user.has("scan_reveal")), 400 if bad else 200
 
 
 @bp.get("/scans/export")

@@ -9,7 +9,7 @@ from web import charts, listing
 from web.auth import requires
 from web.db import all_rows, one, record_stats_export, tx
 from web.exports import fields_workbook, xlsx_response
-from web.queries import stats_filters, stats_range
+from web.queries import BadCondition, stats_filters, stats_range
 
 bp = Blueprint("stats", __name__)
 
@@ -30,15 +30,20 @@ def venue_counts(args, limit: int = EXPORT_LIMIT):
 @bp.get("/stats")
 @requires("scan_stats")
 def stats():
-    start, end = stats_range(request.args)
     conditions, params = stats_filters(request.args)
     paging = listing.paging_of(request.args, STATS, "n", desc=True)
+    try:
+        start, end = stats_range(request.args)
+    except BadCondition as bad:  # shown beside the conditions, as typed; no rows
+        typed = {k: (request.args.get(k) or "")[:20] for k in ("from", "to")}
+        return render_template("stats.html", rows=[], start=typed["from"], end=typed["to"], conditions=conditions,
+                               query=typed | conditions, paging=paging, total=0, bad=bad), 400
     with tx() as conn:
         rows, paging = listing.page_of(conn, "stats", {"from": start, "to": end} | params, paging,
                                        key=("venue_id",), sums=("n",))
     query = {"from": start.isoformat(), "to": end.isoformat()} | conditions  # the export's and the pager's
     return render_template("stats.html", rows=rows, start=start, end=end, conditions=conditions, query=query,
-                           paging=paging, total=paging.sums["n"])
+                           paging=paging, total=paging.sums["n"], bad=None)
 
 
 @bp.get("/stats/export")

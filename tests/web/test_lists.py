@@ -300,3 +300,38 @@ def test_the_import_page_confirms_deletes_and_retention_in_the_dialog(ops):
                             headers={"X-Dialog": "1"}))
     assert "<html" not in part and "将被删除" in part and "data-close" in part
     assert "data-confirm" not in part  # asked once, in the dialog
+
+
+# --------------------------------------------------------------------- a bad condition, inline
+
+@pytest.mark.parametrize("path,field,message", [
+    ("/scans?collected_from=2026-13-45", "collected_from", "采集时间（起）：不存在的日期或时间“2026-13-45”"),
+    ("/scans?person_name=张", "person_name", "被采集人请至少输入2个字"),
+    ("/scans?after=garbage!!", None, "分页参数无效，请从第一页重新查询"),
+    ("/stats?from=2022-02-30", "from", "日期“2022-02-30”格式应为 YYYY-MM-DD"),
+    ("/stats?from=2022-03-10&to=2022-03-01", "from", "开始日期不能晚于结束日期"),
+    ("/alerts?period_from=2022-3-1x", "period_from", "日期“2022-3-1x”格式应为 YYYY-MM-DD"),
+])
+def test_a_bad_condition_is_a_message_beside_the_conditions_not_the_error_page(unit_a, path, field, message):
+    client, _ = unit_a
+    res = client.get(path)
+    page = text(res)
+    assert res.status_code == 400
+    assert "出错了" not in page and 'class="filters"' in page and '<details class="filter-box" open>' in page
+    shown = re.search(r'id="condition-error">(.*?)</p>', page).group(1)
+    assert shown == message.replace("“", "&#8220;").replace("”", "&#8221;") or shown == message
+    if field:
+        assert re.search(rf'name="{field}"[^>]*aria-invalid="true"', page)
+    assert "<tbody>" in page  # the list is there, empty
+    # the JSON API answers the same condition with its 400 and message
+    if path.startswith("/scans"):
+        assert client.get("/api" + path).get_json()["error"] == message
+
+
+def test_a_bad_audit_condition_is_inline_too(client):
+    from tests.web.conftest import enter
+
+    enter(client, sub="audit.wang", unit="AUD", menus=["audit"])
+    res = client.get("/audit?at_from=2022-13-01")
+    assert res.status_code == 400 and "日期“2022-13-01”格式应为 YYYY-MM-DD" in text(res)
+    assert 'name="at_from" value="2022-13-01" aria-invalid="true"' in text(res)

@@ -68,3 +68,10 @@ def page():
 def shot(page, name, full=True):
     """A screenshot into var/screenshots/: the whole page, or (full=False, for long lists) the window."""
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+
+
+def open_filters(page):
+    """Open a list's collapsed filter box (it opens by itself when a condition is set)."""
+    closed = page.locator("details.filter-box:not([open]) > summary")
+    if closed.count():
+        closed.first.click()

@@ -9,7 +9,7 @@ import re
 import psycopg
 import pytest
 
-from tests.browser.conftest import serve, shot
+from tests.browser.conftest import open_filters, serve, shot
 from tests.web.conftest import OPS_MENUS, ticket
 
 
@@ -35,6 +35,7 @@ def server(seeded_db, tmp_path):
 def test_a_unit_filters_its_alerts_and_accepts_the_selected_at_once(server, page):
     page.goto(f"{server}/alerts?ticket={ticket(sub='a.zhang', name='测试张')}")
     page.get_by_text("未接收（3）").wait_for()
+    open_filters(page)
     page.get_by_label("预警原因").select_option("大于阈值")
     page.get_by_role("button", name="查询").click()
     page.get_by_text("未接收（2）").wait_for()
@@ -43,9 +44,9 @@ def test_a_unit_filters_its_alerts_and_accepts_the_selected_at_once(server, page
     assert page.locator('input[name="alert_id"]:checked').count() == 2
     shot(page, "unit-alerts-selected")
     page.get_by_role("button", name="接收所选").click()
-    page.get_by_text("确认接收所选的 2 条预警").wait_for()
+    page.locator("#confirm-dialog").get_by_text("确认接收所选的 2 条预警").wait_for()
     shot(page, "unit-alerts-accept-confirm")
-    page.get_by_role("button", name="确认接收").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="确认接收").click()
     page.get_by_text("已接收 2 条预警").wait_for()
     assert "未接收（1）" in page.content()
     # per row, from the list
@@ -86,6 +87,7 @@ def test_ops_read_the_record_list_and_delete_one_import(server, page):
     page.goto(f"{server}/scan-admin?ticket={ticket(sub='ops.li', unit='OPS', menus=OPS_MENUS, name='测试运维')}")
     page.get_by_role("link", name="查看扫码记录").click()
     assert page.locator("tbody tr").count() == 9
+    open_filters(page)
     page.get_by_label("联系电话").fill("14400001234")
     page.get_by_role("button", name="查询").click()
     page.wait_for_url(re.compile("phone="))
@@ -97,10 +99,10 @@ def test_ops_read_the_record_list_and_delete_one_import(server, page):
     history = page.locator("tr", has_text="今早.xlsx")
     assert history.locator("td").nth(3).inner_text() == "2"   # 现存条数
     history.get_by_role("button", name="删除本次导入").click()
-    page.get_by_text("共 2 条").wait_for()
+    dialog = page.locator("#confirm-dialog")
+    dialog.get_by_text("共 2 条").wait_for()  # the preview, in the page's dialog
     shot(page, "ops-batch-delete-preview")
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="确认删除 2 条").click()
+    dialog.get_by_role("button", name="确认删除 2 条").click()
     page.get_by_text("的 2 条扫码记录").wait_for()
     page.goto(f"{server}/scan-admin")
     history = page.locator("tr", has_text="今早.xlsx")

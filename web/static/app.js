@@ -142,3 +142,97 @@ document.addEventListener("DOMContentLoaded", () => {
     document.getElementById("head_phone").value = o.getAttribute("data-phone") || "";
   });
 });
+
+// One date / date-range picker for every date condition, in Chinese whatever the browser's language
+// (no <input type="date">, whose words and format follow the browser). An input marked data-date gets
+// a calendar under it; a range's first input names its second with data-range-to, and both get the
+// shortcuts 今天, 近7天, 近30天, 本月. Typing stays possible (times too: 2022-03-01 09:30).
+const WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"];
+const pad = (n) => String(n).padStart(2, "0");
+const iso = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+const addDays = (d, n) => new Date(d.getFullYear(), d.getMonth(), d.getDate() + n);
+
+function rangeOf(input) {
+  const form = input.form || document;
+  const toName = input.getAttribute("data-range-to");
+  if (toName) return [input, form.querySelector(`[name="${toName}"]`)];
+  const from = form.querySelector(`[data-range-to="${input.name}"]`);
+  return from ? [from, input] : null;
+}
+
+let picker = null;
+function closePicker() { if (picker) { picker.remove(); picker = null; } }
+
+function openPicker(input) {
+  closePicker();
+  const typed = /^(\d{4})-(\d{2})-(\d{2})/.exec(input.value || "");
+  let shown = typed ? new Date(+typed[1], +typed[2] - 1, 1) : new Date();
+  shown = new Date(shown.getFullYear(), shown.getMonth(), 1);
+  picker = document.createElement("div");
+  picker.className = "datepicker";
+  picker.setAttribute("role", "dialog");
+  picker.setAttribute("aria-label", "选择日期");
+  const range = rangeOf(input);
+  const set = (from, to) => {
+    if (range) { range[0].value = iso(from); range[1].value = iso(to); } else input.value = iso(to);
+    closePicker();
+    input.focus();
+  };
+  function draw() {
+    const today = new Date();
+    const first = (shown.getDay() + 6) % 7;  // Monday first
+    const days = new Date(shown.getFullYear(), shown.getMonth() + 1, 0).getDate();
+    let html = `<div class="dp-head"><button type="button" data-move="-1" aria-label="上个月">‹</button>`
+      + `<span class="dp-title">${shown.getFullYear()}年${shown.getMonth() + 1}月</span>`
+      + `<button type="button" data-move="1" aria-label="下个月">›</button></div><table class="dp-grid"><thead><tr>`
+      + WEEKDAYS.map((w) => `<th scope="col">${w}</th>`).join("") + "</tr></thead><tbody><tr>";
+    for (let i = 0; i < first; i++) html += "<td></td>";
+    for (let day = 1; day <= days; day++) {
+      const d = new Date(shown.getFullYear(), shown.getMonth(), day);
+      const value = iso(d);
+      const cls = [value === iso(today) ? "today" : "", input.value.startsWith(value) ? "chosen" : ""].join(" ").trim();
+      html += `<td><button type="button" data-day="${value}" class="${cls}" aria-label="${d.getFullYear()}年${d.getMonth() + 1}月${day}日">${day}</button></td>`;
+      if ((first + day) % 7 === 0 && day < days) html += "</tr><tr>";
+    }
+    html += "</tr></tbody></table>";
+    if (range) {
+      html += '<div class="dp-shortcuts"><button type="button" data-short="today">今天</button>'
+        + '<button type="button" data-short="7">近7天</button><button type="button" data-short="30">近30天</button>'
+        + '<button type="button" data-short="month">本月</button></div>';
+    }
+    html += '<div class="dp-foot"><button type="button" data-clear>清空</button><button type="button" data-close-picker>关闭</button></div>';
+    picker.innerHTML = html;
+  }
+  picker.addEventListener("click", (event) => {
+    const b = event.target.closest("button");
+    if (!b) return;
+    event.preventDefault();
+    const today = new Date();
+    if (b.dataset.move) { shown = new Date(shown.getFullYear(), shown.getMonth() + Number(b.dataset.move), 1); draw(); }
+    else if (b.dataset.day) {
+      const [y, m, d] = b.dataset.day.split("-").map(Number);
+      input.value = iso(new Date(y, m - 1, d));
+      closePicker();
+      input.focus();
+    } else if (b.dataset.short === "today") set(today, today);
+    else if (b.dataset.short === "7") set(addDays(today, -6), today);
+    else if (b.dataset.short === "30") set(addDays(today, -29), today);
+    else if (b.dataset.short === "month") set(new Date(today.getFullYear(), today.getMonth(), 1), today);
+    else if (b.hasAttribute("data-clear")) { input.value = ""; closePicker(); input.focus(); }
+    else if (b.hasAttribute("data-close-picker")) { closePicker(); input.focus(); }
+  });
+  picker.addEventListener("keydown", (event) => { if (event.key === "Escape") { closePicker(); input.focus(); } });
+  draw();
+  input.insertAdjacentElement("afterend", picker);
+}
+
+document.addEventListener("click", (event) => {
+  const input = event.target.closest("input[data-date]");
+  if (input) { if (!picker || picker.previousElementSibling !== input) openPicker(input); return; }
+  if (picker && !event.target.closest(".datepicker")) closePicker();
+});
+document.addEventListener("keydown", (event) => {
+  const input = event.target.closest && event.target.closest("input[data-date]");
+  if (input && event.key === "ArrowDown" && event.altKey) { event.preventDefault(); openPicker(input); picker.querySelector("button").focus(); }
+  if (picker && event.key === "Escape") closePicker();
+});

@@ -204,6 +204,7 @@ function openPicker(input) {
     picker.innerHTML = html;
   }
   picker.addEventListener("click", (event) => {
+    event.stopPropagation();  // a redrawn month detaches the button: not an outside click
     const b = event.target.closest("button");
     if (!b) return;
     event.preventDefault();

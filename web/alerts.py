@@ -9,7 +9,7 @@ from db.vocabulary import ACCEPTED, ALERT_LIST, ALERT_REASONS, UNACCEPTED
 from web import charts, listing
 from web.auth import requires
 from web.db import SQL, one, tx
-from web.exports import workbook, xlsx_response
+from web.exports import export_name, streamed_xlsx
 from web.queries import BadCondition, like_pattern, parse_date, typed
 
 bp = Blueprint("alerts", __name__)
@@ -80,14 +80,17 @@ def alerts_export():
     """The list as it is filtered (one tab), with 状态 and who accepted when; no personal data."""
     status = status_of(request.args)
     _, params = alert_filters(request.args)
+    params = params | {"status": status}
     with tx() as conn:
-        rows = list_alerts(conn, status, params, EXPORT_LIMIT + 1)
-    if len(rows) > EXPORT_LIMIT:
+        n = listing.count(conn, "alert_list", params, EXPORT_LIMIT + 1)
+    if n > EXPORT_LIMIT:
         abort(400, description=f"符合条件的预警超过 {EXPORT_LIMIT} 条，请缩小范围后再导出")
     values = ([r["venue_id"], r["venue_name"], r["category"], r["city"], r["street"],
                f"{r['period_start']}至{r['period_end']}", r["reason"], r["status"], r["accepted_by"], r["accepted_at"]]
-              for r in rows)
-    return xlsx_response(workbook("扫码预警", list(EXPORT_COLUMNS.values()), values), f"扫码预警（{status}）.xlsx")
+              for r in listing.stream("alert_list", params, "period", True, ("alert_id",), n))
+    name = export_name(f"扫码预警（{status}）", request.args, start=params["period_from"] and str(params["period_from"]),
+                       end=params["period_to"] and str(params["period_to"]))
+    return streamed_xlsx("扫码预警", list(EXPORT_COLUMNS.values()), values, name)
 
 
 @bp.get("/alerts/<int:alert_id>")

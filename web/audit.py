@@ -10,9 +10,10 @@ from flask import Blueprint, abort, render_template, request
 
 from db import audit_hmac
 from db.vocabulary import SHANGHAI
+from web import listing
 from web.auth import requires
 from web.db import SQL, tx, write_access_entry
-from web.exports import workbook, xlsx_response
+from web.exports import export_name, streamed_xlsx
 from web.queries import BadCondition
 
 bp = Blueprint("audit", __name__)
@@ -58,27 +59,22 @@ def _conditions() -> tuple[dict, dict, list[str]]:
 @bp.get("/audit")
 @requires("audit")
 def audit_log():
-    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    args = {k: v for k, v in request.args.items() if k not in ("page", "sort", "dir", "size") and v}
+    paging = listing.paging_of(request.args, dict(COLUMNS), "audit_id", desc=True)
     try:
         params, typed, hashes = _conditions()
-        before = request.args.get("before")
-        if before is not None and not before.isdigit():
-            raise BadCondition("翻页参数无效，请从第一页重新查询")
     except BadCondition as bad:  # shown beside the conditions; no rows read, so no entry
         with tx() as conn:
             head = conn.execute(SQL["audit_head"]).fetchone()
         return render_template("audit.html", rows=[], columns=COLUMNS, kinds=KINDS, actions=ACTIONS, args=args,
-                               next_before=None, head=head, bad=bad), 400
+                               paging=paging, head=head, bad=bad), 400
     with tx() as conn:
-        rows = conn.execute(SQL["audit_page"], params | {"before": int(before) if before else None,
-                                                         "limit": PAGE + 1}).fetchall()
+        rows, paging = listing.page_of(conn, "audit_list", params, paging, key=("audit_id",))
         head = conn.execute(SQL["audit_head"]).fetchone()
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
-    write_access_entry("audit.query", typed | ({"before": before} if before else {}), hashes, len(rows),
-                       query="audit_log_access")
+    place = {"page": str(paging.page)} if paging.page > 1 else {}
+    write_access_entry("audit.query", typed | place, hashes, len(rows), query="audit_log_access")
     return render_template("audit.html", rows=rows, columns=COLUMNS, kinds=KINDS, actions=ACTIONS, args=args,
-                           next_before=rows[-1]["audit_id"] if more else None, head=head, bad=None)
+                           paging=paging, head=head, bad=None)
 
 
 @bp.get("/audit/export")
@@ -86,10 +82,11 @@ def audit_log():
 def audit_export():
     params, typed, hashes = _conditions()
     with tx() as conn:
-        rows = conn.execute(SQL["audit_page"], params | {"before": None, "limit": EXPORT_CAP + 1}).fetchall()
-    if len(rows) > EXPORT_CAP:
+        n = listing.count(conn, "audit_list", params, EXPORT_CAP + 1)
+    if n > EXPORT_CAP:
         abort(400, description=f"符合条件的审计记录超过 {EXPORT_CAP} 条，请缩小查询范围后再导出")
-    write_access_entry("audit.export", typed, hashes, len(rows), query="audit_log_access")
-    data = workbook("审计日志", [label for _, label in COLUMNS],
-                    ([KINDS.get(r[c], r[c]) if c == "caller_kind" else r[c] for c, _ in COLUMNS] for r in rows))
-    return xlsx_response(data, "审计日志.xlsx")
+    write_access_entry("audit.export", typed, hashes, n, query="audit_log_access")
+    rows = listing.stream("audit_list", params, "audit_id", True, ("audit_id",), n)
+    return streamed_xlsx("审计日志", [label for _, label in COLUMNS],
+                         ([KINDS.get(r[c], r[c]) if c == "caller_kind" else r[c] for c, _ in COLUMNS] for r in rows),
+                         export_name("审计日志", {}, start=typed.get("at_from"), end=typed.get("at_to")))

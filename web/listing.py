@@ -104,3 +104,22 @@ def _order(sort: str, desc: bool, key: tuple[str, ...]) -> sql.Composable:
     return sql.SQL(", ").join(
         [sql.SQL("{} {} nulls last").format(sql.Identifier(sort), direction)]
         + [sql.SQL("{} {}").format(sql.Identifier(k), direction) for k in key if k != sort])
+
+
+def count(conn, query: str, params: dict, limit: int) -> int:
+    """How many rows the list holds, counted up to ``limit`` (an export's cap)."""
+    return conn.execute(sql.SQL("select count(*) as n from (select 1 from ({}) q limit {}) c").format(
+        _base(query), sql.Literal(limit)), params).fetchone()["n"]
+
+
+def stream(query: str, params: dict, sort: str, desc: bool, key: tuple[str, ...], limit: int, kind: str | None = None):
+    """The first ``limit`` rows of a list in one order, read through a server-side cursor as they
+    are sent (an export's memory does not grow with its rows)."""
+    from web.db import tx
+
+    text = sql.SQL("select * from ({}) q order by {} limit {}").format(_base(query), _order(sort, desc, key),
+                                                                        sql.Literal(limit))
+    with tx(kind) as conn, conn.cursor(name="list_export") as cur:
+        cur.itersize = 2000
+        cur.execute(text, params)
+        yield from cur

@@ -8,7 +8,7 @@ from db.vocabulary import SHEET_TITLES, STATS
 from web import charts, listing
 from web.auth import requires
 from web.db import all_rows, one, record_stats_export, tx
-from web.exports import fields_workbook, xlsx_response
+from web.exports import export_name, streamed_xlsx
 from web.queries import BadCondition, stats_filters, stats_range
 
 bp = Blueprint("stats", __name__)
@@ -49,10 +49,15 @@ def stats():
 @bp.get("/stats/export")
 @requires("scan_stats")
 def stats_export():
-    start, end, _, rows = venue_counts(request.args)
-    record_stats_export(start, end, len(rows))
-    data = fields_workbook(SHEET_TITLES["stats"], STATS, rows)
-    return xlsx_response(data, f"{SHEET_TITLES['stats']}{start}至{end}.xlsx")
+    start, end = stats_range(request.args)
+    _, params = stats_filters(request.args)
+    params = {"from": start, "to": end} | params
+    with tx() as conn:
+        n = listing.count(conn, "stats", params, EXPORT_LIMIT)
+    record_stats_export(start, end, n)
+    rows = listing.stream("stats", params, "n", True, ("venue_id",), n)
+    return streamed_xlsx(SHEET_TITLES["stats"], list(STATS.values()), ([r[c] for c in STATS] for r in rows),
+                         export_name(SHEET_TITLES["stats"], request.args, start=str(start), end=str(end)))
 
 
 @bp.get("/stats/<anyid:venue_id>")

@@ -14,7 +14,7 @@ begin
     raise exception '只有审计员可以记录审计日志的查询' using errcode = 'insufficient_privilege';
   end if;
   perform epi_private.write_access(p_action, array['audit.query', 'audit.export'], p_conditions, p_rows,
-    p_subject_hashes, array['account', 'unit_code', 'action', 'at_from', 'at_to', 'id_card', 'phone', 'before']);
+    p_subject_hashes, array['account', 'unit_code', 'action', 'at_from', 'at_to', 'id_card', 'phone', 'before', 'page']);
 end
 $$;
 comment on function epi.audit_log_access(text, jsonb, bigint, text[]) is

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import serve, shot
+from tests.browser.conftest import open_filters, serve, shot
 from tests.loaders import workbooks as wbk
 from tests.web.conftest import OPS_MENUS, ticket
 
@@ -121,6 +121,7 @@ def test_an_auditor_finds_who_searched_for_a_person(server, page):
     assert page.get_by_role("link", name="扫码进场信息查询").count() == 0
     page.get_by_role("link", name="审计日志").click()
     page.get_by_text("审计日志只能追加").wait_for()
+    open_filters(page)
     page.get_by_label("被查询人身份证").fill("00000000000000000X")
     page.get_by_role("button", name="查询").click()
     row = page.locator("tbody tr", has_text="a.zhang")
@@ -131,4 +132,4 @@ def test_an_auditor_finds_who_searched_for_a_person(server, page):
     shot(page, "auditor-search")
     with page.expect_download() as download:
         page.get_by_role("link", name="导出 Excel").click()
-    assert download.value.suggested_filename == "审计日志.xlsx"
+    assert re.fullmatch(r"审计日志_导出于\d{4}-\d{2}-\d{2}\.xlsx", download.value.suggested_filename)

@@ -4,6 +4,7 @@ reads the audit log; searches by account, unit, action, time and a person's ID n
 from __future__ import annotations
 
 import io
+import re
 
 import psycopg
 import pytest
@@ -43,7 +44,8 @@ def test_an_auditor_finds_who_looked_a_person_up(app, client, seeded_db):
     auditor(audit)
     page = audit.get(f"/audit?id_card={FULL_ID}").get_data(as_text=True)
     assert "a.zhang" in page and "b.li" in page and page.count("<td>scan.query</td>") == 2
-    assert FULL_ID not in page.split("<tbody>")[1]  # only in what the auditor typed (the form, the export link)
+    # only in what the auditor typed (the form, the export and pager links), never in the rows
+    assert FULL_ID not in page.split("<tbody>")[1].split("</tbody>")[0]
     page = audit.get(f"/audit?phone={FULL_PHONE}").get_data(as_text=True)
     assert "a.zhang" in page and "b.li" not in page
     page = audit.get("/audit?account=b.li").get_data(as_text=True)
@@ -63,13 +65,15 @@ def test_the_page_is_paged_and_filters_by_time(app, client, seeded_db):
         client.get("/scans?venue_id=VA1")
     audit = app.test_client()
     auditor(audit)
-    first = audit.get("/audit?action=scan.query").get_data(as_text=True)
-    assert first.count("<tr>") == 51 and "下一页" in first  # header + 50
-    import re
-
-    before = re.search(r"before=(\d+)", first).group(1)
-    second = audit.get(f"/audit?action=scan.query&before={before}").get_data(as_text=True)
-    assert second.count("<tr>") == 6 and "下一页" not in second
+    first = audit.get("/audit?action=scan.query&size=50").get_data(as_text=True)
+    assert first.count("<tr>") == 51 and 'rel="next"' in first and "共 55 条" in first  # header + 50
+    ids = [int(i) for i in re.findall(r"<tr><td>(\d+)</td>", first)]
+    assert ids == sorted(ids, reverse=True)  # newest first
+    second = audit.get("/audit?action=scan.query&size=50&page=2").get_data(as_text=True)
+    assert second.count("<tr>") == 6 and 'rel="next"' not in second
+    assert max(int(i) for i in re.findall(r"<tr><td>(\d+)</td>", second)) < min(ids)
+    oldest = audit.get("/audit?action=scan.query&sort=audit_id&dir=asc&size=20").get_data(as_text=True)
+    assert next(int(i) for i in re.findall(r"<tr><td>(\d+)</td>", oldest)) < min(ids)
     assert "没有符合条件" in audit.get("/audit?at_to=2020-01-01").get_data(as_text=True)
     assert audit.get("/audit?at_from=2020-13-01").status_code == 400
 

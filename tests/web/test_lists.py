@@ -335,3 +335,32 @@ def test_a_bad_audit_condition_is_inline_too(client):
     res = client.get("/audit?at_from=2022-13-01")
     assert res.status_code == 400 and "日期“2022-13-01”格式应为 YYYY-MM-DD" in text(res)
     assert 'name="at_from" value="2022-13-01" aria-invalid="true"' in text(res)
+
+
+# ------------------------------------------------------------------------------- the exports
+
+def test_every_list_export_is_streamed_and_named_for_what_it_holds(unit_a, client):
+    import io
+    from urllib.parse import unquote
+
+    from openpyxl import load_workbook
+
+    from tests.web.conftest import enter
+
+    c, _ = unit_a
+    for path, name in (("/alerts/export?period_from=2022-03-01&period_to=2022-03-31", "扫码预警（未接收）_T-A_2022-03-01至2022-03-31_导出于"),
+                       ("/stats/export?from=2022-03-01&to=2022-03-31", "扫码统计_T-A_2022-03-01至2022-03-31_导出于")):
+        res = c.get(path)
+        assert res.status_code == 200 and res.is_streamed, path
+        got = unquote(res.headers["Content-Disposition"].split("''")[1])
+        assert got.startswith(name), got
+        rows = list(load_workbook(io.BytesIO(res.data)).active.values)
+        assert len(rows) >= 2
+    # the statistics' counts are numbers
+    stats = list(load_workbook(io.BytesIO(c.get("/stats/export?from=2022-03-01&to=2022-03-31").data)).active.values)
+    assert all(isinstance(r[-1], int) for r in stats[1:])
+    enter(client, sub="audit.wang", unit="AUD", menus=["audit"])
+    res = client.get("/audit/export?action=scan.query")
+    assert res.status_code == 200 and res.is_streamed
+    assert unquote(res.headers["Content-Disposition"].split("''")[1]).startswith("审计日志_AUD_导出于")
+    assert next(iter(load_workbook(io.BytesIO(res.data)).active.values))[0] == "审计编号"

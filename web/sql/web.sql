@@ -200,9 +200,9 @@ select * from epi.reveal_scans(%(scan_ids)s, %(reason)s, %(export)s, %(condition
 -- name: scan_visible
 select 1 from oa.scan where scan_id = %(scan_id)s;
 
--- name: audit_page
--- The audit log for the audit menu (epi_auditor: no other role reads it), newest first, keyset-paged
--- by audit_id; a person is searched by the keyed hash of their ID number or phone.
+-- name: audit_list
+-- The audit log for the audit menu (epi_auditor: no other role reads it), ordered and paged by
+-- web.listing (newest first by default); a person is searched by the keyed hash of their ID number or phone.
 select a.audit_id, a.at, a.account, a.account_name, a.unit_code, a.caller_kind, a.menu, a.action, a.row_count,
        host(a.client_addr) as client_addr, a.db_user, a.os_user, a.detail::text as detail, a.seal_seq
   from epi.audit_log a
@@ -211,10 +211,7 @@ select a.audit_id, a.at, a.account, a.account_name, a.unit_code, a.caller_kind, 
    and (%(action)s::text is null or a.action = %(action)s)
    and (%(at_from)s::timestamptz is null or a.at >= %(at_from)s)
    and (%(at_to)s::timestamptz is null or a.at < %(at_to)s)
-   and (cardinality(%(hashes)s::text[]) = 0 or a.subject_hashes @> %(hashes)s::text[])
-   and (%(before)s::bigint is null or a.audit_id < %(before)s)
- order by a.audit_id desc
- limit %(limit)s;
+   and (cardinality(%(hashes)s::text[]) = 0 or a.subject_hashes @> %(hashes)s::text[]);
 
 -- name: audit_log_access
 -- The auditor's own search page or export, recorded (conditions masked, hashes checked) by the database.

@@ -179,3 +179,24 @@ def test_the_import_page_shows_progress_and_refreshes_without_a_reload(server, p
     assert page.locator(".job").count() == 0
     page.reload()
     assert page.locator(".job").count() == 0  # closed stays closed
+
+
+UNIT_PAGES = ["/", "/thresholds?tab=set", "/thresholds/VA1", "/scans", "/stats?from=2022-03-01&to=2022-03-31",
+              "/stats/VA1?from=2022-03-01&to=2022-03-31", "/alerts", "/alerts?status=已接收"]
+OPS_PAGES = ["/", "/venues?tab=set", "/venues/new", "/venues/VA1/edit", "/scan-admin", "/scan-admin/scans"]
+
+
+@pytest.mark.parametrize("width", [1366, 1024, 768])
+def test_no_page_scrolls_sideways_tables_scroll_inside_themselves(server, page, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    wide = []
+    for who, pages in ((ticket(sub="a.zhang", name="测试张"), UNIT_PAGES), (ticket(**OPS), OPS_PAGES)):
+        page.context.clear_cookies()
+        page.goto(f"{server}/?ticket={who}")
+        for path in pages:
+            page.goto(server + path)
+            page.locator("main h1").wait_for()
+            over = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            if over > 0:
+                wide.append((path, over))
+    assert not wide, f"pages wider than {width} px: {wide}"

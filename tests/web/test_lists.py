@@ -364,3 +364,14 @@ def test_every_list_export_is_streamed_and_named_for_what_it_holds(unit_a, clien
     assert res.status_code == 200 and res.is_streamed
     assert unquote(res.headers["Content-Disposition"].split("''")[1]).startswith("审计日志_AUD_导出于")
     assert next(iter(load_workbook(io.BytesIO(res.data)).active.values))[0] == "审计编号"
+
+
+def test_after_saving_a_threshold_the_list_shows_that_venue_marked(client, many_venues):
+    from tests.web.conftest import enter
+
+    token = enter(client, sub="a.zhang", unit="T-A")
+    res = client.post("/thresholds/VG44", data={"csrf_token": token, "flow_min": "3", "flow_max": "300"})
+    assert res.status_code == 302 and "saved=VG44" in res.headers["Location"]
+    page = text(client.get(res.headers["Location"]))
+    row = re.search(r'<tr class="saved">(.*?)</tr>', page, re.S).group(1)
+    assert "VG44" in row and "300" in row  # on its page of the list (page 3 of 20 by ID), marked

@@ -15,7 +15,7 @@ import secrets
 import urllib.parse
 
 import psycopg
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
@@ -53,6 +53,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=env.get("EPI_COOKIE_SECURE", "1") != "0",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE=env.get("EPI_COOKIE_SAMESITE", "Lax"),
+        # CHIPS: in a frame of another site, a browser that blocks third-party cookies keeps a
+        # partitioned one (per top-level site); needs SameSite=None and Secure
+        SESSION_COOKIE_PARTITIONED=env.get("EPI_COOKIE_PARTITIONED") == "1",
         SESSION_COOKIE_NAME="epi_session",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
         OA_ORIGIN=env.get("EPI_OA_ORIGIN", ""),
@@ -69,6 +72,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise ConfigError("生产模式必须设置 EPI_SECRET_KEY（会话签名密钥）")
     if app.config["PRODUCTION"] and not env.get(audit_hmac.ENV):
         raise ConfigError(f"生产模式必须设置 {audit_hmac.ENV}（审计日志中被查询人标识的密钥，至少 32 个字符）")
+    if str(app.config["SESSION_COOKIE_SAMESITE"]).lower() == "none" and not app.config["SESSION_COOKIE_SECURE"]:
+        raise ConfigError("EPI_COOKIE_SAMESITE=None 时会话 Cookie 必须为 Secure（EPI_COOKIE_SECURE=1，经 https 访问）")
+    if app.config["SESSION_COOKIE_PARTITIONED"] and not app.config["SESSION_COOKIE_SECURE"]:
+        raise ConfigError("EPI_COOKIE_PARTITIONED=1 需要 Secure 的会话 Cookie（EPI_COOKIE_SECURE=1，经 https 访问）")
     if not app.config["OA_JWT_SECRET"] and not app.config["DEV_LOGIN"]:
         raise ConfigError("必须设置 EPI_OA_JWT_SECRET（OA 单点登录密钥），或在本机开发时设置 EPI_DEV_LOGIN=1")
     app.json.ensure_ascii = False
@@ -97,6 +104,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         if any("\x00" in v for v in values) or "\r" in request.path or "\n" in request.path:
             return error(400, "请求中含有不允许的字符")
         auth.load_user()
+        # inside OA's frame the zone shows no header and menu of its own: when the browser says the
+        # page is framed (Sec-Fetch-Dest: iframe), or after ?embed=1 (kept for the session; embed=0 ends it)
+        if request.args.get("embed") in ("0", "1"):
+            session["embed"] = request.args["embed"] == "1"
+        g.embedded = bool(session.get("embed")) or request.headers.get("Sec-Fetch-Dest") == "iframe"
         # what this request's database work says about its caller (recorded by audit entries);
         # remote_addr is the client's as EPI_PROXY_HOPS trusts it (ProxyFix), else the peer's
         database.claim(name=g.user.name if g.user else None, client=request.remote_addr)
@@ -125,7 +137,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     def inject():
         return {"user": g.get("user"), "menus": auth.MENUS, "csrf_token": auth.csrf_token if g.get("user") else None,
                 # a confirmation asked for by the page's script is shown in its <dialog>, not as a page
-                "dialog": request.headers.get("X-Dialog") == "1"}
+                "dialog": request.headers.get("X-Dialog") == "1", "embedded": g.get("embedded", False)}
 
     @app.after_request
     def headers(response):
@@ -186,6 +198,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     def unexpected(exc):
         app.logger.exception("unexpected error")
         return error(500, "系统内部错误，请稍后重试或联系运维单位")
+
+    @app.get("/favicon.ico")
+    def favicon():  # browsers ask for it on every page; the icon is an SVG
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
 
     @app.get("/healthz")
     def healthz():

@@ -30,14 +30,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @contextlib.contextmanager
-def serve(admin_url: str, tmp_path: Path):
+def serve(admin_url: str, tmp_path: Path, **config):
     from waitress.server import create_server
 
     from web import create_app
 
     app = create_app({"OA_JWT_SECRET": SECRET, "SECRET_KEY": "browser-test-key-0123456789",
                       "DATABASE_WEB_URL": database.web_url(database.database_name(admin_url)),
-                      "UPLOAD_DIR": str(tmp_path / "uploads"), "SESSION_COOKIE_SECURE": False})
+                      "UPLOAD_DIR": str(tmp_path / "uploads"), "SESSION_COOKIE_SECURE": False} | config)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -1,3 +1,6 @@
+// Framed by OA (also where the browser does not say so in Sec-Fetch-Dest): no header or menu of our own.
+if (window.top !== window.self) document.documentElement.classList.add("embedded");
+
 // Confirmations in a native <dialog> (allowed by our CSP, no window.confirm): a link or form marked
 // data-dialog asks the server for its confirmation page with X-Dialog: 1 and shows it in the dialog
 // (without JavaScript the same page opens on its own); a form marked data-confirm asks its question

@@ -1,0 +1,64 @@
+"""Pages inside OA (issue 24): inside OA's frame (Sec-Fetch-Dest: iframe, or ?embed=1 kept for the
+session) the zone shows no header or menu of its own; dual-engine browsers are told to use webkit;
+the current menu item is marked and a skip link leads to the content; a favicon; a session cookie
+for a cross-site frame must be Secure (and may be partitioned)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+def text(res):
+    return res.get_data(as_text=True)
+
+
+def test_inside_oas_frame_the_zone_has_no_header_or_menu_of_its_own(client):
+    from tests.web.conftest import enter
+
+    enter(client, sub="a.zhang", unit="T-A")
+    page = text(client.get("/alerts"))
+    assert '<header class="top">' in page and '<nav class="menu"' in page
+    assert '<meta name="renderer" content="webkit">' in page
+    framed = text(client.get("/alerts", headers={"Sec-Fetch-Dest": "iframe"}))
+    assert '<header class="top">' not in framed and '<nav class="menu"' not in framed and 'class="embedded"' in framed
+    # ?embed=1 is kept for the session (OA's links that open the zone in its own frame); embed=0 ends it
+    assert '<header class="top">' not in text(client.get("/alerts?embed=1"))
+    assert '<header class="top">' not in text(client.get("/scans"))
+    assert '<header class="top">' in text(client.get("/scans?embed=0"))
+    assert '<header class="top">' in text(client.get("/stats"))
+
+
+def test_the_current_menu_item_is_marked_and_a_skip_link_leads_to_the_content(client):
+    from tests.web.conftest import enter
+
+    enter(client, sub="a.zhang", unit="T-A")
+    page = text(client.get("/alerts"))
+    assert re.search(r'<a href="/alerts" class="on" aria-current="page">', page)
+    assert page.count('aria-current="page"') == 1 + page.count('class="current" aria-current="page"')
+    assert '<a class="skip" href="#main">跳到正文</a>' in page and '<main id="main"' in page
+
+
+def test_the_favicon_is_served(client):
+    res = client.get("/favicon.ico")
+    assert res.status_code == 301
+    icon = client.get(res.headers["Location"])
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+def test_a_cross_site_frame_cookie_must_be_secure(seeded_db, tmp_path):
+    from db import database
+    from web import ConfigError, create_app
+
+    base = {"TESTING": True, "OA_JWT_SECRET": "x" * 32, "SECRET_KEY": "k",
+            "DATABASE_WEB_URL": database.web_url(database.database_name(seeded_db)), "UPLOAD_DIR": str(tmp_path)}
+    with pytest.raises(ConfigError, match="EPI_COOKIE_SAMESITE=None"):
+        create_app(base | {"SESSION_COOKIE_SAMESITE": "None", "SESSION_COOKIE_SECURE": False})
+    app = create_app(base | {"SESSION_COOKIE_SAMESITE": "None", "SESSION_COOKIE_SECURE": True,
+                             "SESSION_COOKIE_PARTITIONED": True})
+    from tests.web.conftest import ticket
+
+    res = app.test_client().get("/?ticket=" + ticket(secret="x" * 32), base_url="https://zone.example")
+    cookie = res.headers["Set-Cookie"]
+    assert "SameSite=None" in cookie and "Secure" in cookie and "Partitioned" in cookie
+    app.extensions["epi_pool"].close()

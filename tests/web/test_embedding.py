@@ -62,3 +62,30 @@ def test_a_cross_site_frame_cookie_must_be_secure(seeded_db, tmp_path):
     cookie = res.headers["Set-Cookie"]
     assert "SameSite=None" in cookie and "Secure" in cookie and "Partitioned" in cookie
     app.extensions["epi_pool"].close()
+
+
+# ------------------------------------------------------------------------------------ charts
+
+def test_the_y_axis_has_round_ticks_up_to_the_largest_value():
+    from web.charts import nice_ticks
+
+    assert nice_ticks(87) == [0, 25, 50, 75, 100]
+    assert nice_ticks(3) == [0, 1, 2, 3]
+    assert nice_ticks(1100) == [0, 500, 1000, 1500]
+    assert nice_ticks(160) == [0, 50, 100, 150, 200]
+    assert nice_ticks(0) == [0, 1]
+
+
+@pytest.mark.parametrize("values,low,high", [([9, 10, 11, 12, 100, 101, 99], 10, 100), ([50] * 7, 49, 51),
+                                              ([0, 1, 2, 3, 4, 5, 6], 3, 4), ([1000, 990, 5, 0, 10, 20, 1001], 10, 1000)])
+def test_value_labels_never_cross_a_threshold_line(values, low, high):
+    from web.charts import bars
+
+    svg = str(bars([(f"2022-03-{i + 1:02d}", v) for i, v in enumerate(values)], min_line=low, max_line=high))
+    lines = [float(y) for y in re.findall(r'<line x1="[\d.]+" y1="([\d.]+)" x2="[\d.]+" y2="[\d.]+" class="limit', svg)]
+    labels = [float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)" class="val"', svg)]
+    assert len(lines) == 2 and len(labels) == 7
+    for y in labels:  # a label's text spans about y-10 … y+2
+        assert all(not (y - 11 <= line <= y + 3) for line in lines), (y, lines)
+    margin = [float(y) for y in re.findall(r'<text x="([\d.]+)" y="[\d.]+" class="limit-label', svg)]
+    assert all(x > 620 for x in margin)  # the thresholds' labels sit in the right margin, beside no bar

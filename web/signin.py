@@ -2,11 +2,15 @@
 EPI_DEV_LOGIN=1). OA's own sign-on (tickets) is web.auth."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
-from web import auth
+from db.vocabulary import SHANGHAI
+from web import auth, charts
 from web.auth import login_required
 from web.db import all_rows, one
+from web.queries import today
 
 bp = Blueprint("signin", __name__)
 
@@ -18,18 +22,34 @@ UNIT_MENUS = auth.menus_acting_as("unit")
 def home():
     """The user's own unit's figures and, for ops, the jobs' and texts' state: the one page that
     acts as both, so it names the kind of each query."""
-    unit = ops = runs = failures = in_doubt = None
+    unit = ops = runs = failures = in_doubt = chart = nightly = last_import = weeks = None
     if any(g.user.has(m) for m in UNIT_MENUS) and g.user.unit:
         unit = one("home_unit", kind="unit")
+        if g.user.has("scan_stats"):  # 30 days of scans of the unit's venues, up to yesterday
+            end = today() - dt.timedelta(days=1)
+            start = end - dt.timedelta(days=29)
+            counts = {r["day"]: r["n"] for r in all_rows("calendar", kind="unit", **{"from": start, "to": end})}
+            days = [start + dt.timedelta(days=i) for i in range(30)]
+            chart = charts.bars([(d.isoformat(), counts.get(d, 0)) for d in days])
     if g.user.is_ops:
         ops = one("home_ops", kind="ops")
         runs = all_rows("recent_job_runs", kind="ops")
+        nightly = one("last_nightly", kind="ops")
+        last_import = one("last_import", kind="ops")
         failures = all_rows("recent_sms_failures", kind="ops")
         if g.user.has("venue_admin"):
             in_doubt = all_rows("sms_in_doubt", kind="ops")
+        if g.user.has("scan_admin"):  # the data calendar of the latest month with data
+            from web.scan_admin import month_end, month_weeks
+
+            base = ops["latest_collected"].astimezone(SHANGHAI).date() if ops["latest_collected"] else today()
+            first = base.replace(day=1)
+            counts = {r["day"]: r["n"] for r in all_rows("calendar", kind="ops", **{"from": first, "to": month_end(first)})}
+            weeks = (first, month_weeks(first, counts))
     from web.sms import DONE
 
     return render_template("home.html", unit=unit, ops=ops, runs=runs, failures=failures, in_doubt=in_doubt,
+                           chart=chart, nightly=nightly, last_import=last_import, weeks=weeks,
                            done=DONE.get(request.args.get("done", "")))
 
 

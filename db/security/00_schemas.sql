@@ -27,6 +27,8 @@ grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(
 grant execute on function epi.find_scans(text, text, text), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),
   epi.audit_scan_access(text, jsonb, bigint, text[]), epi.audit_stats_export(date, date, bigint) to epi_ops, epi_unit;
 grant execute on function epi.sms_resolve(bigint, text) to epi_ops;
+-- the ops home page names the jobs in Chinese (epi.job_list holds names and labels only)
+grant execute on function epi.job_list() to epi_ops;
 -- the audit menu: its identity, masks for its page, and the record of its own searches
 grant execute on function epi_private.current_kind(), epi_private.current_unit(), epi_private.current_account(),
   epi.mask_id_card(text), epi.mask_phone(text), epi.mask_name(text), epi.audit_head(),

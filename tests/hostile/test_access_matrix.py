@@ -25,7 +25,7 @@ from tests.conftest import workbook_rows
 from tests.web.conftest import SECRET, ticket
 from web.auth import MENUS
 
-OPEN = {"/", "/healthz", "/static/<path:filename>", "/dev-login", "/api/openapi.json"}
+OPEN = {"/", "/healthz", "/static/<path:filename>", "/favicon.ico", "/dev-login", "/api/openapi.json"}
 ALLOWED_BODY = {"/api/venues/<anyid:venue_id>/threshold": {"flow_min": 1, "flow_max": 100},
                 "/api/scans/<int:scan_id>/reveal": {"reason": "测试：核对身份"}}
 OTHER_MARKERS = ("VB1", "测试场所乙一")

@@ -283,8 +283,32 @@ def test_home_shows_what_waits(client):
     enter(client, menus=["alert", "venue_admin", "scan_admin"])
     page = text(client.get("/"))
     assert "条未接收的“扫码”预警" in page and "个场所未设置监管单位" in page and "最近的定时任务" in page
-    assert "nightly" in page and "144****0001" not in page  # no failures in the world; phones would be masked
+    assert "<td>夜间任务</td>" in page and "144****0001" not in page  # no failures in the world; phones would be masked
+    assert "最近一次夜间任务：成功（业务日期 2022-03-08）" in page
+    assert "最近一次导入：测试.xlsx，7 条，ops.tester" in page
+    assert "数据日历（2022年03月）" in page and page.count("无数据") >= 20  # March 2022: data on 4 days only
     _ = dt
+
+
+def test_a_units_home_says_what_to_do_and_shows_its_30_days(client, seeded_db):
+    from tests.conftest import as_ops
+
+    with psycopg.connect(seeded_db) as c:  # scans of T-A yesterday (the chart's last day) and of T-B
+        as_ops(c)
+        c.execute("select epi.ensure_scan_partitions(array[now() - interval '1 day']::timestamptz[])")
+        batch = c.execute("insert into epi.import_batch (file_name, imported_by) values ('昨日.xlsx', 'ops.tester') "
+                          "returning batch_id").fetchone()[0]
+        c.execute("""insert into epi.scan (venue_id, collected_at, batch_id, imported_by)
+                     select v, date_trunc('day', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai'
+                               - interval '12 hours', %s, 'ops.tester'
+                       from (values ('VA1'), ('VA1'), ('VA2'), ('VB1'), ('VB1'), ('VB1')) s(v)""", (batch,))
+        c.commit()
+    enter(client, unit="T-A")
+    page = text(client.get("/"))
+    assert '<a class="card alert" href="/thresholds?tab=unset">' in page and "1</span>个场所未设置人流量阈值" in page
+    assert '<a class="card alert" href="/alerts">' in page
+    assert "本单位场所近30天扫码量" in page and page.count("<rect ") == 30
+    assert "：3</title>" in page and "：6</title>" not in page  # T-A's 3 yesterday, never T-B's
 
 
 @pytest.mark.parametrize("path", ["/", "/alerts", "/thresholds", "/scans", "/stats"])

@@ -7,7 +7,8 @@ select 1;
 
 -- name: home_unit
 select count(*) filter (where status = '未接收') as unaccepted,
-       count(*) filter (where status = '未接收' and created_at > now() - interval '1 day') as new_today
+       count(*) filter (where status = '未接收' and created_at > now() - interval '1 day') as new_today,
+       (select count(*) from oa.venue where flow_min is null and flow_max is null) as no_threshold
   from oa.alert;
 
 -- name: home_ops
@@ -16,7 +17,18 @@ select (select count(*) from epi.venue where unit_code is null) as unassigned,
        (select count(*) from oa.sms_log where status = 'failed' and day > current_date - 7) as sms_failed_week;
 
 -- name: recent_job_runs
-select job, as_of, started_at, finished_at, ok, error, rows from epi.job_run order by run_id desc limit 8;
+-- the latest runs, each job by its Chinese label (epi.job_list)
+select r.job, coalesce(l.label, r.job) as label, r.as_of, r.started_at, r.finished_at, r.ok, r.error, r.rows
+  from epi.job_run r left join epi.job_list() l on l.job = r.job
+ order by r.run_id desc limit 8;
+
+-- name: last_nightly
+select r.as_of, r.started_at, r.finished_at, r.ok, r.error from epi.job_run r
+ where r.job = 'nightly' order by r.run_id desc limit 1;
+
+-- name: last_import
+select batch_id, source, file_name, row_count, imported_by, imported_at from epi.import_batch
+ order by batch_id desc limit 1;
 
 -- name: recent_sms_failures
 -- unit heads' phones in a list are masked (SPEC section 3)

@@ -122,6 +122,11 @@ def _measure(base: str, headers: dict, routes: dict, *, clients: int, per_client
             "median_ms": {k: round(statistics.median(v) * 1000, 1) for k, v in times.items() if v}}
 
 
+def ratios_to_first_page(m: dict) -> dict:
+    """Each route's p95 ÷ the first page's, from one _measure."""
+    return {k: round(v / m["p95_ms"]["first_page"], 2) for k, v in m["p95_ms"].items() if k != "first_page"}
+
+
 def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> dict:
     """The questions staff ask of the scan lists (issue 22, point 1) against the unfiltered first
     page, p95 at 8 clients, as a unit (/api/scans) and as ops (/scan-admin/scans): one person by
@@ -147,7 +152,7 @@ def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> d
                                    ("ops", "/scan-admin/scans", _ticket("OPS", ("venue_admin", "scan_admin")))):
             routes = {k: path + ("?" + urlencode(v) if v else "") for k, v in conditions.items()}
             m = _measure(base, {"Authorization": "Bearer " + ticket}, routes, clients=clients, per_client=per_client)
-            m["ratio"] = {k: round(v / m["p95_ms"]["first_page"], 2) for k, v in m["p95_ms"].items() if k != "first_page"}
+            m["ratio"] = ratios_to_first_page(m)
             result[role] = m
     finally:
         server.terminate()
@@ -182,14 +187,14 @@ def scan_paging(url: str, unit: str, *, clients: int = 8, per_client: int = 70) 
                   "html_imported_desc_counted": "/scans?" + urlencode({"sort": "imported_at", "dir": "desc"})}
         result = {"clients": clients, "count_bound": COUNT_BOUND}
         m = _measure(base, unit_headers, routes, clients=clients, per_client=per_client)
-        m["ratio"] = {k: round(v / m["p95_ms"]["first_page"], 2) for k, v in m["p95_ms"].items() if k != "first_page"}
+        m["ratio"] = ratios_to_first_page(m)
         result["unit"] = m
         ops = {"Authorization": "Bearer " + _ticket("OPS", ("venue_admin", "scan_admin"))}
         routes = {"first_page": "/scan-admin/scans",
                   "imported_desc": "/scan-admin/scans?sort=imported_at&dir=desc",
                   "imported_asc": "/scan-admin/scans?sort=imported_at&dir=asc"}
         m = _measure(base, ops, routes, clients=clients, per_client=per_client)
-        m["ratio"] = {k: round(v / m["p95_ms"]["first_page"], 2) for k, v in m["p95_ms"].items() if k != "first_page"}
+        m["ratio"] = ratios_to_first_page(m)
         result["ops"] = m
     finally:
         server.terminate()

@@ -17,8 +17,8 @@ from loaders.errors import IMPORT_CONNECTION_LOST, LoadError
 def progress_line(job: dict, now: float | None = None) -> str:
     """What the import page says of a job: while it runs, the share written, rows a second and the
     time left (from the rows written so far); when it ended, how many rows and how long."""
-    elapsed = max((now or time.time()) - job["started"], 0.001) if job.get("ended") is None \
-        else max(job["ended"] - job["started"], 0.001)
+    end = job.get("ended") or (time.time() if now is None else now)
+    elapsed = max(end - job["started"], 0.001)
     written, total = job["written"], max(job["total"], job["written"])
     rate = written / elapsed
     if job["state"] != "running":

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from psycopg import sql
 
-from web.db import SQL
+from web.db import SQL, tx
 
 SIZES = (20, 50, 100)
 
@@ -115,8 +115,6 @@ def count(conn, query: str, params: dict, limit: int) -> int:
 def stream(query: str, params: dict, sort: str, desc: bool, key: tuple[str, ...], limit: int, kind: str | None = None):
     """The first ``limit`` rows of a list in one order, read through a server-side cursor as they
     are sent (an export's memory does not grow with its rows)."""
-    from web.db import tx
-
     text = sql.SQL("select * from ({}) q order by {} limit {}").format(_base(query), _order(sort, desc, key),
                                                                         sql.Literal(limit))
     with tx(kind) as conn, conn.cursor(name="list_export") as cur:

@@ -179,13 +179,11 @@ def _scan_query(args, limit: int, columns=SCAN_COLUMNS, order: ScanOrder | None 
 
 
 def query_scans(args, limit: int, columns=SCAN_COLUMNS, order: ScanOrder | None = None):
-    """Scans matching the request's filters in its order, after (or before) its cursor; ``limit``
-    rows at most, in the list's order."""
-    order = order or scan_order(args)
+    """Scans matching the request's filters in its order, after its cursor (or, before one, in the
+    opposite order: scan_page turns them round); ``limit`` rows at most."""
     query, _, params = _scan_query(args, limit, columns, order)
     with tx() as conn:
-        rows = conn.execute(query, params).fetchall()
-    return rows
+        return conn.execute(query, params).fetchall()
 
 
 def count_scans(args, limit: int) -> int:
@@ -198,7 +196,8 @@ def count_scans(args, limit: int) -> int:
 def stream_scans(args, limit: int, columns=SCAN_COLUMNS):
     """The same scans as rows of values in the columns' order, read through a server-side cursor
     as they are sent (an export's memory does not grow with its rows)."""
-    query, _, params = _scan_query(args, limit, columns, ScanOrder(scan_order(args).sort, scan_order(args).desc))
+    order = scan_order(args)
+    query, _, params = _scan_query(args, limit, columns, ScanOrder(order.sort, order.desc))  # from the start
     with tx() as conn, conn.cursor(name="scan_export", row_factory=tuple_row) as cur:
         cur.itersize = 2000
         cur.execute(query, params)

@@ -99,6 +99,8 @@ def alert_detail(alert_id):
     with tx() as conn:
         alert = conn.execute(SQL["alert_get"], {"alert_id": alert_id}).fetchone() or abort(404)
         days = conn.execute(SQL["alert_days_of"], {"ids": [alert_id]}).fetchall()
+    # the alert's own record of its 7 days (every one a day with data when it was raised: the job
+    # skips days without any data in the city), so no 无数据 here even if the month was deleted since
     chart = charts.bars([(d["day"].isoformat(), d["n"]) for d in days], min_line=alert["flow_min"],
                         max_line=alert["flow_max"])
     return render_template("alert.html", alert=alert, days=days, chart=chart)

@@ -31,11 +31,12 @@ def _label_y(top_of_bar: float, lines: list[float], base: float) -> float:
 
 def bars(points: list[tuple[str, int]], *, min_line: int | None = None, max_line: int | None = None,
          width: int = 700, height: int = 200) -> Markup:
-    """``points``: (ISO day, count)."""
+    """``points``: (ISO day, count), the count None on a day without any data in the whole city:
+    that day gets no bar but a grey band labelled 无数据 (a 0 would say its venues had no visitors)."""
     if not points:
         return Markup("")
     limits = [v for v in (min_line, max_line) if v is not None]
-    ticks = nice_ticks(max([n for _, n in points] + limits + [1]))
+    ticks = nice_ticks(max([n for _, n in points if n is not None] + limits + [1]))
     top = ticks[-1]
     left, right, base = 46, 76, height - 28
     plot = width - left - right
@@ -54,6 +55,14 @@ def bars(points: list[tuple[str, int]], *, min_line: int | None = None, max_line
     for i, (day, n) in enumerate(points):
         x = left + i * step + step * 0.15
         mid = x + step * 0.35
+        if n is None:
+            parts.append(f'<rect x="{x:.1f}" y="{y_of(top):.1f}" width="{step * 0.7:.1f}" height="{base - y_of(top):.1f}" '
+                         f'class="nodata"><title>{escape(day)}：无数据</title></rect>'
+                         f'<text x="{mid + 3:.1f}" y="{base - 6}" class="nodata-label" '
+                         f'transform="rotate(-90 {mid + 3:.1f} {base - 6})">无数据</text>')
+            if len(points) <= 31 and (len(points) <= 10 or i % 3 == 0):
+                parts.append(f'<text x="{mid:.1f}" y="{base + 14}" class="tick">{escape(day[5:])}</text>')
+            continue
         h = n * scale
         parts.append(f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" class="bar">'
                      f'<title>{escape(day)}：{n}</title></rect>')

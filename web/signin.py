@@ -29,8 +29,9 @@ def home():
             end = today() - dt.timedelta(days=1)
             start = end - dt.timedelta(days=29)
             counts = {r["day"]: r["n"] for r in all_rows("calendar", kind="unit", **{"from": start, "to": end})}
+            with_data = {r["day"] for r in all_rows("data_days", kind="unit", **{"from": start, "to": end})}
             days = [start + dt.timedelta(days=i) for i in range(30)]
-            chart = charts.bars([(d.isoformat(), counts.get(d, 0)) for d in days])
+            chart = charts.bars([(d.isoformat(), counts.get(d, 0) if d in with_data else None) for d in days])
     if g.user.is_ops:
         ops = one("home_ops", kind="ops")
         runs = all_rows("recent_job_runs", kind="ops")

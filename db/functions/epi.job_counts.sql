@@ -55,8 +55,22 @@ begin
     insert into epi_private.daily_count (venue_id, day, n)
     select venue_id, day, actual from counts_diff where actual is not null
     on conflict (venue_id, day) do update set n = excluded.n;
+    -- the days with data follow the repaired counts
+    delete from epi_private.data_day d
+     where d.day in (select day from counts_diff)
+       and not exists (select from epi_private.daily_count c where c.day = d.day);
+    insert into epi_private.data_day (day)
+    select distinct x.day from counts_diff x
+     where exists (select from epi_private.daily_count c where c.day = x.day)
+    on conflict do nothing;
     perform epi_private.write_audit('counts.repair',
       jsonb_build_object('as_of', p_as_of, 'full', p_full, 'repaired', v_fixed, 'first', v_sample), v_fixed);
+  end if;
+  if p_full then  -- and every day with data agrees with the counts, whether or not a count was repaired
+    delete from epi_private.data_day d
+     where not exists (select from epi_private.daily_count c where c.day = d.day);
+    insert into epi_private.data_day (day) select distinct c.day from epi_private.daily_count c
+    on conflict do nothing;
   end if;
   return v_fixed;
 end

@@ -21,6 +21,8 @@ begin
                   select coalesce(sum(n), 0)::bigint from gone', v_name) into v_rows;
   delete from epi_private.daily_count
    where day >= v_month and day < (v_month + interval '1 month')::date;
+  delete from epi_private.data_day
+   where day >= v_month and day < (v_month + interval '1 month')::date;
   execute format('alter table epi.scan detach partition epi.%I', v_name);
   execute format('drop table epi.%I', v_name);
   perform epi_private.write_audit('scan.delete',

@@ -1,7 +1,8 @@
 /* why: daily counts must agree with the scans after every import and delete, in the same
    transaction, whatever path wrote them (loader, page, sync). Statement-level triggers with
    transition tables add or subtract one grouped delta per statement, and mark the days touched
-   so that the counts job can check exactly those against a recount. Security definer: no
+   so that the counts job can check exactly those against a recount; the days with data in the
+   whole city (epi_private.data_day) follow. Security definer: no
    runtime role can write the summary directly. */
 create or replace function epi_private.tg_scan__count() returns trigger
 language plpgsql volatile security definer
@@ -14,9 +15,12 @@ begin
       from new_rows
      group by 1, 2
     on conflict (venue_id, day) do update set n = c.n + excluded.n;
-    insert into epi_private.count_dirty_day (day)
-    select distinct (collected_at at time zone 'Asia/Shanghai')::date from new_rows
-    on conflict do nothing;
+    with days as (
+      select distinct (collected_at at time zone 'Asia/Shanghai')::date as day from new_rows
+    ), dirty as (
+      insert into epi_private.count_dirty_day (day) select day from days on conflict do nothing
+    )
+    insert into epi_private.data_day (day) select day from days on conflict do nothing;
   elsif tg_op = 'DELETE' then
     with gone as (
       select venue_id, (collected_at at time zone 'Asia/Shanghai')::date as day, count(*) as n
@@ -35,6 +39,10 @@ begin
     insert into epi_private.count_dirty_day (day)
     select distinct (collected_at at time zone 'Asia/Shanghai')::date from old_rows
     on conflict do nothing;
+    -- a day whose last count went is no longer a day with data (the statement above saw the counts)
+    delete from epi_private.data_day d
+     where d.day in (select (collected_at at time zone 'Asia/Shanghai')::date from old_rows)
+       and not exists (select from epi_private.daily_count c where c.day = d.day);
   end if;
   return null;
 end

@@ -78,6 +78,7 @@ SELECTS = {
                      "unit_b": ["frontdb_sync_enabled"], "oa_a": DENIED, "nobody": DENIED, "no_unit": []}),
     "epi_private.job_state": ("select name from epi_private.job_state", {k: DENIED for k in IDENTITIES}),
     "epi_private.count_dirty_day": ("select day from epi_private.count_dirty_day", {k: DENIED for k in IDENTITIES}),
+    "epi_private.data_day": ("select day from epi_private.data_day", {k: DENIED for k in IDENTITIES}),
     "epi_private.frontdb_watermark": ("select last_key from epi_private.frontdb_watermark",
                                       {k: DENIED for k in IDENTITIES}),
     "epi_private.audit_chain": ("select head_hash from epi_private.audit_chain", {k: DENIED for k in IDENTITIES}),
@@ -190,6 +191,7 @@ WRITES = {
     "switch on the sync": ("update epi.setting set value = 'true' where key = 'frontdb_sync_enabled'", None, {}),
     "move a job watermark": ("insert into epi_private.job_state values ('discover_last_batch', 0)", None, {}),
     "clear dirty days": ("delete from epi_private.count_dirty_day", None, {}),
+    "forget a day with data": ("delete from epi_private.data_day", None, {}),
     "move a front-database watermark": (
         "insert into epi_private.frontdb_watermark (front_table, key_column, last_key) values ('scan', 'id', '9')",
         None, {}),

@@ -89,3 +89,26 @@ def test_value_labels_never_cross_a_threshold_line(values, low, high):
         assert all(not (y - 11 <= line <= y + 3) for line in lines), (y, lines)
     margin = [float(y) for y in re.findall(r'<text x="([\d.]+)" y="[\d.]+" class="limit-label', svg)]
     assert all(x > 620 for x in margin)  # the thresholds' labels sit in the right margin, beside no bar
+
+
+def test_a_day_without_any_data_in_the_city_is_drawn_as_no_data_not_zero():
+    from web.charts import bars
+
+    svg = str(bars([("2022-03-01", 5), ("2022-03-02", 0), ("2022-03-03", None)], min_line=3))
+    assert svg.count('class="bar"') == 2 and svg.count('class="nodata"') == 1
+    assert "2022-03-03：无数据</title>" in svg and ">无数据</text>" in svg and "2022-03-02：0</title>" in svg
+    assert re.findall(r'class="val">([^<]*)<', svg) == ["5", "0"]  # no value label on the empty day
+
+
+def test_a_venues_days_say_no_data_where_the_city_has_none_and_0_where_only_it_has_none(client):
+    from tests.web.conftest import enter
+
+    enter(client, unit="T-A", menus=["scan_stats"])
+    # world: VA2 scanned on 03-01; others on 03-02 (VA1), 03-03 (T-B's VB1), 03-04 (V404); nothing after
+    page = text(client.get("/stats/VA2?from=2022-03-01&to=2022-03-07"))
+    cells = re.findall(r'<tr><td>(2022-03-0\d)</td><td class="num[^"]*">([^<]*)</td></tr>', page)
+    assert cells == [("2022-03-01", "1"), ("2022-03-02", "0"), ("2022-03-03", "0"), ("2022-03-04", "0"),
+                     ("2022-03-05", "无数据"), ("2022-03-06", "无数据"), ("2022-03-07", "无数据")]
+    assert page.count('class="nodata"') == 3 and "全市当天没有任何扫码数据" in page
+    full = text(client.get("/stats/VA2?from=2022-03-01&to=2022-03-04"))
+    assert "无数据" not in full and "全市当天没有任何扫码数据" not in full

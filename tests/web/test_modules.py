@@ -309,6 +309,9 @@ def test_a_units_home_says_what_to_do_and_shows_its_30_days(client, seeded_db):
     assert '<a class="card alert" href="/alerts">' in page
     assert "本单位场所近30天扫码量" in page and page.count("<rect ") == 30
     assert "：3</title>" in page and "：6</title>" not in page  # T-A's 3 yesterday, never T-B's
+    # the 29 days before yesterday have no data anywhere in the city: 无数据, not 0
+    assert page.count('class="nodata"') == 29 and page.count("：无数据</title>") == 29 and "：0</title>" not in page
+    assert "全市当天没有任何扫码数据" in page
 
 
 @pytest.mark.parametrize("path", ["/", "/alerts", "/thresholds", "/scans", "/stats"])

@@ -149,10 +149,16 @@ select v.venue_id, v.venue_name, v.category, v.unit_name, v.city, v.street, coal
    and (%(unit_name)s = '' or v.unit_name like %(unit_name)s);
 
 -- name: stats_venue_days
-select d::date as day, coalesce(c.n, 0) as n
+-- one venue's scans per day; n is NULL (无数据) on a day without any data in the whole city
+select d::date as day, case when dd.day is not null then coalesce(c.n, 0) end as n
   from generate_series(%(from)s::date, %(to)s::date, interval '1 day') d
   left join epi.daily_counts(%(from)s, %(to)s, %(venue_id)s) c on c.day = d::date
+  left join epi.data_days(%(from)s, %(to)s) dd on dd.day = d::date
  order by 1;
+
+-- name: data_days
+-- the days in a range with any data in the whole city (the others are 无数据, not 0)
+select day from epi.data_days(%(from)s, %(to)s);
 
 -- name: alert_counts
 -- the tabs' counts under the list's filters (web.alerts.alert_filters; NULL / '' = no condition)

@@ -22,11 +22,12 @@ UNIT_MENUS = auth.menus_acting_as("unit")
 def home():
     """The user's own unit's figures and, for ops, the jobs' and texts' state: the one page that
     acts as both, so it names the kind of each query."""
-    unit = ops = runs = failures = in_doubt = chart = nightly = last_import = weeks = None
+    unit = ops = runs = failures = in_doubt = chart = end = nightly = last_import = weeks = None
     if any(g.user.has(m) for m in UNIT_MENUS) and g.user.unit:
         unit = one("home_unit", kind="unit")
-        if g.user.has("scan_stats"):  # 30 days of scans of the unit's venues, up to yesterday
-            end = today() - dt.timedelta(days=1)
+        if g.user.has("scan_stats"):  # 30 days of scans of the unit's venues, up to the city's last day
+            yesterday = today() - dt.timedelta(days=1)  # with data, at the latest yesterday
+            end = one("last_data_day", kind="unit", to=yesterday)["day"] or yesterday
             start = end - dt.timedelta(days=29)
             counts = {r["day"]: r["n"] for r in all_rows("calendar", kind="unit", **{"from": start, "to": end})}
             with_data = {r["day"] for r in all_rows("data_days", kind="unit", **{"from": start, "to": end})}
@@ -50,7 +51,7 @@ def home():
     from web.sms import DONE
 
     return render_template("home.html", unit=unit, ops=ops, runs=runs, failures=failures, in_doubt=in_doubt,
-                           chart=chart, nightly=nightly, last_import=last_import, weeks=weeks,
+                           chart=chart, chart_end=end, nightly=nightly, last_import=last_import, weeks=weeks,
                            done=DONE.get(request.args.get("done", "")))
 
 

@@ -67,6 +67,10 @@ def test_a_unit_sees_its_demo_alerts_and_statistics_and_ops_the_venues_to_comple
         assert page.locator("table tbody tr").count() > 1
         assert all(unit_name in r for r in page.locator("table tbody tr").all_inner_texts())
         shot(page, "demo-unit-stats")
+        page.locator("table tbody tr").first.get_by_role("link").last.click()
+        page.locator("svg.chart").wait_for()
+        shot(page, "demo-unit-stats-venue")
+        page.go_back()
         category = page.locator("table tbody tr").first.locator("td").nth(2).inner_text()
         page.get_by_label("类别").fill(category)
         page.get_by_role("button", name="统计").click()
@@ -85,3 +89,6 @@ def test_a_unit_sees_its_demo_alerts_and_statistics_and_ops_the_venues_to_comple
         shot(page, "demo-ops-scan-records", full=False)
         page.goto(f"{base}/scan-admin")
         shot(page, "demo-ops-scan-admin")
+        page.goto(f"{base}/")
+        page.get_by_text("数据日历").wait_for()
+        shot(page, "demo-ops-home")

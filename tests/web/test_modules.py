@@ -312,6 +312,15 @@ def test_a_units_home_says_what_to_do_and_shows_its_30_days(client, seeded_db):
     # the 29 days before yesterday have no data anywhere in the city: 无数据, not 0
     assert page.count('class="nodata"') == 29 and page.count("：无数据</title>") == 29 and "：0</title>" not in page
     assert "全市当天没有任何扫码数据" in page
+    yesterday = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date() - dt.timedelta(days=1)).isoformat()
+    assert f"（截至 {yesterday}）" in page
+
+
+def test_a_units_home_chart_ends_on_the_citys_last_day_with_data(client, seeded_db):
+    enter(client, unit="T-A")
+    page = text(client.get("/"))  # the world's data ends on 2022-03-04 (V404's scan: another unit's day)
+    assert "本单位场所近30天扫码量（截至 2022-03-04）" in page
+    assert "2022-03-01：2</title>" in page and "2022-03-03：0</title>" in page and "2022-02-03：无数据</title>" in page
 
 
 @pytest.mark.parametrize("path", ["/", "/alerts", "/thresholds", "/scans", "/stats"])

@@ -156,6 +156,10 @@ select d::date as day, case when dd.day is not null then coalesce(c.n, 0) end as
   left join epi.data_days(%(from)s, %(to)s) dd on dd.day = d::date
  order by 1;
 
+-- name: last_data_day
+-- the latest day up to a date with any data in the whole city (the unit home chart ends there)
+select max(day) as day from epi.data_days('2000-01-01', %(to)s);
+
 -- name: data_days
 -- the days in a range with any data in the whole city (the others are 无数据, not 0)
 select day from epi.data_days(%(from)s, %(to)s);

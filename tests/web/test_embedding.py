@@ -35,7 +35,8 @@ def test_the_current_menu_item_is_marked_and_a_skip_link_leads_to_the_content(cl
     enter(client, sub="a.zhang", unit="T-A")
     page = text(client.get("/alerts"))
     assert re.search(r'<a href="/alerts" class="on" aria-current="page">', page)
-    assert page.count('aria-current="page"') == 1 + page.count('class="current" aria-current="page"')
+    # the menu item, the tab (未接收) and the pager's current page
+    assert page.count('aria-current="page"') == 2 + page.count('class="current" aria-current="page"')
     assert '<a class="skip" href="#main">跳到正文</a>' in page and '<main id="main"' in page
 
 
@@ -112,3 +113,13 @@ def test_a_venues_days_say_no_data_where_the_city_has_none_and_0_where_only_it_h
     assert page.count('class="nodata"') == 3 and "全市当天没有任何扫码数据" in page
     full = text(client.get("/stats/VA2?from=2022-03-01&to=2022-03-04"))
     assert "无数据" not in full and "全市当天没有任何扫码数据" not in full
+
+
+@pytest.mark.parametrize("path,current", [("/alerts", "未接收"), ("/thresholds?tab=set", "已设置")])
+def test_the_current_tab_is_marked_for_screen_readers(client, path, current):
+    from tests.web.conftest import enter
+
+    enter(client, unit="T-A")
+    tabs = re.search(r'<div class="tabs">(.*?)</div>', text(client.get(path)), re.S).group(1)
+    marked = re.findall(r'aria-current="page">([^<（]+)', tabs)
+    assert marked == [current]

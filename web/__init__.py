@@ -90,6 +90,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     webdb.init_app(app)
+    from web import uploads
+
+    # uploaded files hold full records: a leftover of a process that died goes now (0700 directory)
+    if swept := uploads.sweep(uploads.folder(app.config["UPLOAD_DIR"])):
+        app.logger.warning("已删除上次运行遗留的上传文件 %d 个", swept)
 
     from web import alerts, api, audit, openapi, reveal, scan_admin, scan_query, signin, sms, stats, thresholds, venues
 

@@ -6,12 +6,12 @@ import contextvars
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import psycopg
 
 from loaders import scans
 from loaders.errors import IMPORT_CONNECTION_LOST, LoadError
+from web import uploads
 
 
 def progress_line(job: dict, now: float | None = None) -> str:
@@ -64,12 +64,14 @@ class ImportJobs:
             jobs = [dict(j) for j in self.jobs.values() if by is None or j["by"] == by]
         return sorted(jobs, key=lambda j: j["started"], reverse=True)[:10]
 
-    def start(self, path: Path, file_name: str, by: str, url: str, force: bool = False) -> str:
-        """Start importing ``path`` in a background thread; returns the job's id."""
+    def start(self, upload: uploads.Upload, file_name: str, by: str, url: str, force: bool = False) -> str:
+        """Import an uploaded file in a background thread; returns the job's id. The file is deleted
+        when the import ends, whatever the outcome (a refused duplicate keeps only its digest, so that
+        the user's confirmation can be matched with the same file uploaded again)."""
         job_id = uuid.uuid4().hex[:12]
         job = {"id": job_id, "file_name": file_name, "by": by, "state": "running", "read": 0, "written": 0,
                "total": 0, "message": "", "batch_id": None, "started": time.time(), "ended": None,
-               "path": str(path), "duplicate": False}
+               "duplicate": False, "digest": None}
         _lock = self.lock
         with _lock:
             self.jobs[job_id] = job
@@ -82,28 +84,28 @@ class ImportJobs:
 
         def work():
             try:
-                result = scans.import_scans(path, by=by, force=force, file_name=file_name, url=url, progress=progress)
+                result = scans.import_scans(upload.path, by=by, force=force, file_name=file_name, url=url,
+                                            progress=progress)
                 with _lock:
                     job.update(state="done", batch_id=result.batch_id, written=result.rows, total=result.rows,
                                ended=time.time(),
                                message=f"导入完成：共 {result.rows} 条，批次 {result.batch_id}")
-                Path(path).unlink(missing_ok=True)
             except scans.DuplicateFile as exc:
+                digest = scans.file_digest(upload.path)
                 with _lock:
-                    job.update(state="failed", message=str(exc), duplicate=True, ended=time.time())
+                    job.update(state="failed", message=str(exc), duplicate=True, digest=digest, ended=time.time())
             except LoadError as exc:
                 with _lock:
                     job.update(state="failed", message=str(exc), ended=time.time())
-                Path(path).unlink(missing_ok=True)
             except psycopg.OperationalError:   # the database restarted or the network failed
                 with _lock:
                     job.update(state="failed", message=IMPORT_CONNECTION_LOST, ended=time.time())
-                Path(path).unlink(missing_ok=True)
             except Exception as exc:  # shown to the user, the import was rolled back
                 message = getattr(getattr(exc, "diag", None), "message_primary", None) or "导入失败，未写入任何数据"
                 with _lock:
                     job.update(state="failed", message=message, ended=time.time())
-                Path(path).unlink(missing_ok=True)
+            finally:
+                upload.discard()
 
         # the request's context goes along: the import's audit entry records who asked, from where
         context = contextvars.copy_context()

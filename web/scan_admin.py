@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import uuid
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
@@ -13,7 +12,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_te
 from db.vocabulary import SHANGHAI
 from loaders import scans as scan_loader
 from loaders.templates import TEMPLATES, write_template
-from web import import_jobs, listing, queries
+from web import import_jobs, listing, queries, uploads
 from web.auth import login_required, requires
 from web.db import SQL, tx
 from web.exports import xlsx_response
@@ -143,23 +142,18 @@ def scan_upload():
     with tx() as conn:
         if sync_enabled(conn):
             abort(403, description="前置库同步已启用，扫码进场信息的导入和删除已停用")
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
     name = os.path.basename(file.filename)
-    path = folder / f"{uuid.uuid4().hex}{Path(name).suffix.lower()[:6]}"
-    file.save(path)
-    job_id = jobs().start(path, name, g.user.account, web_url())
+    refused = None
+    if force_of := request.form.get("force_of"):  # 确认仍要导入: the same file chosen again
+        refused = jobs().get(force_of)
+        if not refused or refused["by"] != g.user.account or not refused["duplicate"]:
+            abort(404)
+    upload = uploads.save(file, current_app.config["UPLOAD_DIR"], Path(name).suffix.lower()[:6])
+    if refused and scan_loader.file_digest(upload.path) != refused["digest"]:
+        upload.discard()
+        abort(400, description="所选文件与刚才提示“已导入过”的文件内容不同，未导入。请重新上传该文件")
+    job_id = jobs().start(upload, name, g.user.account, web_url(), force=bool(refused))
     return redirect(url_for("scan_admin.scan_admin", job=job_id))
-
-
-@bp.post("/scan-admin/jobs/<job_id>/force")
-@requires("scan_admin")
-def scan_force(job_id):
-    job = jobs().get(job_id)
-    if not job or job["by"] != g.user.account or not job["duplicate"] or not Path(job["path"]).exists():
-        abort(404)
-    new_id = jobs().start(Path(job["path"]), job["file_name"], g.user.account, web_url(), force=True)
-    return redirect(url_for("scan_admin.scan_admin", job=new_id))
 
 
 @bp.get("/scan-admin/jobs/<job_id>")
@@ -168,7 +162,7 @@ def scan_job(job_id):
     job = jobs().get(job_id)
     if not job or job["by"] != g.user.account:
         abort(404)
-    job.pop("path", None)
+    job.pop("digest", None)
     return jsonify(job | {"line": import_jobs.progress_line(job), "percent": import_jobs.percent(job)})
 
 

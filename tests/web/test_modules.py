@@ -118,7 +118,9 @@ def test_upload_runs_in_the_background_and_reports_progress(ops, seeded_db, tmp_
     assert job["state"] == "failed" and job["duplicate"] and "完全相同" in job["message"]
     assert "命令行" not in job["message"] and "--force" not in job["message"]
     assert "命令行" not in text(client.get(f"/scan-admin?job={job_id}"))
-    res = client.post(f"/scan-admin/jobs/{job_id}/force", data={"csrf_token": token})
+    assert "请重新选择该文件" in text(client.get(f"/scan-admin?job={job_id}"))  # the refused file is gone
+    res = client.post("/scan-admin/upload", data={"csrf_token": token, "force_of": job_id,
+                                                  "file": (path.open("rb"), "again.csv")})
     assert wait_job(client, res.headers["Location"].split("job=")[1])["state"] == "done"
     with psycopg.connect(seeded_db) as c:
         assert c.execute("select count(*) from epi.scan where collected_at >= '2022-03-09'").fetchone()[0] == 4

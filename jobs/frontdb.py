@@ -43,6 +43,7 @@ from psycopg import sql
 
 from db import database, queries
 from db.vocabulary import SCAN, SHANGHAI, VENUE
+from loaders.errors import mask_personal
 from loaders.stage import ScanStage
 from loaders.values import BadTime, parse_collected_at
 
@@ -58,7 +59,11 @@ Echo = Callable[[str], None]
 
 
 class SyncError(Exception):
-    """The sync cannot go on; the message is for a person. Nothing of the current batch was written."""
+    """The sync cannot go on; the message is for a person. Nothing of the current batch was written.
+    Whatever in it looks like an ID number or a phone is masked (it reaches the job record and logs)."""
+
+    def __init__(self, message: str):
+        super().__init__(mask_personal(message))
 
 
 class SyncRefused(SyncError):
@@ -222,7 +227,7 @@ def sync(dsn: str | None = None, *, config: Config | None = None, url: str | Non
 
 def _db_message(exc: psycopg.Error) -> str:
     diag = exc.diag
-    text = diag.message_primary or str(exc).splitlines()[0]
+    text = mask_personal(diag.message_primary or str(exc).splitlines()[0])  # it may quote a value
     if isinstance(exc, psycopg.errors.UndefinedTable):
         return f"前置库中找不到表：{text}（请检查前置库配置 EPI_FRONTDB_CONFIG）"
     if isinstance(exc, psycopg.errors.UndefinedColumn):

@@ -1,9 +1,24 @@
 """Errors a loader reports to a person: which file, sheet, row (as Excel shows it) and column."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MAX_LISTED = 20
+
+# what could be a person's number inside a message: an ID number (18 characters, the last a digit or
+# X, or the old 15 digits), a mobile number (11 digits from 1), a fixed-line number (0 + area code +
+# 7–8 digits, a hyphen allowed); not a venue ID (14 digits) nor a row number or a count
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_PHONE_LIKE = re.compile(r"(?<![0-9A-Za-z])(?:1\d{10}|0\d{2,3}-?\d{7,8})(?![0-9A-Za-z])")
+
+
+def mask_personal(text: str) -> str:
+    """A message with every value that looks like an ID number or a phone masked as the pages mask
+    them (epi.mask_id_card: first 6 and last 4; epi.mask_phone: first 3 and last 4): a file with
+    shifted columns must not print people's numbers into an error, a log line or the job output."""
+    text = _ID_LIKE.sub(lambda m: m[0][:6] + "*" * (len(m[0]) - 10) + m[0][-4:], text)
+    return _PHONE_LIKE.sub(lambda m: m[0][:3] + "*" * (len(m[0]) - 7) + m[0][-4:], text)
 
 # the import's connection was lost (database restarted, network): the transaction is gone
 IMPORT_CONNECTION_LOST = ("与数据库的连接中断（数据库重启或网络故障），导入未完成：导入是一个整体，未提交的记录不会保留。"
@@ -16,6 +31,9 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "message", mask_personal(self.message))
 
     def __str__(self) -> str:
         where = []
@@ -41,7 +59,7 @@ class LoadError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        lines = [f"文件“{self.file_name}”{self.title}，没有写入任何数据："]
+        lines = [f"文件“{mask_personal(self.file_name)}”{self.title}，没有写入任何数据："]
         lines += [f"  {p}" for p in self.problems]
         if self.more:
             lines.append(f"  另有 {self.more} 处错误未列出。")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import traceback
 import urllib.parse
 
 import psycopg
@@ -22,6 +23,7 @@ from werkzeug.routing import PathConverter
 
 from db import audit_hmac, database, vocabulary
 from db.vocabulary import SHANGHAI
+from loaders.errors import mask_personal
 from web import auth, listing
 from web import db as webdb
 
@@ -162,6 +164,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     def error(status: int, message: str):
         g.db_rollback = True  # whatever the request wrote is undone
+        message = mask_personal(message)  # a rule's or a driver's message may quote a value
         if wants_json():
             return jsonify(error=message), status
         return render_template("error.html", status=status, message=message), status
@@ -201,7 +204,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.errorhandler(Exception)
     def unexpected(exc):
-        app.logger.exception("unexpected error")
+        # the traceback's last line may quote a value (a driver's DETAIL: Key (…)=(…)): masked
+        app.logger.error("unexpected error\n%s", mask_personal("".join(traceback.format_exception(exc))))
         return error(500, "系统内部错误，请稍后重试或联系运维单位")
 
     @app.get("/favicon.ico")

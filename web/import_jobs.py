@@ -10,7 +10,7 @@ import uuid
 import psycopg
 
 from loaders import scans
-from loaders.errors import IMPORT_CONNECTION_LOST, LoadError
+from loaders.errors import IMPORT_CONNECTION_LOST, LoadError, mask_personal
 from web import uploads
 
 
@@ -101,7 +101,8 @@ class ImportJobs:
                 with _lock:
                     job.update(state="failed", message=IMPORT_CONNECTION_LOST, ended=time.time())
             except Exception as exc:  # shown to the user, the import was rolled back
-                message = getattr(getattr(exc, "diag", None), "message_primary", None) or "导入失败，未写入任何数据"
+                message = mask_personal(getattr(getattr(exc, "diag", None), "message_primary", None)
+                                        or "导入失败，未写入任何数据")
                 with _lock:
                     job.update(state="failed", message=message, ended=time.time())
             finally:

@@ -70,3 +70,31 @@ def test_text_that_only_looks_numeric_is_stored_as_given(tmp_path, web, admin):
     path = wbk.csv_file(tmp_path / "原样.csv", [row])
     scans.import_scans(path, by="ops", url=web)
     assert stored(admin)[0][0] == "0044010005E" and stored(admin)[0][2] == "00000000000000000X"
+
+
+FAKE_ID, FAKE_MOBILE, FAKE_LANDLINE = "44078319900101123X", "10012345678", "0750-2345678"
+
+
+@pytest.mark.parametrize("value,masked", [
+    (FAKE_ID, "440783********123X"), (FAKE_ID.lower(), "440783********123x"), ("440783900101123", "440783*****1123"),
+    ("14400009999", "144****9999"), (FAKE_LANDLINE, "075*****5678"), ("07502345678", "075****5678"),
+])
+def test_a_shifted_column_never_prints_a_persons_number(tmp_path, web, admin, value, masked):
+    """Issue 25, point 2: a file whose columns slid by one puts an ID number or a phone into 采集时间;
+    the error names the cell and shows the value masked as the pages do."""
+    row = [*wbk.ROW, value]  # 采集时间 (the last cell) gets the person's number
+    path = wbk.csv_file(tmp_path / "错位.csv", [row, [*wbk.ROW, "2022-03-04 08:00"]])
+    with pytest.raises(LoadError) as info:
+        scans.import_scans(path, by="ops", url=web)
+    text = str(info.value)
+    assert "第 2 行“采集时间（O列）”列" in text and masked in text and value not in text, text
+    nothing_written(admin)
+
+
+def test_the_mask_leaves_venue_ids_row_numbers_and_times_alone():
+    from loaders.errors import Problem, mask_personal
+
+    assert mask_personal("场所 44078300000104 第 200000 行 2022-03-04 08:00:00 共 123456 条") == \
+        "场所 44078300000104 第 200000 行 2022-03-04 08:00:00 共 123456 条"
+    assert str(Problem("扫码", 3, "联系电话（I列）", f"“{FAKE_MOBILE}”不对")) == "工作表“扫码”第 3 行“联系电话（I列）”列：“100****5678”不对"
+    assert FAKE_ID not in str(LoadError(f"{FAKE_ID}.xlsx", "坏"))

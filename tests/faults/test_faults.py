@@ -273,7 +273,7 @@ def test_scheduler_killed_during_a_run_is_recorded_failed_and_the_restarted_one_
 
 def test_restart_during_an_import_from_the_page_reports_it_and_a_new_upload_imports(cluster, db, tmp_path):
     from bench.scanfile import write_scan_xlsx
-    from web import import_jobs
+    from web import import_jobs, uploads
 
     source = write_scan_xlsx(tmp_path / "扫码记录.xlsx", 120_000, venues=400)
     web = database.with_params(db, user="epi_web")
@@ -282,7 +282,8 @@ def test_restart_during_an_import_from_the_page_reports_it_and_a_new_upload_impo
     def upload():
         copy = tmp_path / f"upload-{time.monotonic_ns()}.xlsx"
         shutil.copy(source, copy)
-        return copy, registry.start(copy, "扫码记录.xlsx", "ops.fault", web)
+        held = uploads.Upload(copy, os.open(copy, os.O_RDONLY))  # as uploads.save leaves it: open, the import owns it
+        return copy, registry.start(held, "扫码记录.xlsx", "ops.fault", web)
 
     path, job_id = upload()
     wait_for(lambda: backends(db, "epi_web", "query ilike 'copy%%'"), 60, "the page's import COPY")

@@ -87,4 +87,6 @@ def test_at_768_pixels_the_scrolling_tables_stay_reachable_by_keyboard(seeded_db
         assert region.evaluate("e => e.scrollWidth > e.clientWidth")  # it does scroll sideways here
         region.focus()
         page.keyboard.press("ArrowRight")
+        # Chromium animates a keyboard scroll: wait for it to move (up to 5 s) rather than read at once
+        page.wait_for_function("e => e.scrollLeft > 0", arg=region.element_handle(), timeout=5000)
         assert region.evaluate("e => e.scrollLeft") > 0

@@ -82,30 +82,19 @@ def serve(c, host="127.0.0.1", port=8000):
     server.serve(app, host, port)
 
 
-def demo_tickets(base: str, secret: str) -> list[tuple[str, str]]:
-    """Sign-in links for one ops user and up to two unit users (as OA would open them)."""
-    import time
-
-    import jwt
+def demo_links(base: str) -> list[tuple[str, str]]:
+    """Sign-in links for one ops user and up to two unit users: each click of one mints a fresh OA
+    ticket (/dev-login/enter), since a ticket signs on once and lives 10 minutes."""
     import psycopg
 
     from db import database
     from demo.load import SQL
-    from web.auth import menus_acting_as
 
-    unit_menus = menus_acting_as("unit")
-    users = [("运维用户（市政数局）", {"sub": "ops.demo", "name": "运维演示用户", "unit": None,
-                                "menus": menus_acting_as("ops")})]
+    users = [("运维用户（市政数局）", "ops.demo")]
     with psycopg.connect(database.web_url()) as conn, database.acting_as(conn, kind="ops", account="demo"):
         units = conn.execute(SQL["busiest_units"]).fetchall()
-    for code, name in units:
-        users.append((name, {"sub": f"{code.lower()}.demo", "name": f"{name}演示用户", "unit": code,
-                             "menus": unit_menus}))
-    out = []
-    for label, claims in users:
-        claims = dict(claims, exp=int(time.time()) + 12 * 3600)
-        out.append((label, f"{base}/?ticket={jwt.encode(claims, secret, algorithm='HS256')}"))
-    return out
+    users += [(name, f"{code.lower()}.demo") for code, name in units]
+    return [(label, f"{base}/dev-login/enter?account={account}") for label, account in users]
 
 
 @task(default=True, help={"host": "address to listen on", "port": "port to listen on",
@@ -134,8 +123,8 @@ def demo(c, host="127.0.0.1", port=8000, load=True):
     os.environ.setdefault("EPI_COOKIE_SECURE", "0")
     os.environ.setdefault("EPI_OA_JWT_SECRET", secrets.token_urlsafe(32))
     base = f"http://{host}:{port}"
-    print("演示登录链接（12 小时内有效）：")
-    for label, link in demo_tickets(base, os.environ["EPI_OA_JWT_SECRET"]):
+    print("演示登录链接（每次点击生成新的一次性登录凭据）：")
+    for label, link in demo_links(base):
         print(f"  {label}: {link}")
     print(f"  或选择演示用户：{base}/dev-login")
     serve(c, host=host, port=port)

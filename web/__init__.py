@@ -32,6 +32,19 @@ class ConfigError(RuntimeError):
     pass
 
 
+def _positive(env, name: str, default: int) -> int:
+    text = env.get(name, "")
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"{name} 应为正整数（当前为“{text}”）")
+    return value
+
+
 class AnyIdConverter(PathConverter):
     """Any non-empty ID, also one that begins or ends with / (the path converter refuses a leading
     one)."""
@@ -59,7 +72,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         # partitioned one (per top-level site); needs SameSite=None and Secure
         SESSION_COOKIE_PARTITIONED=env.get("EPI_COOKIE_PARTITIONED") == "1",
         SESSION_COOKIE_NAME="epi_session",
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
+        # sessions end after EPI_SESSION_IDLE_MINUTES without a request and EPI_SESSION_MAX_HOURS in all;
+        # OA tickets live at most EPI_TICKET_MAX_MINUTES (exp − iat) and sign on once (web.auth)
+        SESSION_IDLE_MINUTES=_positive(env, "EPI_SESSION_IDLE_MINUTES", 30),
+        SESSION_MAX_HOURS=_positive(env, "EPI_SESSION_MAX_HOURS", 8),
+        TICKET_MAX_MINUTES=_positive(env, "EPI_TICKET_MAX_MINUTES", 10),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=_positive(env, "EPI_SESSION_MAX_HOURS", 8)),
         OA_ORIGIN=env.get("EPI_OA_ORIGIN", ""),
         MAX_CONTENT_LENGTH=int(env.get("EPI_MAX_UPLOAD_MB", "200")) * 1024 * 1024,
         UPLOAD_DIR=os.path.join(env.get("EPI_VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var")),

@@ -7,9 +7,12 @@ served (403). A development sign-in exists only when EPI_DEV_LOGIN=1.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -83,20 +86,93 @@ def user_from_claims(claims: dict) -> User:
                 tuple(m for m in menus if m in MENUS))
 
 
-def verify_ticket(token: str) -> User:
+class Ticket(NamedTuple):
+    user: User
+    key: bytes             # SHA-256 of its jti (of the whole ticket when it has none)
+    expires: dt.datetime
+
+
+def verify_ticket(token: str) -> Ticket:
+    """An OA ticket's signature, account and times: ``iat`` and ``exp`` are required and a ticket may
+    live at most EPI_TICKET_MAX_MINUTES (10) — a leaked one is worth little, and little for long."""
     secret = current_app.config.get("OA_JWT_SECRET")
     if not secret:
         raise AuthError("系统未配置 OA 单点登录密钥，无法验证登录凭据")
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]},
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp", "iat"]},
                             leeway=30)
     except jwt.ExpiredSignatureError:
         raise AuthError("登录凭据已过期，请从 OA 系统重新进入") from None
     except jwt.InvalidSignatureError:
         raise AuthError("登录凭据签名无效，请从 OA 系统重新进入") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise AuthError(f"登录凭据缺少 {exc.claim}（{CLAIM_NAMES.get(exc.claim, exc.claim)}），请从 OA 系统重新进入") from None
     except jwt.PyJWTError:
         raise AuthError("登录凭据无效，请从 OA 系统重新进入") from None
-    return user_from_claims(claims)
+    limit = current_app.config["TICKET_MAX_MINUTES"]
+    if not isinstance(claims["iat"], int | float) or claims["exp"] - claims["iat"] > limit * 60:
+        raise AuthError(f"登录凭据的有效期超过 {limit} 分钟，不予接受，请从 OA 系统重新进入")
+    jti = claims.get("jti")
+    key = hashlib.sha256(("jti:" + jti if isinstance(jti, str) and jti else "jwt:" + token).encode()).digest()
+    return Ticket(user_from_claims(claims), key, dt.datetime.fromtimestamp(claims["exp"], dt.UTC))
+
+
+CLAIM_NAMES = {"iat": "签发时间", "exp": "过期时间", "sub": "账号"}
+USED = "该登录凭据已使用过（每个凭据只能进入一次），请从 OA 系统重新进入"
+
+
+def _ticket_call(sql: str, params: tuple):
+    """The web login itself, in a short transaction of its own (committed before anything is sent)."""
+    from web.db import pool
+
+    with pool().connection() as conn, conn.transaction():
+        return next(iter(conn.execute(sql, params).fetchone().values()))
+
+
+def use_ticket(ticket: Ticket) -> None:
+    if not _ticket_call("select epi.ticket_use(%s, %s)", (ticket.key, ticket.expires)):
+        raise AuthError(USED)
+
+
+def sign_on(ticket: Ticket) -> None:
+    """Use the ticket up and start a new session for its user."""
+    use_ticket(ticket)
+    start_session(ticket.user)
+
+
+def start_session(user: User) -> None:
+    """A new session (a new CSRF token, the idle and absolute clocks started) for ``user``."""
+    now = time.time()
+    session.clear()
+    session["user"] = user.as_dict()
+    session["csrf"] = secrets.token_urlsafe(32)
+    session["started"] = session["seen"] = now
+    session.permanent = True
+    g.user = user
+
+
+def _session_user() -> User | None:
+    """The session's user, unless the session idled past EPI_SESSION_IDLE_MINUTES (30) or is older
+    than EPI_SESSION_MAX_HOURS (8): then it is ended and the reason kept for the message."""
+    data = session.get("user")
+    if not data:
+        return None
+    now = time.time()
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    absolute = current_app.config["SESSION_MAX_HOURS"] * 3600
+    if now - session.get("started", 0) > absolute:
+        g.session_ended = f"登录已超过 {current_app.config['SESSION_MAX_HOURS']} 小时，会话已结束，请从 OA 系统重新进入"
+    elif now - session.get("seen", 0) > idle:
+        g.session_ended = f"已超过 {current_app.config['SESSION_IDLE_MINUTES']} 分钟未操作，会话已结束，请从 OA 系统重新进入"
+    if g.get("session_ended"):
+        session.clear()
+        return None
+    if not request.path.startswith(POLLS):  # the import page's polling is not the user's activity
+        session["seen"] = now
+    return User(data["account"], data["name"], data.get("unit"), tuple(data.get("menus", [])))
+
+
+POLLS = ("/scan-admin/jobs/",)
 
 
 def load_user() -> None:
@@ -105,32 +181,38 @@ def load_user() -> None:
     g.api_token = False
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        g.user = verify_ticket(header[7:].strip())
+        token = verify_ticket(header[7:].strip())
+        if _ticket_call("select epi.ticket_used(%s)", (token.key,)):
+            raise AuthError(USED)
+        g.user = token.user
         g.api_token = True
         return
-    ticket = request.args.get("ticket")
-    if ticket:
-        user = verify_ticket(ticket)
-        session.clear()
-        session["user"] = user.as_dict()
-        session["csrf"] = secrets.token_urlsafe(32)
-        session.permanent = True
+    current = _session_user()
+    raw = request.args.get("ticket")
+    if raw:
+        ticket = verify_ticket(raw)
         from urllib.parse import urlencode
 
         args = [(k, v) for k, v in request.args.items(multi=True) if k != "ticket"]
         g.redirect_to = request.path + ("?" + urlencode(args) if args else "")
-        g.user = user
+        if current is not None and current.account != ticket.user.account:
+            g.user = current
+            g.switch_to = (raw, ticket.user)  # asked first (web.signin.switch); the ticket stays unused
+            return
+        sign_on(ticket)
         return
-    data = session.get("user")
-    if data:
-        g.user = User(data["account"], data["name"], data.get("unit"), tuple(data.get("menus", [])))
+    g.user = current
+
+
+def not_signed_in() -> AuthError:
+    return AuthError(g.get("session_ended") or "请从 OA 系统进入疫情防控监管专区")
 
 
 def login_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if g.user is None:
-            raise AuthError("请从 OA 系统进入疫情防控监管专区")
+            raise not_signed_in()
         return view(*args, **kwargs)
     wrapped.menu = "signed_in"
     return wrapped
@@ -150,7 +232,7 @@ def requires(menu: str):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             if g.user is None:
-                raise AuthError("请从 OA 系统进入疫情防控监管专区")
+                raise not_signed_in()
             if not g.user.has(menu):
                 raise AuthError(f"您没有{quoted(MENUS[menu].label)}菜单的权限", 403)
             if acts_as == "unit" and not g.user.unit:
@@ -180,5 +262,23 @@ def check_csrf() -> None:
 
 
 def redirect_after_ticket():
+    """After a ticket: the page without it in the URL — or, when the ticket is another account's
+    than the session's, a page that asks before switching (the ticket is used only on 切换账号)."""
+    if g.get("switch_to"):
+        from flask import render_template
+
+        raw, other = g.switch_to
+        return render_template(
+            "confirm.html", title="切换账号", button="切换账号", action="/switch-account",
+            message=f"您当前以 {g.user.name}（{g.user.account}）登录。OA 打开的是 {other.name}（{other.account}）的入口："
+                    "切换后当前账号的会话将结束。是否切换？",
+            hidden={"ticket": raw, "next": g.redirect_to}, back=g.redirect_to), 200
     target = g.get("redirect_to")
     return redirect(target) if target else None
+
+
+def safe_next(target: str | None) -> str:
+    """A path of this site to go on to (never another host: no scheme, no //, no backslash)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

@@ -3,7 +3,11 @@ EPI_DEV_LOGIN=1). OA's own sign-on (tickets) is web.auth."""
 from __future__ import annotations
 
 import datetime as dt
+import time
+import uuid
+from urllib.parse import urlencode
 
+import jwt
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from db.vocabulary import SHANGHAI
@@ -55,6 +59,25 @@ def home():
                            done=DONE.get(request.args.get("done", "")))
 
 
+@bp.post("/switch-account")
+def switch_account():
+    """切换账号, confirmed: the other account's ticket is checked and used up only now."""
+    raw = request.form.get("ticket") or ""
+    if not raw:
+        abort(400, description="缺少登录凭据，请从 OA 系统重新进入")
+    auth.sign_on(auth.verify_ticket(raw))
+    return redirect(auth.safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    """退出: the session ends here (OA's own session is OA's)."""
+    session.clear()
+    g.user = None
+    return render_template("message.html", message="您已退出疫情防控监管专区。如需继续使用，请从 OA 系统重新进入。",
+                           back="/")
+
+
 @bp.route("/dev-login", methods=["GET", "POST"])
 def dev_login():
     if not current_app.config["DEV_LOGIN"]:
@@ -64,11 +87,28 @@ def dev_login():
         chosen = next((u for u in users if u["account"] == request.form.get("account")), None)
         if chosen is None:
             abort(400, description="请选择一个演示用户")
-        session.clear()
-        session["user"] = chosen
-        auth.csrf_token()
+        auth.start_session(auth.User(chosen["account"], chosen["name"], chosen["unit"], tuple(chosen["menus"])))
         return redirect(url_for("signin.home"))
     return render_template("dev_login.html", users=users, token=auth.csrf_token())
+
+
+@bp.get("/dev-login/enter")
+def dev_enter():
+    """A demo sign-in link (printed by `invoke demo`): each click mints a fresh OA ticket, as OA
+    would, and enters through the real ticket path (one use, 10 minutes, 切换账号 asked first)."""
+    if not current_app.config["DEV_LOGIN"]:
+        abort(404)
+    account = request.args.get("account", "")
+    chosen = next((u for u in dev_users() if u["account"] == account), None)
+    if chosen is None and (row := one("dev_unit", kind="ops", account="dev-login", who=account)):
+        chosen = {"account": account, "name": f"{row['unit_name']}演示用户", "unit": row["unit_code"], "menus": UNIT_MENUS}
+    if chosen is None:
+        abort(404, description="没有这个演示用户")
+    now = int(time.time())
+    claims = {"sub": chosen["account"], "name": chosen["name"], "unit": chosen["unit"], "menus": chosen["menus"],
+              "iat": now, "exp": now + 60 * current_app.config["TICKET_MAX_MINUTES"], "jti": uuid.uuid4().hex}
+    token = jwt.encode(claims, current_app.config["OA_JWT_SECRET"], algorithm="HS256")
+    return redirect("/?" + urlencode({"ticket": token}))
 
 
 def dev_users() -> list[dict]:

@@ -33,3 +33,6 @@ grant execute on function epi.job_list() to epi_ops;
 grant execute on function epi_private.current_kind(), epi_private.current_unit(), epi_private.current_account(),
   epi.mask_id_card(text), epi.mask_phone(text), epi.mask_name(text), epi.audit_head(),
   epi.audit_log_access(text, jsonb, bigint, text[]) to epi_auditor;
+-- the web login itself, before it acts as anyone: records and checks OA sign-on tickets (one use each)
+grant usage on schema epi to epi_web;
+grant execute on function epi.ticket_use(bytea, timestamptz), epi.ticket_used(bytea) to epi_web;

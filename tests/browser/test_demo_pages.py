@@ -78,7 +78,11 @@ def test_a_unit_sees_its_demo_alerts_and_statistics_and_ops_the_venues_to_comple
         assert all(category in r for r in page.locator("table tbody tr").all_inner_texts())
         shot(page, "demo-unit-stats-conditions")
 
+        # OA opens another account's entry in the same browser: the zone asks before switching
         page.goto(f"{base}/venues?tab=unset&ticket={ticket(sub='ops.demo', unit='OPS', menus=OPS_MENUS, name='测试运维')}")
+        assert "测试运维（ops.demo）" in page.locator("form.confirm").inner_text()
+        page.get_by_role("button", name="切换账号").click()
+        page.wait_for_url(f"{base}/venues?tab=unset")
         text = page.locator("table").inner_text()
         assert all(v in text for v in discovered)
         shot(page, "demo-ops-venues-unset")

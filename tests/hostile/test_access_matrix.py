@@ -22,10 +22,12 @@ import pytest
 from flask import request, url_for
 
 from tests.conftest import workbook_rows
-from tests.web.conftest import SECRET, ticket
+from tests.web.conftest import SECRET, sign_on, ticket
 from web.auth import MENUS
 
-OPEN = {"/", "/healthz", "/static/<path:filename>", "/favicon.ico", "/dev-login", "/api/openapi.json"}
+OPEN = {"/", "/healthz", "/static/<path:filename>", "/favicon.ico", "/dev-login", "/api/openapi.json",
+        # the session's own doors (tests/web/test_sessions.py): switching account, 退出, the demo links
+        "/switch-account", "/logout", "/dev-login/enter"}
 ALLOWED_BODY = {"/api/venues/<anyid:venue_id>/threshold": {"flow_min": 1, "flow_max": 100},
                 "/api/scans/<int:scan_id>/reveal": {"reason": "测试：核对身份"}}
 OTHER_MARKERS = ("VB1", "测试场所乙一")
@@ -163,9 +165,9 @@ def expected(rule: str, route_menu: str, menu: str, target: str) -> str:
 @pytest.mark.parametrize("menu", list(MENUS))
 def test_with_one_menu_every_route_answers_as_that_menu_allows(app, seeded_db, menu):
     alerts = alert_ids(seeded_db)
-    token = ticket(sub="a.zhang", unit="T-A", menus=[menu])
-    browser = app.test_client()
-    assert browser.get("/?ticket=" + token).status_code == 302
+    token = ticket(sub="a.zhang", unit="T-A", menus=[menu])   # the JSON API's bearer token
+    browser = app.test_client()                              # and a sign-on ticket of its own (one use)
+    assert browser.get("/?ticket=" + ticket(sub="a.zhang", unit="T-A", menus=[menu])).status_code == 302
     with browser.session_transaction() as s:
         csrf = s["csrf"]
     seen = {"allowed": 0, "403": 0, "404": 0}
@@ -200,7 +202,7 @@ def test_lists_show_the_own_unit_and_never_the_other(client, path):
         token = ticket(sub=sub, unit=unit, menus=list(MENUS))
         if path.startswith("/api/"):
             return text_of(client.get(path, headers={"Authorization": "Bearer " + token}))
-        client.get("/?ticket=" + token)
+        sign_on(client, token)            # the second account: 切换账号 asked, and confirmed
         return text_of(client.get(path))
 
     body = as_unit("T-A", "a.zhang")

@@ -215,6 +215,10 @@ select epi.audit_stats_export(%(from)s, %(to)s, %(rows)s);
 -- name: dev_users
 select unit_code, unit_name from epi.unit where active order by unit_code limit 20;
 
+-- name: dev_unit
+-- the unit of a demo account <unit code>.demo (the development sign-in's links)
+select unit_code, unit_name from epi.unit where active and lower(unit_code) || '.demo' = %(who)s;
+
 -- name: reveal_scans
 -- Scan records in full (those of the ids the caller may see), with the reason; audited by the database.
 select * from epi.reveal_scans(%(scan_ids)s, %(reason)s, %(export)s, %(conditions)s::jsonb, %(hashes)s::text[]);

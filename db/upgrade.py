@@ -179,6 +179,30 @@ def join_reader_groups(url: str, echo=print) -> None:
         echo("警告：升级所用的管理账号无权调整 OA 读取账号的角色归属；请由超级用户重新执行 invoke db.grant-oa")
 
 
+# pgAudit session logging of an OA login: every read (SELECT, COPY TO) with each relation it reads —
+# so a read of oa.scan / oa.scan_full is a line of its own — and never the bound parameters (a
+# searched ID number); catalog-only statements (a client's \d) are left out.
+PGAUDIT_SETTINGS = (("pgaudit.log", "read"), ("pgaudit.log_relation", "on"),
+                    ("pgaudit.log_parameter", "off"), ("pgaudit.log_catalog", "off"))
+
+
+def audit_reads(conn, login: str, superuser: bool, echo) -> None:
+    """Turn pgAudit's read logging on for an OA login when the server loaded pgAudit (role level:
+    ALTER ROLE … SET, which takes a superuser, as pgAudit's settings do)."""
+    if not conn.execute(database.SQL["pgaudit_loaded"]).fetchone()[0]:
+        echo("提示：此 PostgreSQL 未加载 pgAudit（shared_preload_libraries），OA 读取账号的读取不会写入服务器审计日志；"
+             "见 README“OA 读取账号的审计”")
+        return
+    if not superuser:
+        echo("警告：设置 pgAudit 须由超级用户执行；OA 读取账号的读取尚未写入审计日志，请由超级用户重新执行 invoke db.grant-oa")
+        return
+    conn.execute("create extension if not exists pgaudit")
+    for setting, value in PGAUDIT_SETTINGS:
+        conn.execute(sql.SQL("alter role {} set {} = {}").format(
+            sql.Identifier(login), sql.Identifier(*setting.split(".")), sql.Literal(value)))
+    echo(f"OA 读取账号 {login} 的每次读取将写入 pgAudit 审计日志（不记录参数值）")
+
+
 def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None, reveal: bool = False,
              url: str | None = None, echo=print) -> None:
     """Create or rebind a database login for an OA system that reads oa.* as one unit (or as ops).
@@ -211,6 +235,7 @@ def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None, r
         join_reader_group(conn, login, ops)
         conn.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(dbname), sql.Identifier(login)))
         superuser = conn.execute(database.SQL["is_superuser"]).fetchone()[0]
+        audit_reads(conn, login, superuser, echo)
         if unit and superuser and not conn.execute(database.SQL["unit_exists"], {"unit": unit}).fetchone():
             echo(f"提示：机构编码 {unit} 尚不在监管单位表中；导入该单位后此账号才能看到数据")
     with psycopg.connect(url) as conn, conn.transaction():

@@ -83,3 +83,7 @@ select b.login, b.is_ops from epi_private.oa_login b
 
 -- name: grant_reader
 select epi_private.grant_reader(%(login)s, %(ops)s);
+
+-- name: pgaudit_loaded
+-- pgAudit's settings exist only when the server loaded it (shared_preload_libraries)
+select exists (select from pg_settings where name = 'pgaudit.log');

@@ -110,6 +110,16 @@ def apply_repeatables(conn: psycopg.Connection) -> None:
     conn.execute(database.SQL["function_bodies_checked"])
 
 
+def head_revision() -> str:
+    """The revision ``upgrade`` brings a database to (the newest of db/migrations)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(DB_DIR / "migrations"))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def upgrade(url: str | None = None, *, create: bool = True, echo=print, target: str = "head") -> str:
     """Bring the database named by ``url`` (default: the configured one) to the current schema
     (``target``: an earlier revision, for the tests of a migration's data path)."""

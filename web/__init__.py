@@ -172,12 +172,12 @@ def create_app(test_config: dict | None = None) -> Flask:
             f"form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
-        if request.path != "/healthz" and not request.path.startswith("/static/"):
+        if not request.path.startswith(("/healthz", "/readyz", "/static/")):
             response.headers["Cache-Control"] = "no-store"
         return response
 
     def wants_json() -> bool:
-        return request.path.startswith("/api/") or request.path == "/healthz" or request.accept_mimetypes.best == \
+        return request.path.startswith(("/api/", "/healthz", "/readyz")) or request.accept_mimetypes.best == \
             "application/json"
 
     def error(status: int, message: str):
@@ -232,8 +232,42 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        if webdb.healthy():
-            return jsonify(status="ok")
-        return jsonify(error="数据库无法连接"), 503
+        """Liveness: this process answers (whatever the database does)."""
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz():
+        """Readiness, what a load balancer asks: the database answers and its schema is the code's."""
+        from db.upgrade import head_revision
+
+        head = app.config.setdefault("SCHEMA_HEAD", head_revision())
+        try:
+            revision = webdb.schema_revision()
+        except Exception:  # any failure to answer is 'not ready'
+            return jsonify(error="数据库无法连接"), 503
+        if revision != head:
+            return jsonify(error=f"数据库结构版本为 {revision or '无'}，本程序需要 {head}：请先执行 invoke db.upgrade"), 503
+        return jsonify(status="ok", revision=revision)
+
+    @app.get("/healthz/jobs")
+    def healthz_jobs():
+        """What monitoring asks: the 02:00 run, texts in doubt, the sync (never a reason to take the
+        zone out of service: /readyz is that)."""
+        try:
+            row = webdb.one("job_health", kind="ops", account="healthz")
+        except Exception:
+            return jsonify(error="数据库无法连接", reasons=["数据库无法连接"]), 503
+        reasons = []
+        if row["nightly_ok_at"] is None or row["nightly_ok_at"] < dt.datetime.now(dt.UTC) - dt.timedelta(hours=26):
+            reasons.append("26 小时内没有成功结束的夜间任务（每日 02:00）")
+        if row["sms_in_doubt"]:
+            reasons.append(f"有 {row['sms_in_doubt']} 条短信结果不明，需运维确认")
+        if row["sync_on"] and row["sync_ok"] is False:
+            reasons.append("前置库同步最近一次失败")
+        body = {"nightly_ok_at": row["nightly_ok_at"] and row["nightly_ok_at"].isoformat(),
+                "sms_in_doubt": row["sms_in_doubt"], "sync_on": row["sync_on"], "sync_ok": row["sync_ok"]}
+        if reasons:
+            return jsonify(error="；".join(reasons), reasons=reasons, **body), 503
+        return jsonify(status="ok", **body)
 
     return app

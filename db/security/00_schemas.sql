@@ -36,3 +36,5 @@ grant execute on function epi_private.current_kind(), epi_private.current_unit()
 -- the web login itself, before it acts as anyone: records and checks OA sign-on tickets (one use each)
 grant usage on schema epi to epi_web;
 grant execute on function epi.ticket_use(bytea, timestamptz), epi.ticket_used(bytea) to epi_web;
+-- /readyz: the schema's revision, asked before acting as anyone
+grant execute on function epi.schema_revision() to epi_web;

@@ -13,11 +13,14 @@ def test_healthz_answers_when_the_database_does(client):
     assert res.status_code == 200 and res.get_json() == {"status": "ok"}
 
 
-def test_healthz_reports_a_database_that_does_not_answer(db_url):
+def test_healthz_answers_and_readyz_reports_a_database_that_does_not(db_url):
     bad = database.with_params(database.web_url(database.database_name(db_url)), dbname="no_such_database_x")
     app = create_app({"TESTING": True, "OA_JWT_SECRET": SECRET, "DATABASE_WEB_URL": bad})
-    res = app.test_client().get("/healthz")
+    assert app.test_client().get("/healthz").status_code == 200          # the process answers
+    res = app.test_client().get("/readyz")
     assert res.status_code == 503 and res.get_json() == {"error": "数据库无法连接"}
+    res = app.test_client().get("/healthz/jobs")
+    assert res.status_code == 503 and res.get_json()["reasons"] == ["数据库无法连接"]
 
 
 def test_the_app_refuses_to_start_without_a_secret_or_with_dev_login_in_production(monkeypatch):
@@ -152,7 +155,9 @@ ROUTE_MENU = {"/venues": "venue_admin", "/scan-admin": "scan_admin", "/templates
               "/api/scans": "scan_query", "/api/stats": "scan_stats", "/api/alerts": "alert"}
 OPEN = {"/healthz", "/static/<path:filename>", "/favicon.ico", "/dev-login", "/", "/api/openapi.json",
         # the session's own doors (tests/web/test_sessions.py): switching account, 退出, the demo links
-        "/switch-account", "/logout", "/dev-login/enter"}
+        "/switch-account", "/logout", "/dev-login/enter",
+        # what a load balancer and monitoring ask (tests/web/test_health.py)
+        "/readyz", "/healthz/jobs"}
 
 
 def every_route(app):

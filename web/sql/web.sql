@@ -5,6 +5,18 @@ set plan_cache_mode = force_generic_plan;
 -- name: ping
 select 1;
 
+-- name: schema_revision
+-- /readyz: the revision of the database's schema (compared with the code's head)
+select epi.schema_revision() as revision;
+
+-- name: job_health
+-- /healthz/jobs (as ops): the last nightly that ended ok, texts in doubt, the front-database sync
+select (select max(finished_at) from epi.job_run where job = 'nightly' and ok) as nightly_ok_at,
+       (select count(*) from oa.sms_log where status = 'failed' and in_doubt) as sms_in_doubt,
+       epi.frontdb_sync_enabled() as sync_on,
+       (select r.ok from epi.job_run r where r.job = 'frontdb' and r.finished_at is not null
+         order by r.run_id desc limit 1) as sync_ok;
+
 -- name: home_unit
 select count(*) filter (where status = '未接收') as unaccepted,
        count(*) filter (where status = '未接收' and created_at > now() - interval '1 day') as new_today,

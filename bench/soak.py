@@ -75,7 +75,7 @@ def start_web(url: str, port: int, threads: int) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=log)
     for _ in range(200):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1).read()
             return server
         except OSError:
             time.sleep(0.1)

@@ -56,7 +56,7 @@ def _serve(url: str, prelude: str = ""):
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=1).read()
+            urllib.request.urlopen(base + "/readyz", timeout=1).read()
             break
         except OSError:
             time.sleep(0.1)

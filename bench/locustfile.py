@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import os
 import time
+import uuid
 
 import jwt
 from locust import FastHttpUser, constant, task
@@ -18,9 +19,12 @@ PENDING = "%E6%9C%AA%E6%8E%A5%E6%94%B6"  # 未接收
 
 
 def ticket(unit: str) -> str:
+    """A fresh ticket (its own jti: a sign-on ticket is used once); the soak's server allows its
+    two hours (EPI_TICKET_MAX_MINUTES, bench/soak.py)."""
+    now = int(time.time())
     return jwt.encode({"sub": f"{unit.lower()}.soak", "name": "压测用户", "unit": unit,
-                       "menus": ["threshold", "scan_query", "scan_stats", "alert"], "exp": int(time.time()) + 7200},
-                      os.environ["EPI_OA_JWT_SECRET"], algorithm="HS256")
+                       "menus": ["threshold", "scan_query", "scan_stats", "alert"], "iat": now, "exp": now + 7200,
+                       "jti": uuid.uuid4().hex}, os.environ["EPI_OA_JWT_SECRET"], algorithm="HS256")
 
 
 class UnitStaff(FastHttpUser):

@@ -65,6 +65,7 @@ def ensure_database(echo, scans: int = SCANS) -> str:
 
 def start_web(url: str, port: int, threads: int) -> subprocess.Popen:
     env = dict(os.environ, EPI_OA_JWT_SECRET=webbench.SECRET, EPI_COOKIE_SECURE="0",
+               EPI_TICKET_MAX_MINUTES=webbench.TICKET_MINUTES,
                EPI_WEB_DATABASE_URL=database.web_url(database.database_name(url)))
     code = ("from waitress import serve\nfrom web import create_app\n"
             f"serve(create_app({{'DB_POOL_SIZE': {threads}}}), host='127.0.0.1', port={port}, threads={threads},"

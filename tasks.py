@@ -14,6 +14,19 @@ from invoke import Collection, Exit, task
 warnings.filterwarnings("ignore", module="platformdirs")
 
 
+def _setup_logging() -> None:
+    """Every command logs the same way (ops.logs: EPI_LOG_FORMAT, EPI_LOG_LEVEL, stderr)."""
+    from ops import logs
+
+    try:
+        logs.setup()
+    except logs.ConfigError as exc:
+        sys.exit(f"{exc}")
+
+
+_setup_logging()
+
+
 @task
 def upgrade(c):
     """Create the roles, apply the migrations, re-apply functions, views and policies."""
@@ -393,11 +406,8 @@ def jobs_schedule(c, remove=False):
 @task(help={"dispatch_only": "only send queued texts (when pg_cron runs the jobs)"})
 def scheduler(c, dispatch_only=False):
     """Run the jobs on their schedule without pg_cron (nightly at 02:00 Asia/Shanghai), and send texts."""
-    import logging
-
     from jobs.scheduler import run_forever
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     run_forever(dispatch_only=dispatch_only)
 
 

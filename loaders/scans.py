@@ -35,7 +35,7 @@ SCAN_COLUMNS = list(vocabulary.SCAN)
 TIME_LABEL = vocabulary.SCAN[vocabulary.SCAN_TIME]
 CHUNK = 25_000
 
-# progress reports: {"phase": "reading"|"writing"|"done", "read": rows read, "written": rows
+# progress reports: {"phase": "reading"|"writing"|"done"|"failed", "read": rows read, "written": rows
 # written, "total": rows expected (estimate until done)}
 Progress = Callable[[dict], None]
 
@@ -106,7 +106,11 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
     file_type = check_file(path, name)
     digest = file_digest(path)
 
-    conn = psycopg.connect(url or database.web_url())
+    try:
+        conn = psycopg.connect(url or database.web_url())
+    except BaseException:
+        report({"phase": "failed"})
+        raise
     try:
         with database.acting_as(conn, kind="ops", account=by):
             conn.execute(SQL["import_lock_timeout"])
@@ -119,7 +123,11 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
             result = _stream(path, file_type, name, stage, report)
             stage.finish()  # the batch's trigger writes the audit entry (scan.import)
     except psycopg.errors.LockNotAvailable:
+        report({"phase": "failed"})
         raise LoadError(name, IMPORT_LOCK_TIMEOUT) from None
+    except BaseException:
+        report({"phase": "failed"})   # a progress bar ends its line before the message
+        raise
     finally:
         conn.close()
     result.seconds = time.monotonic() - started
@@ -238,6 +246,7 @@ def _read_rows(sheet, positions, problems, chunks, writer, result, report, total
             report({"phase": "reading", "read": result.rows + n, "total": total_estimate})
     if chunk and not problems:
         chunks.put(chunk)
+    report({"phase": "reading", "read": result.rows + n, "total": total_estimate})
     result.rows += n
     return n
 

@@ -24,7 +24,8 @@ from werkzeug.routing import PathConverter
 from db import audit_hmac, database, vocabulary
 from db.vocabulary import SHANGHAI
 from loaders.errors import mask_personal
-from web import auth, listing
+from ops import logs
+from web import auth, listing, observe
 from web import db as webdb
 
 
@@ -99,6 +100,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["OA_JWT_SECRET"] and not app.config["DEV_LOGIN"]:
         raise ConfigError("必须设置 EPI_OA_JWT_SECRET（OA 单点登录密钥），或在本机开发时设置 EPI_DEV_LOGIN=1")
     app.json.ensure_ascii = False
+    if not logs.configured():  # run by a WSGI server of its own, not by `invoke serve`
+        try:
+            logs.setup()
+        except logs.ConfigError as exc:
+            raise ConfigError(str(exc)) from None
     try:
         hops = int(app.config.get("PROXY_HOPS", env.get("EPI_PROXY_HOPS", "0")))
     except ValueError:
@@ -120,6 +126,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for area in (signin, venues, thresholds, scan_admin, scan_query, reveal, stats, alerts, sms, audit, api, openapi):
         app.register_blueprint(area.bp)
+
+    observe.init_app(app)
 
     @app.before_request
     def before():

@@ -116,3 +116,19 @@ def test_scheduler_times_are_in_shanghai():
     assert next_time(dt.datetime(2022, 3, 10, 18, 0, tzinfo=utc), dt.time(2, 0)) == \
         dt.datetime(2022, 3, 12, 2, 0, tzinfo=SHANGHAI)                      # 02:00 exactly: tomorrow
     assert next_time(dt.datetime(2022, 3, 10, 0, 0, tzinfo=utc), dt.time(3, 0), weekday=6).weekday() == 6
+
+
+def test_the_log_gateways_lines_reach_stderr_under_jobs_run(seeded):
+    """The log gateway's line was silently dropped under jobs.run (no logging set up there); now
+    every command logs through ops.logs — here as JSON — and no line holds a phone number."""
+    import json
+    import re
+
+    env = dict(os.environ, EPI_JOBS_DATABASE_URL=seeded, EPI_SMS_GATEWAY="log", EPI_LOG_FORMAT="json")
+    res = subprocess.run([sys.executable, "-m", "invoke", "jobs.run", "nightly", "--date", "2022-03-11"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0, res.stderr
+    lines = [json.loads(line) for line in res.stderr.splitlines()]
+    sent = [line for line in lines if line["logger"] == "epi.sms" and "log 网关" in line["message"]]
+    assert len(sent) == 2 and all(line["level"] == "INFO" for line in sent)
+    assert not re.search(r"1\d{10}", res.stderr)

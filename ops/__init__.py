@@ -1,0 +1,1 @@
+"""The operator's kit: logging, metrics, backups (issue 26)."""

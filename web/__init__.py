@@ -25,7 +25,7 @@ from db import audit_hmac, database, vocabulary
 from db.vocabulary import SHANGHAI
 from loaders.errors import mask_personal
 from ops import logs
-from web import auth, listing, observe
+from web import auth, listing, metrics, observe
 from web import db as webdb
 
 
@@ -127,7 +127,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     for area in (signin, venues, thresholds, scan_admin, scan_query, reveal, stats, alerts, sms, audit, api, openapi):
         app.register_blueprint(area.bp)
 
-    observe.init_app(app)
+    try:
+        collected = metrics.init_app(app)
+    except metrics.ConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    observe.init_app(app, on_done=collected.request_done)
 
     @app.before_request
     def before():

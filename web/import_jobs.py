@@ -82,6 +82,14 @@ class ImportJobs:
                     if key in info:
                         job[key] = max(job[key], info[key] or 0)
 
+        from web import metrics
+
+        collected = metrics.current()
+
+        def done(ok: bool, rows: int = 0):
+            if collected is not None:
+                collected.import_done(ok, rows, time.time() - job["started"])
+
         def work():
             try:
                 result = scans.import_scans(upload.path, by=by, force=force, file_name=file_name, url=url,
@@ -90,6 +98,7 @@ class ImportJobs:
                     job.update(state="done", batch_id=result.batch_id, written=result.rows, total=result.rows,
                                ended=time.time(),
                                message=f"导入完成：共 {result.rows} 条，批次 {result.batch_id}")
+                done(True, result.rows)
             except scans.DuplicateFile as exc:
                 digest = scans.file_digest(upload.path)
                 with _lock:
@@ -107,6 +116,8 @@ class ImportJobs:
                     job.update(state="failed", message=message, ended=time.time())
             finally:
                 upload.discard()
+                if job["state"] != "done":
+                    done(False)
 
         # the request's context goes along: the import's audit entry records who asked, from where
         context = contextvars.copy_context()

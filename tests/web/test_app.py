@@ -157,7 +157,9 @@ OPEN = {"/healthz", "/static/<path:filename>", "/favicon.ico", "/dev-login", "/"
         # the session's own doors (tests/web/test_sessions.py): switching account, 退出, the demo links
         "/switch-account", "/logout", "/dev-login/enter",
         # what a load balancer and monitoring ask (tests/web/test_health.py)
-        "/readyz", "/healthz/jobs"}
+        "/readyz", "/healthz/jobs",
+        # Prometheus: by address or token, not by session (tests/web/test_metrics.py)
+        "/metrics"}
 
 
 def every_route(app):

@@ -266,3 +266,22 @@ select (select (value #>> '{}')::integer from epi.setting where key = 'scan_rete
 -- name: set_scan_retention
 -- Set scan_retention_days (ops; checked by the setting's constraint, audited by its trigger).
 select epi.set_scan_retention(%(days)s);
+
+-- name: metrics_jobs
+-- /metrics (as ops): each job's last finished run, whether it ended ok, its last run that did
+select job, extract(epoch from max(finished_at))::float8 as last_at,
+       (array_agg(ok order by run_id desc))[1] as last_ok,
+       extract(epoch from max(finished_at) filter (where ok))::float8 as last_ok_at
+  from epi.job_run where finished_at is not null group by job order by job;
+
+-- name: metrics_sms
+-- /metrics (as ops): texts by status (in doubt apart)
+select status, in_doubt, count(*) as texts from oa.sms_log group by status, in_doubt order by status, in_doubt;
+
+-- name: metrics_sync
+-- /metrics (as ops): the front-database sync: on, the last run ended ok, seconds since the last that did
+select epi.frontdb_sync_enabled() as sync_on,
+       (select r.ok from epi.job_run r where r.job = 'frontdb' and r.finished_at is not null
+         order by r.run_id desc limit 1) as last_ok,
+       (select extract(epoch from now() - max(r.finished_at))::float8 from epi.job_run r
+         where r.job = 'frontdb' and r.ok) as lag_seconds;

@@ -52,6 +52,55 @@ def grant_oa(c, login, unit=None, ops=False, password=None, reveal=False):
         raise Exit(str(exc), code=2) from None
 
 
+@task(help={"out": "directory for the backup file (default var/backups; keep copies on another machine)",
+            "verify": "instead of backing up: restore FILE into a throwaway database and compare each table's rows"})
+def backup(c, out=None, verify=None):
+    """Back up the zone's database (pg_dump custom format, roles and OA logins, checksum; 0600;
+    age-encrypted with EPI_BACKUP_KEY), or check a backup with --verify FILE."""
+    from db import database
+    from ops import backup as bk
+
+    try:
+        if verify:
+            bk.verify(verify)
+            return
+        bk.backup(Path(out) if out else database.VAR / "backups")
+    except bk.BackupError as exc:
+        raise _fail(exc) from None
+
+
+@task(help={"file": "the backup file (kaiping-….tar)", "yes": "do not ask for confirmation",
+            "database": "restore into this database of the server (default: the configured one)"})
+def restore(c, file, yes=False, database=None):
+    """Restore a backup into an empty database: roles recreated (passwords from the environment),
+    OA logins rebound, each table's rows compared, the schema upgraded to this code's."""
+    from db import database as dbm
+    from ops import backup as bk
+
+    url = dbm.admin_url(database) if database else dbm.admin_url()
+    try:
+        manifest = bk.read_manifest(file)
+        if not yes:
+            answer = input(f"将把备份（数据库 {manifest['database']}，{manifest['created_at']}，"
+                           f"{sum(manifest['tables'].values()):,} 行）恢复到数据库 {dbm.database_name(url)}，确认请输入 yes：")
+            if answer.strip().lower() != "yes":
+                raise Exit("已取消", code=1)
+        bk.restore(file, url=url)
+    except bk.BackupError as exc:
+        raise _fail(exc) from None
+
+
+@task(name="backup-key")
+def backup_key(c):
+    """Make a new age key for EPI_BACKUP_KEY (print it once; keep it apart from the backups)."""
+    from ops import backup as bk
+
+    identity, recipient = bk.new_key()
+    print(f"EPI_BACKUP_KEY={identity}")
+    print(f"# 公钥（只备份、不恢复的主机可只设置它）：{recipient}", file=sys.stderr)
+    print("# 请把私钥保存在备份之外的地方（如密码保管库）：丢失后备份无法恢复", file=sys.stderr)
+
+
 @task
 def url(c):
     """Print the admin connection string of the configured database (starts the embedded server)."""
@@ -503,7 +552,7 @@ def audit_verify(c, anchor=None):
         raise Exit("审计日志核验未通过", code=1)
 
 
-db = Collection("db", upgrade, grant_oa, url, stop, reset)
+db = Collection("db", upgrade, grant_oa, backup, restore, backup_key, url, stop, reset)
 audit_ns = Collection("audit", audit_seal, audit_anchor, audit_verify)
 load = Collection("load", load_units, load_venues, load_scans)
 scans_ns = Collection("scans", scans_delete)

@@ -5,6 +5,7 @@ bookkeeping (epi.job_begin / epi.job_end)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import psycopg
@@ -30,6 +31,12 @@ def run(job: str, as_of: dt.date | None = None, *, url: str | None = None, dispa
         before = conn.execute(SQL["last_run_id"]).fetchone()[0]
         if jobs[job]["in_database"]:
             conn.execute(SQL["run_job"], {"job": job, "as_of": as_of})
+        elif job == "units":
+            from jobs import units
+
+            if not os.environ.get(units.ENV):
+                raise ValueError(f"未设置 {units.ENV}（OA 机构导出文件的路径），没有可刷新的监管单位")
+            units.refresh(jobs_url=url, echo=lambda *_: None)
         else:
             from jobs import frontdb
 

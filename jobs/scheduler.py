@@ -7,7 +7,9 @@ sends any pending text; every EPI_FRONTDB_SYNC_SECONDS (default 600), when EPI_F
 and the sync is enabled, the front-database sync runs (in --dispatch-only mode too: pg_cron cannot
 reach another database); every EPI_AUDIT_SEAL_SECONDS (default 60) the audit log's committed entries
 are sealed, and every day after the nightly time the chain's head is anchored in EPI_AUDIT_ANCHOR_DIR
-(both in --dispatch-only mode too: pg_cron cannot write files). epi.run_job's advisory lock keeps a job from running twice at once, even
+(both in --dispatch-only mode too: pg_cron cannot write files). When EPI_OA_UNITS_FILE names OA's
+organisation export, the units are re-read from it just before the nightly (15 minutes before it
+in --dispatch-only mode, beside pg_cron). epi.run_job's advisory lock keeps a job from running twice at once, even
 beside pg_cron (use --dispatch-only there). Stops on Ctrl-C / SIGTERM.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ import psycopg
 
 from db import database
 from db.vocabulary import SHANGHAI
-from jobs import audit, runner, sms
+from jobs import audit, runner, sms, units
 
 log = logging.getLogger("epi.scheduler")
 
@@ -72,15 +74,22 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
     seal_every = float(os.environ.get("EPI_AUDIT_SEAL_SECONDS", "60"))
     next_seal = now
     next_anchor = next_time(now, at)
+    # beside pg_cron (which runs the nightly at its time) the units are re-read 15 minutes before it
+    units_at = (dt.datetime.combine(dt.date.today(), at) - dt.timedelta(minutes=15)).time()
+    next_units = next_time(now, units_at) if dispatch_only and os.environ.get(units.ENV) else None
     while not stop.is_set():
         now = dt.datetime.now(SHANGHAI)
         try:
             if not dispatch_only and now >= nightly:
+                _refresh_units(echo)   # texts of this nightly go to today's heads and phones
                 echo(runner.describe(runner.run("nightly", nightly.date())))
                 nightly = next_time(now, at)
             if not dispatch_only and now >= full:
                 echo(runner.describe(runner.run("counts_full", full.date(), dispatch_sms=False)))
                 full = next_time(now, dt.time(3, 0), weekday=6)
+            if next_units is not None and now >= next_units:
+                next_units = next_time(now, units_at)
+                _refresh_units(echo)
             if now >= next_seal:
                 next_seal = now + dt.timedelta(seconds=seal_every)
                 audit.seal()
@@ -99,8 +108,15 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
             log.exception("scheduled run failed")
             echo(f"定时任务出错：{exc.__class__.__name__}: {exc}")
         wake = min([next_dispatch, next_seal, next_anchor] + ([] if dispatch_only else [nightly, full])
+                   + ([next_units] if next_units is not None else [])
                    + ([next_sync] if next_sync is not None else []))
         stop.wait(max(1.0, min(60.0, (wake - dt.datetime.now(SHANGHAI)).total_seconds())))
+
+
+def _refresh_units(echo) -> None:
+    """Re-read OA's organisation export when EPI_OA_UNITS_FILE names it (jobs/units.py)."""
+    if os.environ.get(units.ENV):
+        units.refresh(echo=echo)
 
 
 def _sync_front(echo) -> None:

@@ -182,6 +182,10 @@ def build_world(c: psycopg.Connection) -> dict:
                                 ('VA2', '2022-03-01 10:00+08'), ('VB1', '2022-03-01 11:00+08'),
                                 ('VB1', '2022-03-03 12:00+08'), ('VX', '2022-03-01 13:00+08'),
                                 ('V404', '2022-03-04 14:00+08')) s(v, t)""", (batch,))
+    c.execute("""insert into epi.import_job (job_id, file_name, imported_by, rows_total)
+                 values ('0123456789abcdef', '测试上传.xlsx', 'ops.tester', 7)""")
+    c.execute("""update epi.import_job set state = 'done', rows_read = 7, rows_written = 7, batch_id = %s,
+                        message = '导入完成：共 7 条', ended_at = now() where job_id = '0123456789abcdef'""", (batch,))
     as_jobs(c)
     alerts = {}
     for venue, reason in (("VA1", "小于阈值"), ("VB1", "大于阈值")):

@@ -121,6 +121,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     # uploaded files hold full records: a leftover of a process that died goes now (0700 directory)
     if swept := uploads.sweep(uploads.folder(app.config["UPLOAD_DIR"])):
         app.logger.warning("已删除上次运行遗留的上传文件 %d 个", swept)
+    # the page's imports of a process that died are marked failed (their uploads were swept above)
+    from web import import_jobs
+
+    import_jobs.reap_at_start(app.config["DATABASE_WEB_URL"], app.logger)
 
     from web import alerts, api, audit, openapi, reveal, scan_admin, scan_query, signin, sms, stats, thresholds, venues
 

@@ -1,17 +1,28 @@
-"""Scan imports started from the page run in a background thread of the web process; their
-progress is kept here, so the page can be reloaded while an import runs."""
+"""Scan imports started from the page run in a background thread of the web process; their state
+and progress are rows of epi.import_job (issue 26, point 6), so the page can be reloaded while an
+import runs, any web process behind the proxy answers the progress poll, and an import whose
+process died is marked failed by the next reader (the job's session lock: db/schema/0017)."""
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
 import time
 import uuid
 
 import psycopg
+from flask import g
+from psycopg.rows import dict_row
 
+from db import database
 from loaders import scans
 from loaders.errors import IMPORT_CONNECTION_LOST, LoadError, mask_personal
 from web import uploads
+
+# a running job whose lock nobody holds: its web process stopped (restart, crash, kill)
+ABANDONED = ("导入中断：处理该导入的网页服务进程已停止（重启或异常退出），导入是一个整体，未写入任何数据，"
+             "请重新导入该文件")
+PROGRESS_EVERY = 0.5   # seconds between progress writes
 
 
 def progress_line(job: dict, now: float | None = None) -> str:
@@ -46,78 +57,139 @@ def percent(job: dict) -> int:
     return min(99, int(job["written"] * 100 / total)) if total else 0
 
 
-class ImportJobs:
-    """The imports started from the page in one app instance (app.extensions["epi_import_jobs"]);
-    ``by`` is the importer's account, as in loaders.scans.import_scans."""
+def reap(conn) -> int:
+    """Mark failed every running import whose process died; returns how many (as ops)."""
+    from web.db import SQL
 
-    def __init__(self):
-        self.jobs: dict[str, dict] = {}
+    return conn.execute(SQL["reap_import_jobs"], {"message": ABANDONED}).rowcount
+
+
+def reap_at_start(url: str, log) -> None:
+    """At a web process's start: the imports of processes that died are marked failed now."""
+    try:
+        with psycopg.connect(url, connect_timeout=5) as conn, \
+                database.acting_as(conn, kind="ops", account="system"):
+            if n := reap(conn):
+                log.warning("已将 %d 个中断的网页导入标记为失败（其网页服务进程已停止）", n)
+    except psycopg.Error as exc:   # the database may come later: the next reader reaps then
+        log.warning("启动时无法检查中断的网页导入：%s", type(exc).__name__)
+
+
+class _Progress:
+    """The job's own connection (the web login acting as ops for the importer): holds the job's
+    session lock while the import runs, writes its progress at most every PROGRESS_EVERY seconds,
+    and its end. Called from the reader and the writer threads: one lock around the connection."""
+
+    def __init__(self, url: str, job_id: str, by: str, file_name: str):
+        self.url, self.job_id, self.by = url, job_id, by
         self.lock = threading.Lock()
+        self.last = 0.0
+        self.seen = {"read": 0, "written": 0, "total": 0}
+        self.conn = psycopg.connect(url, row_factory=dict_row)
+        from web.db import SQL
+
+        self.SQL = SQL
+        with database.acting_as(self.conn, kind="ops", account=by):
+            self.conn.execute(SQL["import_job_lock"], {"job_id": job_id})
+            self.conn.execute(SQL["import_job_insert"], {"job_id": job_id, "file_name": file_name, "by": by})
+
+    def __call__(self, info: dict) -> None:
+        with self.lock:
+            for key in self.seen:
+                self.seen[key] = max(self.seen[key], info.get(key) or 0)
+            now = time.monotonic()
+            if now - self.last < PROGRESS_EVERY:
+                return
+            self.last = now
+            try:
+                with database.acting_as(self.conn, kind="ops", account=self.by):
+                    self.conn.execute(self.SQL["import_job_progress"], {"job_id": self.job_id, **self.seen})
+            except psycopg.Error:
+                pass   # progress is best effort; the end is written on a new connection if need be
+
+    def end(self, state: str, message: str, *, batch_id=None, duplicate=False, digest=None, written=0) -> None:
+        params = {"job_id": self.job_id, "state": state, "message": message, "batch_id": batch_id,
+                  "duplicate": duplicate, "digest": digest, "written": written}
+        with self.lock:
+            try:
+                for attempt in (1, 2):
+                    try:
+                        if attempt == 2:
+                            self.conn.close()
+                            self.conn = psycopg.connect(self.url, row_factory=dict_row)
+                        with database.acting_as(self.conn, kind="ops", account=self.by):
+                            self.conn.execute(self.SQL["import_job_end"], params)
+                        break
+                    except psycopg.OperationalError:
+                        if attempt == 2:
+                            raise
+            finally:
+                self.conn.close()   # releases the job's lock
+
+
+class ImportJobs:
+    """The imports started from the page (app.extensions["epi_import_jobs"]); ``by`` is the
+    importer's account, as in loaders.scans.import_scans. get and recent read epi.import_job in
+    the request's transaction (as ops), after marking the imports of dead processes failed."""
 
     def get(self, job_id):
-        with self.lock:
-            job = self.jobs.get(job_id)
-            return dict(job) if job else None
+        from web.db import SQL, tx
 
-    def recent(self, by=None):
-        with self.lock:
-            jobs = [dict(j) for j in self.jobs.values() if by is None or j["by"] == by]
-        return sorted(jobs, key=lambda j: j["started"], reverse=True)[:10]
+        with tx("ops") as conn:
+            reap(conn)
+            return conn.execute(SQL["import_job_get"], {"job_id": job_id, "by": g.user.account}).fetchone()
+
+    def recent(self, by):
+        from web.db import SQL, tx
+
+        with tx("ops") as conn:
+            reap(conn)
+            return conn.execute(SQL["import_jobs_recent"], {"by": by}).fetchall()
 
     def start(self, upload: uploads.Upload, file_name: str, by: str, url: str, force: bool = False) -> str:
         """Import an uploaded file in a background thread; returns the job's id. The file is deleted
         when the import ends, whatever the outcome (a refused duplicate keeps only its digest, so that
         the user's confirmation can be matched with the same file uploaded again)."""
-        job_id = uuid.uuid4().hex[:12]
-        job = {"id": job_id, "file_name": file_name, "by": by, "state": "running", "read": 0, "written": 0,
-               "total": 0, "message": "", "batch_id": None, "started": time.time(), "ended": None,
-               "duplicate": False, "digest": None}
-        _lock = self.lock
-        with _lock:
-            self.jobs[job_id] = job
-
-        def progress(info):
-            with _lock:
-                for key in ("read", "written", "total"):
-                    if key in info:
-                        job[key] = max(job[key], info[key] or 0)
-
+        job_id = uuid.uuid4().hex[:16]
+        try:
+            progress = _Progress(url, job_id, by, file_name)
+        except BaseException:
+            upload.discard()
+            raise
         from web import metrics
 
         collected = metrics.current()
+        started = time.monotonic()
 
         def done(ok: bool, rows: int = 0):
             if collected is not None:
-                collected.import_done(ok, rows, time.time() - job["started"])
+                collected.import_done(ok, rows, time.monotonic() - started)
 
         def work():
+            outcome = {"state": "failed", "message": "导入失败，未写入任何数据"}
             try:
                 result = scans.import_scans(upload.path, by=by, force=force, file_name=file_name, url=url,
                                             progress=progress)
-                with _lock:
-                    job.update(state="done", batch_id=result.batch_id, written=result.rows, total=result.rows,
-                               ended=time.time(),
-                               message=f"导入完成：共 {result.rows} 条，批次 {result.batch_id}")
+                outcome = {"state": "done", "batch_id": result.batch_id, "written": result.rows,
+                           "message": f"导入完成：共 {result.rows} 条，批次 {result.batch_id}"}
                 done(True, result.rows)
             except scans.DuplicateFile as exc:
-                digest = scans.file_digest(upload.path)
-                with _lock:
-                    job.update(state="failed", message=str(exc), duplicate=True, digest=digest, ended=time.time())
+                outcome = {"state": "failed", "message": str(exc), "duplicate": True,
+                           "digest": scans.file_digest(upload.path)}
             except LoadError as exc:
-                with _lock:
-                    job.update(state="failed", message=str(exc), ended=time.time())
+                outcome = {"state": "failed", "message": str(exc)}
             except psycopg.OperationalError:   # the database restarted or the network failed
-                with _lock:
-                    job.update(state="failed", message=IMPORT_CONNECTION_LOST, ended=time.time())
+                outcome = {"state": "failed", "message": IMPORT_CONNECTION_LOST}
             except Exception as exc:  # shown to the user, the import was rolled back
-                message = mask_personal(getattr(getattr(exc, "diag", None), "message_primary", None)
-                                        or "导入失败，未写入任何数据")
-                with _lock:
-                    job.update(state="failed", message=message, ended=time.time())
+                outcome = {"state": "failed", "message": mask_personal(
+                    getattr(getattr(exc, "diag", None), "message_primary", None) or "导入失败，未写入任何数据")}
             finally:
                 upload.discard()
-                if job["state"] != "done":
+                if outcome["state"] != "done":
                     done(False)
+                # the database gone: the next reader marks the job failed (its lock went with it)
+                with contextlib.suppress(psycopg.Error):
+                    progress.end(**outcome)
 
         # the request's context goes along: the import's audit entry records who asked, from where
         context = contextvars.copy_context()

@@ -26,7 +26,7 @@ UNIT_MENUS = auth.menus_acting_as("unit")
 def home():
     """The user's own unit's figures and, for ops, the jobs' and texts' state: the one page that
     acts as both, so it names the kind of each query."""
-    unit = ops = runs = failures = in_doubt = chart = end = nightly = last_import = weeks = None
+    unit = ops = runs = failures = in_doubt = chart = end = nightly = last_import = weeks = units_refresh = None
     if any(g.user.has(m) for m in UNIT_MENUS) and g.user.unit:
         unit = one("home_unit", kind="unit")
         if g.user.has("scan_stats"):  # 30 days of scans of the unit's venues, up to the city's last day
@@ -41,6 +41,7 @@ def home():
         ops = one("home_ops", kind="ops")
         runs = all_rows("recent_job_runs", kind="ops")
         nightly = one("last_nightly", kind="ops")
+        units_refresh = one("last_units_refresh", kind="ops")
         last_import = one("last_import", kind="ops")
         failures = all_rows("recent_sms_failures", kind="ops")
         if g.user.has("venue_admin"):
@@ -56,6 +57,7 @@ def home():
 
     return render_template("home.html", unit=unit, ops=ops, runs=runs, failures=failures, in_doubt=in_doubt,
                            chart=chart, chart_end=end, nightly=nightly, last_import=last_import, weeks=weeks,
+                           units_refresh=units_refresh,
                            done=DONE.get(request.args.get("done", "")))
 
 

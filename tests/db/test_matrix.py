@@ -52,6 +52,9 @@ SELECTS = {
     "epi.import_batch": ("select file_name from epi.import_batch order by 1",
                          {"ops": ["测试.xlsx"], "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
                           "nobody": DENIED, "no_unit": DENIED}),
+    "epi.import_job": ("select file_name || ':' || state from epi.import_job order by 1",
+                       {"ops": ["测试上传.xlsx:done"], "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
+                        "nobody": DENIED, "no_unit": DENIED}),
     "epi_private.daily_count": ("select venue_id from epi_private.daily_count order by 1",
                                 {k: DENIED for k in IDENTITIES}),
     "epi_private.oa_login": ("select login from epi_private.oa_login order by 1",
@@ -142,6 +145,11 @@ OK, NONE = "ok", "none"  # statement changed rows / changed nothing
 
 # (statement, params, {identity: expectation}); unlisted identities are DENIED
 WRITES = {
+    "start an import job": ("insert into epi.import_job (job_id, file_name, imported_by) values "
+                            "('00000000000000aa', 'x.xlsx', 'ops.x')", None, {"ops": OK}),
+    "end another's import job": ("update epi.import_job set state = 'failed', ended_at = now() "
+                                 "where job_id = '0123456789abcdef'", None, {"ops": OK}),
+    "remove an import job": ("delete from epi.import_job", None, {}),
     "insert unit": ("insert into epi.unit (unit_code, unit_name) values ('T-Z', '测试单位')", None,
                     {"ops": OK}),
     "update other unit": ("update epi.unit set head_phone = '14400000009' where unit_code = 'T-B'", None,

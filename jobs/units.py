@@ -1,0 +1,53 @@
+"""Units kept current (issue 26, point 9): OA writes its organisation export (机构编码, 单位名称,
+负责人, 负责人手机号) to the path EPI_OA_UNITS_FILE names; the scheduler re-reads it every day before
+the nightly, so that texts go to the head and phone OA knows today, not to those of the last
+`invoke load.units`. It is `load.units` itself (every unit changed is audited by the unit trigger,
+with the file as the operation; units no longer in OA become inactive), recorded as the job
+`units` in epi.job_run (epi.job_begin / job_end: never twice at once), which the ops home shows."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+
+from db import database
+from db.vocabulary import SHANGHAI
+from loaders import registry
+from loaders.errors import LoadError, mask_personal
+
+JOB = "units"
+ACCOUNT = "oa.units"   # the account the audit entries name
+ENV = "EPI_OA_UNITS_FILE"
+log = logging.getLogger("epi.units")
+
+
+def refresh(path: str | Path | None = None, *, jobs_url: str | None = None, web_url: str | None = None,
+            echo=print) -> registry.LoadSummary | None:
+    """Re-read OA's export now (None when EPI_OA_UNITS_FILE is unset or a refresh already runs).
+    A missing or bad file is a failed run with its message; the units stay as they were."""
+    path = path or os.environ.get(ENV)
+    if not path:
+        return None
+    today = dt.datetime.now(SHANGHAI).date()
+    with database.connect_jobs(jobs_url) as conn:
+        run_id = conn.execute("select epi.job_begin(%s, %s)", (JOB, today)).fetchone()[0]
+        if run_id is None:
+            return None
+        summary, error = None, None
+        try:
+            if not Path(path).is_file():
+                raise LoadError(Path(path).name, f"找不到 OA 机构导出文件 {path}（{ENV}）")
+            summary = registry.load_units(path, account=ACCOUNT, url=web_url)
+        except LoadError as exc:
+            error = mask_personal(str(exc))
+        except Exception as exc:   # recorded, never raised into the scheduler's loop
+            error = mask_personal(f"{type(exc).__name__}: {getattr(getattr(exc, 'diag', None), 'message_primary', '')}")
+        changed = (summary.inserted + summary.updated + len(summary.deactivated)) if summary else None
+        conn.execute("select epi.job_end(%s, %s, %s)", (run_id, error, changed))
+    if error:
+        log.error("监管单位刷新失败：%s", error)
+        echo(f"监管单位刷新（OA）失败：{error}")
+    else:
+        echo(summary.describe("监管单位刷新（OA）"))
+    return summary

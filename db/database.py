@@ -119,6 +119,16 @@ def jobs_url(dbname: str | None = None) -> str:
                        password=os.environ.get("EPI_JOBS_PASSWORD") or None)
 
 
+def connect_loader(url: str | None = None) -> psycopg.Connection:
+    """A web-login connection for a load, an import or a batch delete: no statement timeout (the
+    web login's 30 s, ALTER ROLE epi_web SET statement_timeout, is for requests' queries; one
+    import's statements may take longer on a city's data)."""
+    conn = psycopg.connect(url or web_url())
+    conn.execute(SQL["no_statement_timeout"])
+    conn.commit()
+    return conn
+
+
 def connect_jobs(url: str | None = None) -> psycopg.Connection:
     """An autocommit connection of the jobs login for a job run, the SMS dispatcher or the sync.
 
@@ -128,9 +138,10 @@ def connect_jobs(url: str | None = None) -> psycopg.Connection:
     unfinished and the next run records it as failed. Without it the orphaned run would go on
     alone until its end.
     """
-    user = os_user().replace("\\", "\\\\").replace(" ", "\\ ")
-    return psycopg.connect(url or jobs_url(), autocommit=True,
-                           options=f"-c client_connection_check_interval=2000 -c epi.os_user={user}")
+    conn = psycopg.connect(url or jobs_url(), autocommit=True)
+    # set after connecting, not as startup options: PgBouncer refuses those (README "Behind PgBouncer")
+    conn.execute(SQL["jobs_session"], {"os_user": os_user()})
+    return conn
 
 
 def ensure_database(url: str) -> bool:

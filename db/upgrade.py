@@ -38,6 +38,10 @@ ROLES = {
     database.JOBS_LOGIN: "login",
 }
 SAFE = "nosuperuser nocreatedb nocreaterole noreplication nobypassrls"
+ROLE_SETTINGS = (
+    (database.WEB_LOGIN, "statement_timeout", "30s"),
+    (database.JOBS_LOGIN, "client_connection_check_interval", "2s"),
+)
 
 
 def ensure_roles(conn: psycopg.Connection) -> None:
@@ -51,6 +55,11 @@ def ensure_roles(conn: psycopg.Connection) -> None:
             except psycopg.errors.DuplicateObject:
                 pass  # created meanwhile by an upgrade of another database in this cluster
         conn.execute(sql.SQL("alter role {} " + attrs + " " + SAFE).format(sql.Identifier(name)))
+    # per-role settings, not connection options (PgBouncer passes no startup options): a web
+    # request's statement never runs longer than 30 s
+    for login, setting, value in ROLE_SETTINGS:
+        conn.execute(sql.SQL("alter role {} set {} = {}").format(
+            sql.Identifier(login), sql.Identifier(setting), sql.Literal(value)))
     for env, login in (("EPI_WEB_PASSWORD", database.WEB_LOGIN), ("EPI_JOBS_PASSWORD", database.JOBS_LOGIN)):
         if os.environ.get(env):
             conn.execute(sql.SQL("alter role {} password {}").format(

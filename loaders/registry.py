@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
-
 from db import database, queries
 from db.vocabulary import FLOW, UNIT, VENUE, VENUE_TEMPLATE
 from loaders.records import read_records
@@ -56,7 +54,7 @@ def load_units(path: str | Path, *, account: str, file_name: str | None = None, 
     problems.raise_for(name)
     summary = LoadSummary(len(rows), 0, 0, 0, ignored_columns=ignored)
     # each unit changed is audited by the unit trigger, with the file as the operation
-    with psycopg.connect(url or database.web_url()) as conn, \
+    with database.connect_loader(url) as conn, \
             database.acting_as(conn, kind="ops", account=account, operation={"load": "units", "file_name": name}):
         for row in rows:
             _count(summary, conn.execute(SQL["upsert_unit"], row).fetchone())
@@ -82,7 +80,7 @@ def load_venues(path: str | Path, *, account: str, file_name: str | None = None,
     id_label, unit_label = VENUE_TEMPLATE["venue_id"], VENUE_TEMPLATE["unit"]
     records, ignored, problems = read_records(path, list(VENUE_TEMPLATE.values()), [id_label], name)
     # each venue changed is audited by the venue trigger, with the file as the operation
-    with psycopg.connect(url or database.web_url()) as conn, \
+    with database.connect_loader(url) as conn, \
             database.acting_as(conn, kind="ops", account=account, operation={"load": "venues", "file_name": name}):
         units = conn.execute(SQL["units_all"]).fetchall()
         codes = {code for code, _ in units}

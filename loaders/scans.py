@@ -107,7 +107,7 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
     digest = file_digest(path)
 
     try:
-        conn = psycopg.connect(url or database.web_url())
+        conn = database.connect_loader(url)
     except BaseException:
         report({"phase": "failed"})
         raise
@@ -357,7 +357,7 @@ def _checked(rows: int, plan: DeletePlan) -> int:
 
 def plan_delete_batch(*, batch: int, account: str, url: str | None = None) -> DeletePlan:
     """What deleting one import would remove (its rows still stored). Writes nothing."""
-    with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
+    with database.connect_loader(url) as conn, database.acting_as(conn, kind="ops", account=account):
         return _plan(conn, "batch", None, None, batch)
 
 
@@ -366,7 +366,7 @@ def delete_batch(*, batch: int, account: str, expected: int | None = None, url: 
     counts and the import's stored rows follow); with ``expected``, refuses when they changed
     since the preview."""
     operation = {"delete": "batch", "batch": batch, "expected": expected}
-    with psycopg.connect(url or database.web_url()) as conn, \
+    with database.connect_loader(url) as conn, \
             database.acting_as(conn, kind="ops", account=account, operation=operation):
         plan = _locked_plan(conn, "batch", None, None, expected, batch)
         rows = _checked(conn.execute(SQL["delete_batch"], {"batch": batch}).rowcount, plan)
@@ -377,7 +377,7 @@ def plan_delete(*, field: str, lo: dt.datetime, hi: dt.datetime, account: str, u
     """What a batch delete would remove: the count and the per-import breakdown. Writes nothing."""
     if field not in RANGE_FIELDS:
         raise ValueError(field)
-    with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
+    with database.connect_loader(url) as conn, database.acting_as(conn, kind="ops", account=account):
         return _plan(conn, field, lo, hi)
 
 
@@ -390,7 +390,7 @@ def delete_scans(*, field: str, lo: dt.datetime, hi: dt.datetime, account: str, 
     if field not in RANGE_FIELDS:
         raise ValueError(field)
     operation = {"delete": field, "from": lo.isoformat(), "to": hi.isoformat(), "expected": expected}
-    with psycopg.connect(url or database.web_url()) as conn, \
+    with database.connect_loader(url) as conn, \
             database.acting_as(conn, kind="ops", account=account, operation=operation):
         plan = _locked_plan(conn, field, lo, hi, expected)
         months: list[str] = []
@@ -408,5 +408,5 @@ def delete_scans(*, field: str, lo: dt.datetime, hi: dt.datetime, account: str, 
 
 def latest_collected(*, account: str = "system", url: str | None = None) -> dt.datetime | None:
     """The latest 采集时间 already imported (the import page shows it before an upload)."""
-    with psycopg.connect(url or database.web_url()) as conn, database.acting_as(conn, kind="ops", account=account):
+    with database.connect_loader(url) as conn, database.acting_as(conn, kind="ops", account=account):
         return conn.execute(SQL["latest_collected"]).fetchone()[0]

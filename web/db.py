@@ -21,22 +21,25 @@ def init_app(app) -> None:
     url = app.config.get("DATABASE_WEB_URL") or database.web_url()
     app.config["DATABASE_WEB_URL"] = url
     # a flood of requests queues for the pool's connections (at most `timeout` seconds, then 503)
-    # instead of opening more; no statement runs longer than DB_STATEMENT_TIMEOUT
-    timeout = app.config.get("DB_STATEMENT_TIMEOUT", "30s")
+    # instead of opening more; no statement runs longer than the web login's statement_timeout
+    # (ALTER ROLE epi_web SET statement_timeout = '30s', db.upgrade: no startup options, which
+    # PgBouncer refuses), or than DB_STATEMENT_TIMEOUT when the app's configuration names one
+    timeout = app.config.get("DB_STATEMENT_TIMEOUT")
     app.extensions["epi_pool"] = ConnectionPool(url, min_size=0, max_size=app.config.get("DB_POOL_SIZE", 10),
                                                 timeout=app.config.get("DB_POOL_TIMEOUT", 20.0),
-                                                kwargs={"row_factory": dict_row,
-                                                        "options": f"-c statement_timeout={timeout}"},
-                                                configure=_configure, open=False)
+                                                kwargs={"row_factory": dict_row},
+                                                configure=lambda conn: _configure(conn, timeout), open=False)
 
 
-def _configure(conn) -> None:
+def _configure(conn, timeout: str | None = None) -> None:
     # the app runs a fixed set of queries: prepare them on first use and keep one generic plan per
     # connection (planning the statistics query through its views and policies costs ~30 ms; the
     # query itself ~7 ms). Identity is not a plan parameter: RLS plans are kept per role, and the
     # unit is read at execution time.
     conn.prepare_threshold = 0
     conn.execute(SQL["generic_plans"])
+    if timeout:
+        conn.execute(SQL["statement_timeout"], {"timeout": timeout})
     conn.commit()
 
 

@@ -20,8 +20,8 @@ from loaders.errors import IMPORT_CONNECTION_LOST, LoadError, mask_personal
 from web import uploads
 
 # a running job whose lock nobody holds: its web process stopped (restart, crash, kill)
-ABANDONED = ("导入中断：处理该导入的网页服务进程已停止（重启或异常退出），导入是一个整体，未写入任何数据，"
-             "请重新导入该文件")
+ABANDONED = ("导入中断：处理该导入的网页服务进程或它与数据库的连接已中断（重启、故障或异常退出），"
+             "导入是一个整体，未写入任何数据，请重新导入该文件")
 PROGRESS_EVERY = 0.5   # seconds between progress writes
 
 
@@ -125,6 +125,15 @@ class _Progress:
                             raise
             finally:
                 self.conn.close()   # releases the job's lock
+
+
+def read(url: str, job_id: str, by: str) -> dict | None:
+    """One job as the page shows it, outside a request (a command, a test), after reaping."""
+    from web.db import SQL
+
+    with psycopg.connect(url, row_factory=dict_row) as conn, database.acting_as(conn, kind="ops", account=by):
+        reap(conn)
+        return conn.execute(SQL["import_job_get"], {"job_id": job_id, "by": by}).fetchone()
 
 
 class ImportJobs:

@@ -12,7 +12,7 @@ import hmac
 import ipaddress
 import logging
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, has_app_context, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
@@ -134,7 +134,8 @@ def init_app(app) -> Metrics:
 
 
 def current() -> Metrics | None:
-    return current_app.extensions.get("epi_metrics")
+    """This app's metrics (None outside an app: a command, a test that drives the imports alone)."""
+    return current_app.extensions.get("epi_metrics") if has_app_context() else None
 
 
 def _allowed() -> bool:

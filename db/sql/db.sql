@@ -87,3 +87,11 @@ select epi_private.grant_reader(%(login)s, %(ops)s);
 -- name: pgaudit_loaded
 -- pgAudit's settings exist only when the server loaded it (shared_preload_libraries)
 select exists (select from pg_settings where name = 'pgaudit.log');
+
+-- name: jobs_session
+-- a jobs connection: the server notices within 2 s that the client went away (a killed runner), and
+-- the audit entries of the session name the OS user running the command
+select set_config('client_connection_check_interval', '2000', false), set_config('epi.os_user', %(os_user)s, false);
+
+-- name: no_statement_timeout
+select set_config('statement_timeout', '0', false);

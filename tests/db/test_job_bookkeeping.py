@@ -14,9 +14,12 @@ DAY = dt.date(2022, 3, 11)
 def test_the_job_list_names_every_job_once_with_its_steps(conn):
     as_jobs(conn)
     jobs = {r[0]: (r[1], r[2], r[3]) for r in conn.execute("select * from epi.job_list()")}
-    assert list(jobs) == ["partitions", "retention", "discover", "counts", "counts_full", "alerts", "sms", "nightly", "frontdb"]
+    assert list(jobs) == ["partitions", "retention", "discover", "counts", "counts_full", "alerts", "sms", "nightly", "frontdb",
+                          "units"]
     assert jobs["nightly"] == ("夜间任务", ["partitions", "retention", "discover", "counts", "alerts", "sms"], True)
-    assert jobs["frontdb"][2] is False and all(ok for name, (_, _, ok) in jobs.items() if name != "frontdb")
+    # the sync and the units' refresh run in Python (another database, a file)
+    assert jobs["frontdb"][2] is False and jobs["units"][2] is False
+    assert all(ok for name, (_, _, ok) in jobs.items() if name not in ("frontdb", "units"))
 
 
 def test_a_run_is_begun_recorded_and_ended(conn):

@@ -289,7 +289,9 @@ def test_the_development_sign_in_starts_a_session_with_its_clocks(app):
 
 def test_the_demo_task_prints_links_not_tickets(seeded_db, monkeypatch):
     import tasks
+    from db import database
 
+    monkeypatch.setenv("EPI_WEB_DATABASE_URL", database.web_url(database.database_name(seeded_db)))
     monkeypatch.setenv("DATABASE_URL", seeded_db)
     links = tasks.demo_links("http://127.0.0.1:8000")
     assert links[0] == ("运维用户（市政数局）", "http://127.0.0.1:8000/dev-login/enter?account=ops.demo")

@@ -332,3 +332,7 @@ select job_id as id, file_name, imported_by as by, state, rows_read as read, row
        rows_total as total, message, batch_id, duplicate, digest,
        extract(epoch from started_at)::float8 as started, extract(epoch from ended_at)::float8 as ended
   from epi.import_job where imported_by = %(by)s order by started_at desc limit 10;
+
+-- name: statement_timeout
+-- the app's own DB_STATEMENT_TIMEOUT (tests), for this connection's session
+select set_config('statement_timeout', %(timeout)s, false);

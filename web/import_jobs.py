@@ -24,6 +24,7 @@ from web.db import SQL, tx
 ABANDONED = ("导入中断：处理该导入的网页服务进程或它与数据库的连接已中断（重启、故障或异常退出），"
              "导入是一个整体，未写入任何数据，请重新导入该文件")
 PROGRESS_EVERY = 0.5   # seconds between progress writes
+END_RETRY_SECONDS = 30
 
 
 def progress_line(job: dict, now: float | None = None) -> str:
@@ -107,18 +108,22 @@ class _Progress:
         params = {"job_id": self.job_id, "state": state, "message": message, "batch_id": batch_id,
                   "duplicate": duplicate, "digest": digest, "written": written}
         with self.lock:
+            # the database may be restarting (the import failed because of it): a new connection is
+            # tried for up to END_RETRY_SECONDS, so that the import's own outcome is what stays
+            give_up = time.monotonic() + END_RETRY_SECONDS
             try:
-                for attempt in (1, 2):
+                while True:
                     try:
-                        if attempt == 2:
-                            self.conn.close()
-                            self.conn = psycopg.connect(self.url, row_factory=dict_row)
+                        if self.conn.closed or self.conn.broken:
+                            self.conn = psycopg.connect(self.url, row_factory=dict_row, connect_timeout=5)
                         with database.acting_as(self.conn, kind="ops", account=self.by):
                             self.conn.execute(SQL["import_job_end"], params)
                         break
                     except psycopg.OperationalError:
-                        if attempt == 2:
+                        self.conn.close()
+                        if time.monotonic() > give_up:
                             raise
+                        time.sleep(1)
             finally:
                 self.conn.close()   # releases the job's lock
 

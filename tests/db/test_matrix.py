@@ -82,6 +82,7 @@ SELECTS = {
     "epi_private.job_state": ("select name from epi_private.job_state", {k: DENIED for k in IDENTITIES}),
     "epi_private.count_dirty_day": ("select day from epi_private.count_dirty_day", {k: DENIED for k in IDENTITIES}),
     "epi_private.data_day": ("select day from epi_private.data_day", {k: DENIED for k in IDENTITIES}),
+    "epi_private.batch_month": ("select batch_id from epi_private.batch_month", {k: DENIED for k in IDENTITIES}),
     "epi_private.used_ticket": ("select key from epi_private.used_ticket", {k: DENIED for k in IDENTITIES}),
     "epi_private.frontdb_watermark": ("select last_key from epi_private.frontdb_watermark",
                                       {k: DENIED for k in IDENTITIES}),
@@ -201,6 +202,8 @@ WRITES = {
     "move a job watermark": ("insert into epi_private.job_state values ('discover_last_batch', 0)", None, {}),
     "clear dirty days": ("delete from epi_private.count_dirty_day", None, {}),
     "forget a day with data": ("delete from epi_private.data_day", None, {}),
+    "shrink an import's month": ("update epi_private.batch_month set n = 1", None, {}),
+    "forget an import's month": ("delete from epi_private.batch_month", None, {}),
     "forget a used ticket": ("delete from epi_private.used_ticket", None, {}),
     "move a front-database watermark": (
         "insert into epi_private.frontdb_watermark (front_table, key_column, last_key) values ('scan', 'id', '9')",

@@ -102,3 +102,26 @@ def test_scan_values_are_stored_as_given(conn, world):
     as_admin(conn)                                          # what is stored: exactly as given
     assert conn.execute("select venue_id, id_card, phone from epi.scan where venue_id = '0012'").fetchone() == \
         ("0012", "00000000000000000x", "014400000001")
+
+
+DAILY = "select venue_id, sum(n)::int from epi.daily_counts(%s, %s, %s) group by 1 order by 1"
+
+
+def test_daily_counts_of_a_range_are_the_callers_venues_only(conn, world):
+    """epi.daily_counts (statistics, calendar, charts): a unit gets its own venues' counts, by its
+    venues' keys, and nothing of another unit's venue even when it names one; ops get every venue
+    (the unregistered one included); a login of no kind may not call it."""
+    as_ops(conn)
+    everything = conn.execute(DAILY, ("2022-03-01", "2022-03-31", None)).fetchall()
+    assert {v for v, _ in everything} >= {"VA1", "VA2", "VB1", "VX"}
+    as_unit(conn, "T-A")
+    mine = conn.execute(DAILY, ("2022-03-01", "2022-03-31", None)).fetchall()
+    assert mine and {v for v, _ in mine} <= {"VA1", "VA2"} and mine == [r for r in everything if r[0] in ("VA1", "VA2")]
+    for _ in range(7):   # the session's cached plan of later calls as well
+        assert conn.execute(DAILY, ("2022-03-01", "2022-03-31", "VB1")).fetchall() == []
+        assert conn.execute(DAILY, ("2022-03-01", "2022-03-31", "VA1")).fetchall() == [r for r in mine if r[0] == "VA1"]
+    assert conn.execute(DAILY, ("2022-03-02", "2022-03-01", None)).fetchall() == []
+    as_unit(conn, "T-B")
+    assert {v for v, _ in conn.execute(DAILY, ("2022-03-01", "2022-03-31", None)).fetchall()} == {"VB1"}
+    as_nobody(conn)   # a login of no kind may not even call it
+    assert "permission denied" in str(attempt(conn, DAILY, ("2022-03-01", "2022-03-31", None)))

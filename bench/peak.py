@@ -19,7 +19,7 @@ import psycopg
 
 from bench import run as city
 from bench import web as webbench
-from db import database
+from db import database, upgrade
 
 PEAK = {"days": 45, "per_day": 1_100_000, "venues": 5_000, "big_unit": 1_000, "unit": "B00"}
 
@@ -100,8 +100,11 @@ def run(echo=print, days: int = PEAK["days"], per_day: int = PEAK["per_day"], ci
         echo(f"构建高峰数据库 epi_peak：{days} 天 × {per_day:,} 条 …")
         results["build"] = build("epi_peak", days, per_day, PEAK["venues"], PEAK["big_unit"], echo)
         echo(f"  {results['build']}")
+    for url in (city_url, peak_url):   # kept databases are measured on this code's schema
+        upgrade.upgrade(url, echo=lambda *_: None)
     path = city.OUT / f"scans-{city.SCALES[city_scale]['rows']}.xlsx"
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         from bench.scanfile import write_scan_xlsx
 
         write_scan_xlsx(path, city.SCALES[city_scale]["rows"], start=dt.date(2022, 3, 1), days=2)

@@ -126,6 +126,10 @@ def run(echo=print, days: int = PEAK["days"], per_day: int = PEAK["per_day"], ci
              f"{results['peak_disk_bytes'] / 2**30:.1f} GiB; city: {results['at_city']['scans']:,} scans, unit B01", "",
              "| measure | peak ÷ city | goal |", "|---|---|---|"]
     lines += [f"| {k} | {v} | ≤ 1.5 |" for k, v in results["ratio"].items()]
+    lines += ["", "tracing answers (scans in the city / at the unit's venues): " + "; ".join(
+        f"{k} peak {results['at_peak']['tracing']['answer_rows'][k]['all']:,} / {results['at_peak']['tracing']['answer_rows'][k]['unit']:,}, "
+        f"city {results['at_city']['tracing']['answer_rows'][k]['all']:,} / {results['at_city']['tracing']['answer_rows'][k]['unit']:,}"
+        for k in results["at_peak"]["tracing"]["answer_rows"])]
     if "build" in results:
         lines += ["", f"build: {results['build']['seconds']} s (fill {results['build']['fill_seconds']} s)"]
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")

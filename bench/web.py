@@ -146,6 +146,17 @@ def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> d
             """select id_card, phone, person_name, collected_at at time zone 'Asia/Shanghai' from epi.scan
                 where venue_id = %s order by collected_at desc limit 1""", (venue,)).fetchone()
         venues = c.execute("select count(*) from epi.venue where unit_code = %s", (unit,)).fetchone()[0]
+        # how long each person's answer is, in the city and at the unit's venues: a ratio between two
+        # databases compares like with like only when the answers are alike
+        answers = {}
+        for key, where in (("id_card", "s.id_card = %(v)s"), ("phone", "s.phone = %(v)s"),
+                           ("name_person", "epi.name_bigrams(s.person_name) operator(epi.@>) epi.name_bigrams(%(v)s) "
+                                           "and strpos(s.person_name, %(v)s) > 0")):
+            every, mine = c.execute(
+                f"select count(*), count(*) filter (where s.venue_id in (select venue_id from epi.venue "
+                f"where unit_code = %(unit)s)) from epi.scan s where {where}",
+                {"v": {"id_card": id_card, "phone": phone, "name_person": name}[key], "unit": unit}).fetchone()
+            answers[key] = {"all": every, "unit": mine}
     week_from = (last - dt.timedelta(days=6)).date().isoformat()
     conditions = {"first_page": {}, "id_card": {"id_card": id_card}, "phone": {"phone": phone},
                   "name_nobody": {"person_name": "龘龘"}, "name_person": {"person_name": name},
@@ -153,7 +164,7 @@ def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> d
                   "id_nobody": {"id_card": "000000999999999999"}}
     server, base = _serve(url)
     try:
-        result = {"clients": clients, "unit_venues": venues}
+        result = {"clients": clients, "unit_venues": venues, "answer_rows": answers}
         for role, path, ticket in (("unit", "/api/scans", _ticket(unit)),
                                    ("ops", "/scan-admin/scans", _ticket("OPS", ("venue_admin", "scan_admin")))):
             routes = {k: path + ("?" + urlencode(v) if v else "") for k, v in conditions.items()}

@@ -149,13 +149,13 @@ def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> d
         # how long each person's answer is, in the city and at the unit's venues: a ratio between two
         # databases compares like with like only when the answers are alike
         answers = {}
-        for key, where in (("id_card", "s.id_card = %(v)s"), ("phone", "s.phone = %(v)s"),
-                           ("name_person", "epi.name_bigrams(s.person_name) operator(epi.@>) epi.name_bigrams(%(v)s) "
-                                           "and strpos(s.person_name, %(v)s) > 0")):
+        for key, value, where in (
+                ("id_card", id_card, "s.id_card = %(v)s"), ("phone", phone, "s.phone = %(v)s"),
+                ("name_person", name, "epi.name_bigrams(s.person_name) operator(epi.@>) epi.name_bigrams(%(v)s) "
+                                      "and strpos(s.person_name, %(v)s) > 0")):
             every, mine = c.execute(
                 f"select count(*), count(*) filter (where s.venue_id in (select venue_id from epi.venue "
-                f"where unit_code = %(unit)s)) from epi.scan s where {where}",
-                {"v": {"id_card": id_card, "phone": phone, "name_person": name}[key], "unit": unit}).fetchone()
+                f"where unit_code = %(unit)s)) from epi.scan s where {where}", {"v": value, "unit": unit}).fetchone()
             answers[key] = {"all": every, "unit": mine}
     week_from = (last - dt.timedelta(days=6)).date().isoformat()
     conditions = {"first_page": {}, "id_card": {"id_card": id_card}, "phone": {"phone": phone},

@@ -1,7 +1,8 @@
 /* why: one whole month of scans goes by dropping its partition (ops' delete of a month, and the
    retention purge of the nightly): its daily counts go with it (every scan of those Asia/Shanghai
    days lies in that partition), and a DROP fires no delete trigger, so the audit entry is written
-   here, with the rows (each import's stored rows of that month, epi_private.batch_month) and the reason (NULL: ops' delete; 'retention': the purge). */
+   here, with the rows (each import's stored rows of that month, epi_private.batch_month) and the
+   reason (NULL: ops' delete; 'retention': the purge). */
 create or replace function epi_private.drop_scan_partition(p_month date, p_reason text) returns bigint
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp

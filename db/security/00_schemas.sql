@@ -21,7 +21,8 @@ grant execute on function epi.job_list(), epi.job_begin(text, date), epi.job_end
 grant execute on function epi.audit_seal(integer), epi.audit_head() to epi_jobs;
 grant execute on function epi.frontdb_position(text, text), epi.frontdb_advance(text, text, text, text, bigint),
   epi.frontdb_merge_venues(jsonb) to epi_jobs;
-grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(date, date, text), epi.data_days(date, date),
+grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(date, date, text), epi.venue_totals(date, date),
+  epi.data_days(date, date),
   epi.threshold_problems(text, text), epi.frontdb_sync_enabled(),
   epi.mask_id_card(text), epi.mask_phone(text), epi.mask_name(text), epi.name_bigrams(text) to epi_ops, epi_unit, epi_jobs;
 grant execute on function epi.find_scans(text, text, text), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),

@@ -83,6 +83,7 @@ SELECTS = {
     "epi_private.count_dirty_day": ("select day from epi_private.count_dirty_day", {k: DENIED for k in IDENTITIES}),
     "epi_private.data_day": ("select day from epi_private.data_day", {k: DENIED for k in IDENTITIES}),
     "epi_private.batch_month": ("select batch_id from epi_private.batch_month", {k: DENIED for k in IDENTITIES}),
+    "epi_private.month_count": ("select venue_id from epi_private.month_count", {k: DENIED for k in IDENTITIES}),
     "epi_private.used_ticket": ("select key from epi_private.used_ticket", {k: DENIED for k in IDENTITIES}),
     "epi_private.frontdb_watermark": ("select last_key from epi_private.frontdb_watermark",
                                       {k: DENIED for k in IDENTITIES}),
@@ -204,6 +205,8 @@ WRITES = {
     "forget a day with data": ("delete from epi_private.data_day", None, {}),
     "shrink an import's month": ("update epi_private.batch_month set n = 1", None, {}),
     "forget an import's month": ("delete from epi_private.batch_month", None, {}),
+    "inflate a venue's month": ("update epi_private.month_count set n = n + 100", None, {}),
+    "add a venue's month": ("insert into epi_private.month_count values ('VA1', '2022-05-01', 5, array_fill(0, array[31]))", None, {}),
     "forget a used ticket": ("delete from epi_private.used_ticket", None, {}),
     "move a front-database watermark": (
         "insert into epi_private.frontdb_watermark (front_table, key_column, last_key) values ('scan', 'id', '9')",

@@ -153,11 +153,12 @@ select started_at, finished_at, ok, error, rows from epi.job_run
 select day, sum(n)::bigint as n from epi.daily_counts(%(from)s, %(to)s) group by day order by day;
 
 -- name: stats
--- scans per venue over a 采集时间 day range, with the combined conditions of web.queries.STATS_FILTERS
+-- scans per venue over a 采集时间 day range (whole months from the month counts: epi.venue_totals),
+-- with the combined conditions of web.queries.STATS_FILTERS
 -- ('' = no condition; the contains conditions come as LIKE patterns); ordered and paged by web.listing
 select v.venue_id, v.venue_name, v.category, v.unit_name, v.city, v.street, coalesce(c.n, 0) as n
   from oa.venue v
-  left join (select venue_id, sum(n)::bigint as n from epi.daily_counts(%(from)s, %(to)s) group by venue_id) c
+  left join epi.venue_totals(%(from)s, %(to)s) c
     on c.venue_id = v.venue_id
  where (%(venue_id)s = '' or v.venue_id = %(venue_id)s)
    and (%(venue_name)s = '' or v.venue_name like %(venue_name)s)

@@ -381,7 +381,8 @@ def table(results: dict) -> str:
         f"| delete one whole month ({results['delete_month']['rows']:,} rows) | {results['delete_month']['seconds']} s | ≤ 1 s |",
     ]
     for key, label in (("alerts", "alert list"), ("scans_first_page", "first scan query page"),
-                       ("stats_30_days", "30-day statistics")):
+                       ("stats_30_days", "30-day statistics (/api/stats, every venue)"),
+                       ("stats_page", "30-day statistics page (/stats, sorted, first page shown)")):
         lines.append(f"| {label}, {w['clients']} clients: p50 / p95 | {w['median_ms'][key]} / {w['p95_ms'][key]} ms "
                      f"| p95 ≤ 100 ms |")
     t = results.get("tracing")

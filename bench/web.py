@@ -72,7 +72,9 @@ def _serve(url: str, prelude: str = ""):
 def load(url: str, unit: str, *, clients: int = 8, per_client: int = 60, stats_from: str, stats_to: str) -> dict:
     routes = {"alerts": "/api/alerts?status=%E6%9C%AA%E6%8E%A5%E6%94%B6",
               "scans_first_page": "/api/scans",
-              "stats_30_days": f"/api/stats?from={stats_from}&to={stats_to}"}
+              "stats_30_days": f"/api/stats?from={stats_from}&to={stats_to}",
+              # the 扫码统计查询 page a user opens: the same totals of every venue, sorted, one page shown
+              "stats_page": f"/stats?from={stats_from}&to={stats_to}"}
     server, base = _serve(url)
     try:
         started = time.perf_counter()

@@ -44,24 +44,35 @@ class ScanStage:
         """COPY one chunk into the stage and move it into epi.scan."""
         if not rows:
             return
-        lo = min(r[-1] for r in rows)
-        hi = max(r[-1] for r in rows)
-        month = shanghai_month(lo)
         with self.conn.cursor() as cur:
             with cur.copy(SQL["copy_stage"]) as copy:
                 copy.set_types(TYPES)
                 for row in rows:
                     copy.write_row(row)
-            # the months this chunk has rows in get their partitions (there is no default one);
-            # a chunk wholly inside a month already made asks nothing
-            same_month = shanghai_month(hi) == month
-            if not (same_month and month in self.months):
-                cur.execute(SQL["ensure_partitions"])
-                if same_month:
-                    self.months.add(month)
-            cur.execute(SQL["move_stage"], self.params)
-            cur.execute(SQL["clear_stage"])
-        self.rows += len(rows)
+            self._move(cur, len(rows), min(r[-1] for r in rows), max(r[-1] for r in rows))
+
+    def write_csv(self, data: bytes, rows: int, lo: dt.datetime, hi: dt.datetime) -> None:
+        """COPY one chunk given as CSV (the 15 columns in order, NULL as an empty field; written
+        by Arrow in loaders.fastxlsx) into the stage and move it into epi.scan."""
+        if not rows:
+            return
+        with self.conn.cursor() as cur:
+            with cur.copy(SQL["copy_stage_csv"]) as copy:
+                copy.write(data)
+            self._move(cur, rows, lo, hi)
+
+    def _move(self, cur, rows: int, lo: dt.datetime, hi: dt.datetime) -> None:
+        month = shanghai_month(lo)
+        # the months this chunk has rows in get their partitions (there is no default one);
+        # a chunk wholly inside a month already made asks nothing
+        same_month = shanghai_month(hi) == month
+        if not (same_month and month in self.months):
+            cur.execute(SQL["ensure_partitions"])
+            if same_month:
+                self.months.add(month)
+        cur.execute(SQL["move_stage"], self.params)
+        cur.execute(SQL["clear_stage"])
+        self.rows += rows
         self.collected_min = lo if self.collected_min is None else min(self.collected_min, lo)
         self.collected_max = hi if self.collected_max is None else max(self.collected_max, hi)
 

@@ -19,6 +19,13 @@ copy pg_temp.scan_stage (venue_id, venue_name, category, city, street, venue_adm
                          collected_at)
 from stdin (format binary);
 
+-- name: copy_stage_csv
+-- The same from CSV written by Arrow (loaders.fastxlsx): an empty unquoted field is NULL.
+copy pg_temp.scan_stage (venue_id, venue_name, category, city, street, venue_admin, id_card, person_name,
+                         phone, collect_result, nat_result, nat_result_time, health_code, collector_location,
+                         collected_at)
+from stdin (format csv);
+
 -- name: move_stage
 insert into epi.scan (venue_id, venue_name, category, city, street, venue_admin, id_card, person_name, phone,
                       collect_result, nat_result, nat_result_time, health_code, collector_location, collected_at,

@@ -118,7 +118,10 @@ def test_restart_during_import_leaves_nothing_and_the_import_can_be_run_again(cl
     proc = subprocess.Popen(command, cwd=ROOT, env=env_for(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
-        wait_for(lambda: backends(db, "epi_web", "query ilike 'copy%%'"), 60, "the import's COPY")
+        # the rows' COPY into the stage or their move into epi.scan (the Arrow path's CSV COPY is
+        # over in a moment; pg_stat_activity keeps a session's last statement while it waits)
+        wait_for(lambda: backends(db, "epi_web", "(query ilike 'copy%%' or query ilike 'insert into epi.scan%%')"), 60,
+                 "the import's writing")
         time.sleep(0.3)                      # some rows are in the table, not committed
         cluster.restart()
         out, err = proc.communicate(timeout=120)
@@ -290,7 +293,8 @@ def test_restart_during_an_import_from_the_page_reports_it_and_a_new_upload_impo
         return import_jobs.read(web, job_id, "ops.fault")
 
     path, job_id = upload()
-    wait_for(lambda: backends(db, "epi_web", "query ilike 'copy%%'"), 60, "the page's import COPY")
+    wait_for(lambda: backends(db, "epi_web", "(query ilike 'copy%%' or query ilike 'insert into epi.scan%%')"), 60,
+             "the page's import writing")
     cluster.restart()
     job_ = wait_for(lambda: (j := job(job_id))["state"] != "running" and j, 60, "the job to end")
     # failed at once — by a reader that found the job's lock gone, or by the import itself — and the

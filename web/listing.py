@@ -68,6 +68,10 @@ def page_of(conn, query: str, params: dict, paging: Paging, key: tuple[str, ...]
     one that holds that row, when it is in the list. ``sums``: columns summed over the whole list,
     as ``paging.sums``."""
     base = _base(query)
+    if sums and focus is None:
+        found = _page_with_sums(conn, base, params, paging, key, sums)
+        if found is not None:
+            return found
     counted = conn.execute(sql.SQL("select count(*) as listing_total{} from ({}) q").format(
         sql.SQL("").join(sql.SQL(", coalesce(sum({c}), 0) as {c}").format(c=sql.Identifier(c)) for c in sums), base),
         params).fetchone()
@@ -85,6 +89,26 @@ def page_of(conn, query: str, params: dict, paging: Paging, key: tuple[str, ...]
     text = sql.SQL("select * from ({}) q order by {} limit {} offset {}").format(
         base, order, sql.Literal(paging.size), sql.Literal(paging.offset))
     return conn.execute(text, params).fetchall(), paging
+
+
+def _page_with_sums(conn, base, params: dict, paging: Paging, key: tuple[str, ...], sums):
+    """A list summed over all its rows (扫码统计查询: every venue's total is computed whatever the
+    page) in one statement: the page with the whole list's count and sums beside each row, so the
+    totals are computed once, not for a count and again for the page. None when the page is past
+    the list's end (the caller counts and clamps it)."""
+    windows = sql.SQL("").join(sql.SQL(", coalesce(sum({c}) over (), 0) as {a}").format(
+        c=sql.Identifier(c), a=sql.Identifier(f"listing_sum_{c}")) for c in sums)
+    text = sql.SQL("select *, count(*) over () as listing_total{} from ({}) q order by {} limit {} offset {}").format(
+        windows, base, _order(paging.sort, paging.desc, key), sql.Literal(paging.size), sql.Literal(paging.offset))
+    rows = conn.execute(text, params).fetchall()
+    if not rows:
+        return None if paging.page > 1 else ([], Paging(1, paging.size, paging.sort, paging.desc, 0,
+                                                        {c: 0 for c in sums}))
+    first = rows[0]
+    done = Paging(paging.page, paging.size, paging.sort, paging.desc, first["listing_total"],
+                  {c: first[f"listing_sum_{c}"] for c in sums})
+    extra = {"listing_total", *(f"listing_sum_{c}" for c in sums)}
+    return [{k: v for k, v in r.items() if k not in extra} for r in rows], done
 
 
 def ordered(conn, query: str, params: dict, sort: str, desc: bool, key: tuple[str, ...], limit: int):

@@ -206,7 +206,7 @@ WRITES = {
     "shrink an import's month": ("update epi_private.batch_month set n = 1", None, {}),
     "forget an import's month": ("delete from epi_private.batch_month", None, {}),
     "inflate a venue's month": ("update epi_private.month_count set n = n + 100", None, {}),
-    "add a venue's month": ("insert into epi_private.month_count values ('VA1', '2022-05-01', 5, array_fill(0, array[31]))", None, {}),
+    "add a venue's month": ("insert into epi_private.month_count values ('VA1', '2022-05-01', array_fill(1, array[31]))", None, {}),
     "forget a used ticket": ("delete from epi_private.used_ticket", None, {}),
     "move a front-database watermark": (
         "insert into epi_private.frontdb_watermark (front_table, key_column, last_key) values ('scan', 'id', '9')",

@@ -1,4 +1,4 @@
-"""epi_private.month_count (each venue's scans per month, in all and day by day) and
+"""epi_private.month_count (each venue's scans per month) and
 epi.venue_totals, which reads it for 扫码统计查询 (issue 22, point 3): the month counts follow every
 change of the daily counts, whoever makes it, and a range's totals are the daily counts' sums, for
 the caller's venues only."""
@@ -15,17 +15,20 @@ SUMS = "select venue_id, sum(n)::bigint from epi.daily_counts(%s, %s) group by 1
 
 
 def months(conn) -> tuple[list, list]:
-    """epi_private.month_count as kept, and as the daily counts make it now."""
+    """epi_private.month_count as kept (each month's total and its running totals), and as the
+    daily counts make it now."""
     as_admin(conn)
-    kept = conn.execute("select venue_id, month, n, days from epi_private.month_count order by 1, 2").fetchall()
-    counted = conn.execute("""select venue_id, month, sum(n),
-                                     array(select coalesce(sum(d.n), 0)::int from generate_series(1, 31) g
-                                             left join epi_private.daily_count d on d.venue_id = c.venue_id
-                                              and date_trunc('month', d.day)::date = c.month and extract(day from d.day) = g
-                                            group by g order by g)
-                                from (select venue_id, date_trunc('month', day)::date as month, n
-                                        from epi_private.daily_count) c
-                               group by 1, 2 order by 1, 2""").fetchall()
+    kept = conn.execute("select venue_id, month, cum[31], cum from epi_private.month_count order by 1, 2").fetchall()
+    counted = conn.execute("""
+        select c.venue_id, c.month,
+               (select sum(x.n) from epi_private.daily_count x
+                 where x.venue_id = c.venue_id and date_trunc('month', x.day)::date = c.month),
+               array(select (select coalesce(sum(x.n), 0)::int from epi_private.daily_count x
+                              where x.venue_id = c.venue_id and date_trunc('month', x.day)::date = c.month
+                                and extract(day from x.day) <= g)
+                       from generate_series(1, 31) g order by g)
+          from (select distinct venue_id, date_trunc('month', day)::date as month from epi_private.daily_count) c
+         order by 1, 2""").fetchall()
     return kept, counted
 
 
@@ -51,8 +54,9 @@ def test_the_month_counts_follow_every_write_of_the_daily_counts(conn, world):
     assert kept == counted
     va1 = {(m.isoformat(), n) for v, m, n, _ in kept if v == "VA1"}
     assert va1 == {("2022-02-01", 1), ("2022-03-01", 4)}
-    april = next(d for v, m, _, d in kept if v == "VB1" and m == dt.date(2022, 4, 1))
-    assert april[0] == 2 and sum(april) == 2 and len(april) == 31
+    assert ("VB1", dt.date(2022, 4, 1), 2) in [(v, m, n) for v, m, n, _ in kept]
+    va1_march = next(c for v, m, _, c in kept if v == "VA1" and m == dt.date(2022, 3, 1))
+    assert len(va1_march) == 31 and va1_march == sorted(va1_march) and va1_march[-1] == 4   # running totals
     as_ops(conn)
     assert conn.execute("delete from epi.scan where venue_id = 'VB1' and collected_at >= '2022-04-01 00:00+08'").rowcount == 2
     kept, counted = months(conn)
@@ -82,6 +86,9 @@ def test_the_month_counts_follow_every_write_of_the_daily_counts(conn, world):
     ("2022-02-01", "2022-04-30"),    # whole months only
     ("2021-12-31", "2022-03-01"),    # over a year's end
     ("2022-03-05", "2022-03-30"),    # days without scans
+    ("2022-02-28", "2022-03-01"),    # two edge days, no whole month
+    ("2022-02-01", "2022-03-31"),    # two whole months, no edge
+    ("2022-01-17", "2022-04-02"),    # edges on both sides of two whole months
 ])
 def test_a_ranges_totals_are_the_daily_counts_sums(conn, world, lo, hi):
     add_scans(conn, ("VA1", "2022-02-15 00:00+08"), ("VA1", "2022-02-28 12:00+08"), ("VA2", "2022-04-01 00:00+08"),
@@ -110,3 +117,18 @@ def test_no_runtime_role_reads_or_writes_the_month_counts(conn, world):
         become(conn)
         assert "permission denied" in str(attempt(conn, "select * from epi_private.month_count"))
         assert "permission denied" in str(attempt(conn, "update epi_private.month_count set n = 0"))
+
+
+def test_the_migration_fills_the_month_counts_as_the_triggers_keep_them(conn, world):
+    """Migration 0019's fill, run again over today's daily counts into a copy of the table, gives
+    what the triggers have kept."""
+    from pathlib import Path
+
+    add_scans(conn, ("VA1", "2022-02-28 23:59:59+08"), ("VB1", "2022-04-30 12:00+08"), ("VX", "2022-03-31 23:00+08"))
+    kept, _ = months(conn)
+    text = (Path(__file__).parents[2] / "db" / "schema" / "0019_month_counts.sql").read_text(encoding="utf-8")
+    fill = text[text.index("insert into epi_private.month_count"):text.index("alter table epi_private.daily_count force")]
+    as_admin(conn)
+    conn.execute("create temp table month_fill (like epi_private.month_count)")
+    conn.execute(fill.replace("insert into epi_private.month_count", "insert into pg_temp.month_fill"))
+    assert conn.execute("select venue_id, month, cum[31], cum from pg_temp.month_fill order by 1, 2").fetchall() == kept

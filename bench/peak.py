@@ -102,7 +102,9 @@ def run(echo=print, days: int = PEAK["days"], per_day: int = PEAK["per_day"], ci
         echo(f"  {results['build']}")
     for url in (city_url, peak_url):   # kept databases are measured on this code's schema
         upgrade.upgrade(url, echo=lambda *_: None)
-    path = city.OUT / f"scans-{city.SCALES[city_scale]['rows']}.xlsx"
+    from bench.scanfile import bench_file_name
+
+    path = city.OUT / bench_file_name(city.SCALES[city_scale]["rows"])
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         from bench.scanfile import write_scan_xlsx

@@ -438,7 +438,7 @@ def table(results: dict) -> str:
 
 def run(scale: str = "city", echo=print, keep: bool = False, rows: int | None = None,
         scans_total: int | None = None) -> dict:
-    from bench.scanfile import write_scan_xlsx
+    from bench.scanfile import bench_file_name, write_scan_xlsx
 
     if scale not in SCALES:
         raise SystemExit(f"未知的规模：{scale}（可用：{'、'.join(SCALES)}）")
@@ -447,7 +447,7 @@ def run(scale: str = "city", echo=print, keep: bool = False, rows: int | None = 
     scans_total = scans_total or preset["scans"]
     venues = preset["venues"]
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"scans-{rows}.xlsx"
+    path = OUT / bench_file_name(rows)
     if not path.exists():
         echo(f"生成 {rows:,} 行测试文件 {path} …")
         write_scan_xlsx(path, rows, start=dt.date(2022, 3, 1), days=2)

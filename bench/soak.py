@@ -150,10 +150,10 @@ def table(results: dict) -> str:
 
 def run(*, seconds: int = 180, levels=(8, 32, 64), threads: int = 16, scans: int = SCANS, echo=print) -> dict:
     url = ensure_database(echo, scans)
-    path = bench.OUT / "scans-200000.xlsx"
-    if not path.exists():
-        from bench.scanfile import write_scan_xlsx
+    from bench.scanfile import bench_file_name, write_scan_xlsx
 
+    path = bench.OUT / bench_file_name(200_000)
+    if not path.exists():
         bench.OUT.mkdir(parents=True, exist_ok=True)
         write_scan_xlsx(path, 200_000, start=dt.date(2022, 3, 1), days=2)
     with psycopg.connect(url) as c:

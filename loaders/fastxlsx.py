@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from db import vocabulary
+from loaders.files import broken
 from loaders.values import EARLIEST, LATEST, BadTime, parse_collected_at
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,9 @@ def read(path: Path) -> tuple[list[ArrowSheet], list[str]] | None:
     except NotFast as why:
         log.debug("扫码文件按行读取：%s", why)
         return None
-    except Exception as exc:   # a damaged file: the row-by-row reader names what is wrong
+    except BaseException as exc:   # a damaged file (or a panic in the Rust reader): the row-by-row reader names it
+        if not broken(exc):
+            raise
         log.debug("扫码文件按行读取：fastexcel %s", type(exc).__name__)
         return None
 

@@ -117,7 +117,7 @@ def _check_zip(path: Path, name: str) -> None:
         raise LoadError(name, f"工作簿解压后超过 {MAX_UNCOMPRESSED_BYTES // 1048576} MB，请拆分后导入")
 
 
-def _broken(exc: BaseException) -> bool:
+def broken(exc: BaseException) -> bool:
     """An error of the reader about a damaged file: any exception, or a panic inside the Rust
     library (pyo3's PanicException derives from BaseException; found by the fuzzer)."""
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
@@ -129,7 +129,7 @@ def _guarded(rows: Iterator[list], name: str, sheet_name: str) -> Iterator[list]
     except LoadError:
         raise
     except BaseException as exc:
-        if not _broken(exc):
+        if not broken(exc):
             raise
         raise LoadError(name, f"工作表“{sheet_name}”已损坏，无法读取") from None
 
@@ -174,7 +174,7 @@ def read_sheets(path: Path, file_type: str, display_name: str | None = None) -> 
     except pc.PasswordError:
         raise LoadError(name, "工作簿已加密（设置了打开密码），请在 Excel 中取消密码并另存后再导入") from None
     except BaseException as exc:  # calamine raises several kinds for a broken file, or panics
-        if not _broken(exc):
+        if not broken(exc):
             raise
         raise LoadError(name, "文件已损坏或不是有效的 Excel 工作簿，无法读取") from None
     try:
@@ -186,7 +186,7 @@ def read_sheets(path: Path, file_type: str, display_name: str | None = None) -> 
             except pc.PasswordError:
                 raise LoadError(name, "工作簿已加密（设置了打开密码），请在 Excel 中取消密码并另存后再导入") from None
             except BaseException as exc:
-                if not _broken(exc):
+                if not broken(exc):
                     raise
                 raise LoadError(name, f"工作表“{sheet_name}”已损坏，无法读取") from None
             if start is None or height == 0:

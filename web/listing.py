@@ -118,6 +118,17 @@ def ordered(conn, query: str, params: dict, sort: str, desc: bool, key: tuple[st
     return conn.execute(text, params).fetchall()
 
 
+def ordered_json(conn, query: str, params: dict, sort: str, desc: bool, key: tuple[str, ...], limit: int) -> str:
+    """The first ``limit`` rows of a list in one order as a JSON array of objects (the list's
+    columns in order), written by PostgreSQL: a long answer (/api/stats: every venue of a unit) is
+    not a Python object per value, built and serialised while the other requests wait."""
+    order = _order(sort, desc, key)
+    text = sql.SQL("select coalesce(json_agg(q order by {o}), '[]'::json)::text as rows "
+                   "from (select * from ({b}) q order by {o} limit {n}) q").format(
+        o=order, b=_base(query), n=sql.Literal(limit))
+    return conn.execute(text, params).fetchone()["rows"]
+
+
 def _base(query: str) -> sql.Composable:
     return sql.SQL(SQL[query].rstrip().rstrip(";").replace("{", "{{").replace("}", "}}"))
 

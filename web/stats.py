@@ -18,12 +18,13 @@ EXPORT_LIMIT = 100_000
 
 
 def venue_counts(args, limit: int = EXPORT_LIMIT):
-    """(start, end, the conditions as typed, the rows, most scans first) of the request's range and
-    combined conditions (the export and GET /api/stats)."""
+    """(start, end, the conditions as typed, the rows as a JSON array, most scans first) of the
+    request's range and combined conditions (GET /api/stats)."""
     start, end = stats_range(args)
     conditions, params = stats_filters(args)
     with tx() as conn:
-        rows = listing.ordered(conn, "stats", {"from": start, "to": end} | params, "n", True, ("venue_id",), limit)
+        rows = listing.ordered_json(conn, "stats", {"from": start, "to": end} | params, "n", True, ("venue_id",),
+                                    limit)
     return start, end, conditions, rows
 
 

@@ -132,3 +132,21 @@ def test_the_arrow_path_reports_progress_to_the_end(tmp_path, web):
     written = [p["written"] for p in seen if p["phase"] == "writing"]
     assert written == [25, 50, 60]
     assert seen[-1] == {"phase": "done", "read": 60, "written": 60, "total": 60, "batch_id": seen[-1]["batch_id"]}
+
+
+def test_a_panic_in_the_arrow_reader_sends_the_file_to_the_row_by_row_reader(tmp_path, web, admin, monkeypatch):
+    """A Rust panic inside fastexcel (pyo3's PanicException derives from BaseException) is not the
+    end of the import: the row-by-row reader, with its own guards, takes the file."""
+    import fastexcel
+
+    class PanicException(BaseException):
+        pass
+
+    def panics(*_args, **_kwargs):
+        raise PanicException("index out of bounds")
+
+    monkeypatch.setattr(fastexcel, "read_excel", panics)
+    path = wbk.xlsxwriter_book(tmp_path / "恐慌.xlsx", {"扫码": wbk.rows_with_times([T, T])})
+    assert fastxlsx.read(path) is None
+    assert scans.import_scans(path, by="ops", url=web).rows == 2
+    assert admin.execute("select count(*) from epi.scan").fetchone()[0] == 2

@@ -77,6 +77,9 @@ class ScanStage:
         self.collected_max = hi if self.collected_max is None else max(self.collected_max, hi)
 
     def finish(self) -> None:
-        """Record the batch's rows and 采集时间 range (the import history shows them)."""
+        """Record the batch's rows and 采集时间 range (the import history shows them), and merge the
+        name index's pending lists of the months written (epi.merge_name_pending)."""
         self.conn.execute(SQL["finish_batch"], {"rows": self.rows, "collected_min": self.collected_min,
                                                 "collected_max": self.collected_max, "batch_id": self.batch_id})
+        if self.rows:
+            self.conn.execute(SQL["merge_name_pending"], {"batch_id": self.batch_id})

@@ -12,7 +12,7 @@ grant execute on function epi_private.current_kind(), epi_private.current_unit()
   epi_private.current_account(), epi_private.supervised_venues(), epi_private.visible_alerts(),
   epi_private.visible_daily_counts()
   to epi_ops, epi_unit, epi_jobs;
-grant execute on function epi.ensure_scan_partitions(timestamptz[]) to epi_ops, epi_jobs;
+grant execute on function epi.ensure_scan_partitions(timestamptz[]), epi.merge_name_pending(bigint) to epi_ops, epi_jobs;
 grant execute on function epi.drop_scan_month(date), epi.set_scan_retention(integer) to epi_ops;
 grant execute on function epi.job_partitions(date), epi.job_retention(date), epi.job_discover(date), epi.job_counts(date, boolean), epi.job_alerts(date),
   epi.job_sms_queue(date) to epi_jobs;

@@ -48,3 +48,8 @@ update epi.import_batch
    set row_count = %(rows)s, collected_min = %(collected_min)s, collected_max = %(collected_max)s
  where batch_id = %(batch_id)s;
 
+-- name: merge_name_pending
+-- The name index's pending lists of the months the batch wrote, merged before the commit (name
+-- searches right after an import would otherwise read them whole: db/functions/epi.merge_name_pending.sql).
+select epi.merge_name_pending(%(batch_id)s);
+

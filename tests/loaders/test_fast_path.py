@@ -150,3 +150,30 @@ def test_a_panic_in_the_arrow_reader_sends_the_file_to_the_row_by_row_reader(tmp
     assert fastxlsx.read(path) is None
     assert scans.import_scans(path, by="ops", url=web).rows == 2
     assert admin.execute("select count(*) from epi.scan").fetchone()[0] == 2
+
+
+def _name_pending_pages(admin, month: str) -> int:
+    """Pages merged from the month's name-index pending list now (so: how many were pending)."""
+    return admin.execute("""select gin_clean_pending_list(i.inhrelid::regclass)
+                              from pg_inherits i join pg_index x on x.indexrelid = i.inhrelid
+                             where i.inhparent = 'epi.scan_person_name_bigrams_idx'::regclass
+                               and x.indrelid = %s::regclass""", (f"epi.scan_{month}",)).fetchone()[0]
+
+
+def test_an_import_leaves_no_pending_name_entries_for_the_searches_after_it(tmp_path, web, admin):
+    """Rows written without the import's end leave the name index's pending list to be read by
+    every name search; an import merges the lists of the months it wrote before it commits."""
+    path = wbk.xlsxwriter_book(tmp_path / "待合并.xlsx", {"扫码": wbk.rows_with_times(
+        [T + dt.timedelta(minutes=i) for i in range(300)] + [dt.datetime(2022, 4, 2, 9, 0)])})
+    scans.import_scans(path, by="ops", url=web)
+    assert _name_pending_pages(admin, "y2022m03") == 0 and _name_pending_pages(admin, "y2022m04") == 0
+    batch = admin.execute("select batch_id from epi.import_batch").fetchone()[0]
+    import psycopg
+
+    from db import database
+
+    with psycopg.connect(web) as conn, database.acting_as(conn, kind="ops", unit=None, account="ops"):
+        conn.execute("""insert into epi.scan (venue_id, person_name, collected_at, batch_id, imported_by)
+                        select 'V1', '测试' || g, '2022-03-05 08:00+08', %s, 'x' from generate_series(1, 300) g""",
+                     (batch,))
+    assert _name_pending_pages(admin, "y2022m03") > 0   # the check above could fail

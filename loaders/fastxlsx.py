@@ -28,12 +28,15 @@ from loaders.values import EARLIEST, LATEST, BadTime, parse_collected_at
 
 log = logging.getLogger(__name__)
 
+# the scan file's columns and checks, shared with the row-by-row reader (loaders.scans)
 SCAN_COLUMNS = list(vocabulary.SCAN)
 LABELS = list(vocabulary.SCAN.values())
 TIME_LABEL = vocabulary.SCAN[vocabulary.SCAN_TIME]
 TEXT_LABELS = [label for label in LABELS if label != TIME_LABEL]
-GUARDED_LABELS = [vocabulary.SCAN[c] for c in ("venue_id", "id_card", "phone")]
-SCIENTIFIC = r"^\s*[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*$"   # loaders.scans._SCIENTIFIC
+# identifiers the province writes as text, which a spreadsheet program may have made numbers of
+GUARDED_COLUMNS = ("venue_id", "id_card", "phone")
+GUARDED_LABELS = [vocabulary.SCAN[c] for c in GUARDED_COLUMNS]
+SCIENTIFIC = r"\s*[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*"   # a whole cell in scientific notation
 UNNAMED = "__UNNAMED__"   # fastexcel's name for a column whose header cell is empty
 
 
@@ -162,7 +165,7 @@ def _checked(batch, original: dict[str, str], index: int):
         raise NotFast(f"工作表 {index + 1} 有空的公共场所ID")
     for label in GUARDED_LABELS:
         column = texts[TEXT_LABELS.index(label)]
-        if pc.any(pc.match_substring_regex(column, SCIENTIFIC)).as_py():
+        if pc.any(pc.match_substring_regex(column, f"^(?:{SCIENTIFIC})$")).as_py():
             raise NotFast(f"工作表 {index + 1} 有科学计数法的标识")
     collected = _times(when, index)
     names = SCAN_COLUMNS

@@ -25,15 +25,13 @@ from db import database, queries, vocabulary
 from db.vocabulary import SHANGHAI
 from loaders import fastxlsx
 from loaders.errors import LoadError, Problem, ProblemList
+from loaders.fastxlsx import GUARDED_COLUMNS, LABELS, SCAN_COLUMNS, SCIENTIFIC, TIME_LABEL
 from loaders.files import check_file, column_letter, read_sheets
 from loaders.stage import ScanStage
 from loaders.values import BadTime, parse_collected_at, range_end, to_text
 
 SQL = queries.load(Path(__file__).with_name("sql") / "scans.sql")
 
-LABELS = list(vocabulary.SCAN.values())
-SCAN_COLUMNS = list(vocabulary.SCAN)
-TIME_LABEL = vocabulary.SCAN[vocabulary.SCAN_TIME]
 CHUNK = 25_000
 
 # progress reports: {"phase": "reading"|"writing"|"done"|"failed", "read": rows read, "written": rows
@@ -199,10 +197,10 @@ def _write_arrow(sheets: list[fastxlsx.ArrowSheet], skipped: list[str], stage: S
 # program that opened the export and saved it again may have made numbers of them (0044010005 →
 # 44010005: the venue no longer matches; every 18-digit ID → the same float). Stored as given must
 # not mean stored as the province never wrote them: such a cell refuses the file (issue 19).
-GUARDED = {column: SCAN_COLUMNS.index(column) for column in ("venue_id", "id_card", "phone")}
+GUARDED = {column: SCAN_COLUMNS.index(column) for column in GUARDED_COLUMNS}
 NUMBER_MESSAGE = ("该列应为文本：表格软件已把它转换为数字，前导零或末几位已丢失，"
                   "请从省平台重新导出或将该列设为文本")
-_SCIENTIFIC = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*")
+_SCIENTIFIC = re.compile(SCIENTIFIC)
 _MOBILE = re.compile(r"1\d{10}")
 
 

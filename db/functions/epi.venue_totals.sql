@@ -7,7 +7,10 @@
    Security definer for the summaries, whose forced RLS still filters by the caller's identity: a
    unit gets its own venues only (their keys read as an array, as in epi.daily_counts), ops and
    jobs every venue (unregistered ones too), anyone else nothing. Venues without a scan in the
-   range have no row. */
+   range have no row. A unit's venues are an array subquery inside the statement (an InitPlan, as
+   in epi.daily_counts), not a variable: each call's custom plan took a variable's value as a
+   constant and estimated the 1,000 keys of the peak database's big unit one by one — 5.3 ms a call
+   against 2.7 ms this way (2.1 against 2.0 for a 250-venue unit). */
 create or replace function epi.venue_totals(p_from date, p_to date)
 returns table (venue_id text, n bigint)
 language plpgsql stable security definer
@@ -20,24 +23,32 @@ declare
   v_last   date := date_trunc('month', p_to)::date;
   v_s      integer := extract(day from p_from)::integer; -- its first day in the first month
   v_e      integer := extract(day from p_to)::integer;   -- its last day in the last month
-  v_venues text[];
 begin
   if p_from is null or p_to is null or p_from > p_to or v_kind is null or v_kind not in ('ops', 'jobs', 'unit') then
     return;
   end if;
   if v_kind = 'unit' then
-    v_venues := array(select v.venue_id from epi.venue v);  -- epi.venue's RLS: the unit's own
+    return query
+      select t.venue_id, t.n
+        from (select m.venue_id,
+                     sum(m.cum[case when m.month = v_last then v_e else 31 end]
+                         - coalesce(m.cum[case when m.month = v_first then v_s - 1 else 0 end], 0))::bigint as n
+                from epi_private.month_count m
+               where m.venue_id = any (array(select v.venue_id from epi.venue v))  -- epi.venue's RLS: the unit's own
+                 and m.month between v_first and v_last
+               group by m.venue_id) t
+       where t.n > 0;
+  else
+    return query
+      select t.venue_id, t.n
+        from (select m.venue_id,
+                     sum(m.cum[case when m.month = v_last then v_e else 31 end]
+                         - coalesce(m.cum[case when m.month = v_first then v_s - 1 else 0 end], 0))::bigint as n
+                from epi_private.month_count m
+               where m.month between v_first and v_last
+               group by m.venue_id) t
+       where t.n > 0;
   end if;
-  return query
-    select t.venue_id, t.n
-      from (select m.venue_id,
-                   sum(m.cum[case when m.month = v_last then v_e else 31 end]
-                       - coalesce(m.cum[case when m.month = v_first then v_s - 1 else 0 end], 0))::bigint as n
-              from epi_private.month_count m
-             where (v_venues is null or m.venue_id = any (v_venues))
-               and m.month between v_first and v_last
-             group by m.venue_id) t
-     where t.n > 0;
 end
 $$;
 comment on function epi.venue_totals(date, date) is 'Scans per venue over a range of days (from the running totals of the month counts) that the caller may see.';

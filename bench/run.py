@@ -102,16 +102,11 @@ def libpq_uri(url: str) -> str:
 
 
 def plain_load_rate(url: str, path: Path) -> dict:
-    began = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", PLAIN_LOAD, str(path), libpq_uri(url)], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
-    wall = time.monotonic() - began
-    if proc.returncode:
-        raise SystemExit(f"plain load failed: {proc.stderr[-500:]}")
-    rows = int(proc.stdout.split()[-1])
+    result = child_wall(PLAIN_LOAD, path, libpq_uri(url), "plain load")
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("drop table if exists public.plain_load")
-    return {"rows": rows, "wall_seconds": round(wall, 3), "rows_per_s": round(rows / wall)}
+    result["rows_per_s"] = round(result["rows"] / result["wall_seconds"])
+    return result
 
 
 def fastexcel_read_rate(path: Path) -> dict:
@@ -134,7 +129,7 @@ def versus_plain_load(url: str, path: Path, web: str) -> dict:
     ours["plain_load"] = plain
     ours["ratio_to_plain_load"] = round(plain["wall_seconds"] / ours["wall_seconds"], 2)
     for name, code in (("read_alone", READ_ALONE), ("bulk_floor", BULK_FLOOR)):
-        bound = child_wall(code, path, url)
+        bound = child_wall(code, path, url, name)
         bound["ratio_to_plain_load"] = round(plain["wall_seconds"] / bound["wall_seconds"], 2)
         ours[name] = bound
     return ours
@@ -161,6 +156,7 @@ import re, sys
 from pathlib import Path
 import psycopg
 from loaders import fastxlsx
+from loaders.scans import ARROW_CHUNK
 sheets, _ = fastxlsx.read(Path(sys.argv[1]))
 columns = ", ".join(fastxlsx.SCAN_COLUMNS)
 with psycopg.connect(sys.argv[2]) as c:
@@ -169,7 +165,7 @@ with psycopg.connect(sys.argv[2]) as c:
               "alter imported_at set default now()")
     with c.cursor() as cur:
         for sheet in sheets:
-            for data, _rows, _lo, _hi in sheet.csv_chunks(25_000):
+            for data, _rows, _lo, _hi in sheet.csv_chunks(ARROW_CHUNK):
                 with cur.copy(f"copy public.bulk_floor ({columns}) from stdin (format csv)") as copy:
                     copy.write(data)
     c.execute('''insert into epi_private.daily_count as d (venue_id, day, n)
@@ -183,13 +179,15 @@ print(sum(s.rows for s in sheets))
 """
 
 
-def child_wall(code: str, path: Path, url: str) -> dict:
+def child_wall(code: str, path: Path, url: str, label: str) -> dict:
+    """A child process running ``code`` on the file and a database URL, timed start to exit; its
+    last output line is the rows it handled."""
     began = time.monotonic()
     proc = subprocess.run([sys.executable, "-c", code, str(path), url], cwd=ROOT, capture_output=True, text=True,
                           check=False)
     wall = time.monotonic() - began
     if proc.returncode:
-        raise SystemExit(f"bench child failed: {proc.stderr[-500:]}")
+        raise SystemExit(f"{label} failed: {proc.stderr[-500:]}")
     rows = int(proc.stdout.split()[-1])
     return {"rows": rows, "wall_seconds": round(wall, 3)}
 

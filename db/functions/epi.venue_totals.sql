@@ -27,28 +27,17 @@ begin
   if p_from is null or p_to is null or p_from > p_to or v_kind is null or v_kind not in ('ops', 'jobs', 'unit') then
     return;
   end if;
-  if v_kind = 'unit' then
-    return query
-      select t.venue_id, t.n
-        from (select m.venue_id,
-                     sum(m.cum[case when m.month = v_last then v_e else 31 end]
-                         - coalesce(m.cum[case when m.month = v_first then v_s - 1 else 0 end], 0))::bigint as n
-                from epi_private.month_count m
-               where m.venue_id = any (array(select v.venue_id from epi.venue v))  -- epi.venue's RLS: the unit's own
-                 and m.month between v_first and v_last
-               group by m.venue_id) t
-       where t.n > 0;
-  else
-    return query
-      select t.venue_id, t.n
-        from (select m.venue_id,
-                     sum(m.cum[case when m.month = v_last then v_e else 31 end]
-                         - coalesce(m.cum[case when m.month = v_first then v_s - 1 else 0 end], 0))::bigint as n
-                from epi_private.month_count m
-               where m.month between v_first and v_last
-               group by m.venue_id) t
-       where t.n > 0;
-  end if;
+  return query
+    select t.venue_id, t.n
+      from (select m.venue_id,
+                   sum(m.cum[case when m.month = v_last then v_e else 31 end]
+                       - coalesce(m.cum[case when m.month = v_first then v_s - 1 else 0 end], 0))::bigint as n
+              from epi_private.month_count m
+             where m.month between v_first and v_last
+               -- a unit: its venues (epi.venue's RLS); planned with v_kind, so ops and jobs have no such condition
+               and (v_kind <> 'unit' or m.venue_id = any (array(select v.venue_id from epi.venue v)))
+             group by m.venue_id) t
+     where t.n > 0;
 end
 $$;
 comment on function epi.venue_totals(date, date) is 'Scans per venue over a range of days (from the running totals of the month counts) that the caller may see.';

@@ -436,25 +436,63 @@ def jobs_list(c):
             print(f"{name:12} {job['label']}" + (f"（{steps}）" if steps else ""))
 
 
-@task(name="schedule", help={"remove": "remove this database's pg_cron jobs instead"})
-def jobs_schedule(c, remove=False):
-    """Register the nightly jobs with pg_cron (02:00 Asia/Shanghai = 18:00 UTC), idempotently."""
+@task(name="schedule", help={"nightly_at": "move the nightly to HH:MM (Asia/Shanghai); the units refresh moves with it",
+                             "counts_full_at": "move the Sunday full count check to HH:MM",
+                             "units_at": "move the units refresh (OA's export) to HH:MM",
+                             "by": "login account recorded in the audit log",
+                             "remove": "remove this database's pg_cron jobs instead"})
+def jobs_schedule(c, nightly_at=None, counts_full_at=None, units_at=None, by="dba", remove=False):
+    """The schedule (epi.job_schedule): change it (audited), then register the jobs with pg_cron
+    at its times (UTC lines) where pg_cron is loaded; without pg_cron `invoke scheduler` reads it."""
     from jobs import cron
+    from jobs import schedule as timetable
 
+    _command("jobs.schedule")
     try:
         if remove:
             print(f"已移除 {cron.unschedule()} 个 pg_cron 任务")
             return
+        changes = {}
+        for job, text, option, weekday in (("nightly", nightly_at, "--nightly-at", None),
+                                           ("counts_full", counts_full_at, "--counts-full-at", 0),
+                                           ("units", units_at, "--units-at", None)):
+            if text:
+                changes[job] = (timetable.parse_at(text, option), weekday)
+        slots = timetable.change(changes, by=by) if changes else None
+    except ValueError as exc:
+        raise _fail(exc) from None
+    if slots:
+        print("任务时间（北京时间）：" + "；".join(f"{job} {slot.describe()}" for job, slot in slots.items()))
+    try:
         for job_id, name, when in cron.schedule():
             print(f"pg_cron 任务 {name}（编号 {job_id}）：{when}（UTC）")
     except cron.NoCron as exc:
-        raise _fail(exc) from None
+        if not slots:
+            raise _fail(exc) from None
+        print("此数据库未加载 pg_cron：`invoke scheduler` 在下一轮（1 分钟内）按新时间运行")
+        return
     print("短信由 Python 发送：请同时运行 `invoke scheduler --dispatch-only`")
+
+
+@task(name="rules", help={"out": "where to write the rules (default: print them)"})
+def ops_rules(c, out=None):
+    """The Prometheus alert rules with the schedule's times (deploy/prometheus/epi-alerts.yml is the default's)."""
+    from pathlib import Path
+
+    from jobs import schedule as timetable
+    from ops import prometheus
+
+    text = prometheus.render(timetable.load())
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"已写入 {out}")
+    else:
+        print(text, end="")
 
 
 @task(help={"dispatch_only": "only send queued texts (when pg_cron runs the jobs)"})
 def scheduler(c, dispatch_only=False):
-    """Run the jobs on their schedule without pg_cron (nightly at 02:00 Asia/Shanghai), and send texts."""
+    """Run the jobs at the schedule's times without pg_cron (epi.job_schedule; `invoke jobs.schedule`), and send texts."""
     from jobs.scheduler import run_forever
 
     run_forever(dispatch_only=dispatch_only)
@@ -558,6 +596,7 @@ load = Collection("load", load_units, load_venues, load_scans)
 scans_ns = Collection("scans", scans_delete)
 jobs_ns = Collection("jobs", jobs_run, jobs_list, jobs_schedule)
 sms_ns = Collection("sms", sms_dispatch)
+ops_ns = Collection("ops", ops_rules)
 sync_ns = Collection("sync", sync_frontdb, sync_enable, sync_disable, sync_status)
 demo_ns = Collection("demo", demo, demo_data)
-ns = Collection(db, audit_ns, load, scans_ns, jobs_ns, sms_ns, sync_ns, demo_ns, templates, scheduler, serve, test, bench, soak)
+ns = Collection(db, audit_ns, load, scans_ns, jobs_ns, sms_ns, ops_ns, sync_ns, demo_ns, templates, scheduler, serve, test, bench, soak)

@@ -8,7 +8,7 @@ since the province has not fixed them. Each table has a key column whose values 
 added (an identity column, or a load timestamp); the last key taken is the table's watermark.
 
 How a run goes, on the jobs login (current_kind() = 'jobs'):
-- one run at a time, recorded in epi.job_run: epi.job_begin and epi.job_end, as for every job;
+- one run at a time, recorded in epi.job_run by jobs.runner.recorded, as for every job;
 - venues first, then scans, in batches: the next ``batch_rows`` keys after the watermark (all rows
   of the last key, so a batch never splits rows that share a key), read from the front database
   in one repeatable-read snapshot;
@@ -43,6 +43,7 @@ from psycopg import sql
 
 from db import database, queries
 from db.vocabulary import SCAN, SHANGHAI, VENUE
+from jobs import runner
 from loaders.errors import mask_personal
 from loaders.stage import ScanStage
 from loaders.values import BadTime, parse_collected_at
@@ -61,6 +62,8 @@ Echo = Callable[[str], None]
 class SyncError(Exception):
     """The sync cannot go on; the message is for a person. Nothing of the current batch was written.
     Whatever in it looks like an ID number or a phone is masked (it reaches the job record and logs)."""
+
+    run_id: int | None = None   # the run that recorded this failure (None: no run was recorded)
 
     def __init__(self, message: str):
         super().__init__(mask_personal(message))
@@ -199,29 +202,33 @@ def sync(dsn: str | None = None, *, config: Config | None = None, url: str | Non
     with database.connect_jobs(url) as local:
         if not is_enabled(local):
             raise SyncDisabled("前置库同步未启用：请先由管理员运行 invoke sync.enable（启用后扫码进场信息的文件导入和批量删除将停用）")
-        result.run_id = local.execute(SQL["job_begin"], {"job": JOB, "as_of": today}).fetchone()[0]
-        if result.run_id is None:   # recorded as a failed run by epi.job_begin
-            raise SyncError("另一次前置库同步正在运行，本次未执行")
-        error = None
         try:
-            with _connect_front(dsn) as front:
-                if config.venues is not None:
-                    _sync_venues(local, front, config, result, say)
-                _sync_scans(local, front, config, result, say)
+            with runner.recorded(local, JOB, today) as run:
+                result.run_id = run.run_id
+                try:
+                    with _connect_front(dsn) as front:
+                        if config.venues is not None:
+                            _sync_venues(local, front, config, result, say)
+                        _sync_scans(local, front, config, result, say)
+                except SyncError as exc:
+                    run.error = str(exc)
+                    raise
+                except psycopg.Error as exc:
+                    run.error = _db_message(exc)
+                    raise SyncError(run.error) from None
+                except BaseException as exc:
+                    run.error = f"前置库同步意外中止：{exc.__class__.__name__}"
+                    raise
+                finally:
+                    result.seconds = time.monotonic() - started
+                    run.rows = result.venue_rows + result.scans
+        except runner.JobBusy as exc:   # recorded as a failed run by epi.job_begin
+            error = SyncError("另一次前置库同步正在运行，本次未执行")
+            error.run_id = exc.run_id
+            raise error from None
         except SyncError as exc:
-            error = str(exc)
+            exc.run_id = result.run_id
             raise
-        except psycopg.Error as exc:
-            error = _db_message(exc)
-            raise SyncError(error) from None
-        except BaseException as exc:
-            error = f"前置库同步意外中止：{exc.__class__.__name__}"
-            raise
-        finally:
-            result.seconds = time.monotonic() - started
-            if not local.closed and not local.broken:
-                local.execute(SQL["job_end"], {"run_id": result.run_id, "error": error,
-                                               "rows": result.venue_rows + result.scans})
     return result
 
 

@@ -12,21 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-import traceback
-import urllib.parse
 
-import psycopg
-from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
-from psycopg_pool import PoolTimeout
-from werkzeug.exceptions import HTTPException
+from flask import Flask
 from werkzeug.routing import PathConverter
 
-from db import audit_hmac, database, vocabulary
-from db.vocabulary import SHANGHAI
-from loaders.errors import mask_personal
+from db import audit_hmac
 from ops import logs
-from web import auth, listing, metrics, observe
 from web import db as webdb
+from web import errors, hooks, metrics, observe, startup
 
 
 class ConfigError(RuntimeError):
@@ -116,174 +109,31 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     webdb.init_app(app)
-    from web import uploads
+    startup.sweep(app)
+    from web import (
+        alerts,
+        api,
+        audit,
+        health,
+        openapi,
+        reveal,
+        scan_admin,
+        scan_query,
+        signin,
+        sms,
+        stats,
+        thresholds,
+        venues,
+    )
 
-    # uploaded files hold full records: a leftover of a process that died goes now (0700 directory)
-    if swept := uploads.sweep(uploads.folder(app.config["UPLOAD_DIR"])):
-        app.logger.warning("已删除上次运行遗留的上传文件 %d 个", swept)
-    # the page's imports of a process that died are marked failed (their uploads were swept above)
-    from web import import_jobs
-
-    import_jobs.reap_at_start(app.config["DATABASE_WEB_URL"], app.logger)
-
-    from web import alerts, api, audit, openapi, reveal, scan_admin, scan_query, signin, sms, stats, thresholds, venues
-
-    for area in (signin, venues, thresholds, scan_admin, scan_query, reveal, stats, alerts, sms, audit, api, openapi):
+    for area in (signin, venues, thresholds, scan_admin, scan_query, reveal, stats, alerts, sms, audit, api, openapi,
+                 health):
         app.register_blueprint(area.bp)
-
     try:
         collected = metrics.init_app(app)
     except metrics.ConfigError as exc:
         raise ConfigError(str(exc)) from None
     observe.init_app(app, on_done=collected.request_done)
-
-    @app.before_request
-    def before():
-        values = [request.path, *(v for vs in request.args.listvalues() for v in vs)]
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            values += [v for vs in request.form.listvalues() for v in vs]
-        if any("\x00" in v for v in values) or "\r" in request.path or "\n" in request.path:
-            return error(400, "请求中含有不允许的字符")
-        auth.load_user()
-        # inside OA's frame the zone shows no header and menu of its own: when the browser says the
-        # page is framed (Sec-Fetch-Dest: iframe), or after ?embed=1 (kept for the session; embed=0 ends it)
-        if request.args.get("embed") in ("0", "1"):
-            session["embed"] = request.args["embed"] == "1"
-        g.embedded = bool(session.get("embed")) or request.headers.get("Sec-Fetch-Dest") == "iframe"
-        # what this request's database work says about its caller (recorded by audit entries);
-        # remote_addr is the client's as EPI_PROXY_HOPS trusts it (ProxyFix), else the peer's
-        database.claim(name=g.user.name if g.user else None, client=request.remote_addr)
-        auth.check_csrf()
-        return auth.redirect_after_ticket()
-
-    @app.template_filter("idpath")
-    def idpath(value):
-        return urllib.parse.quote(str(value), safe="")
-
-    @app.template_filter("combine_query")
-    def combine_query(args: dict, **more):
-        """A query string of ``args`` with ``more`` set (empty values left out)."""
-        return urllib.parse.urlencode({k: v for k, v in ({**args, **more}).items() if v not in (None, "")})
-
-    @app.template_filter("shtime")
-    def shtime(value):
-        if isinstance(value, dt.datetime):
-            return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
-        return value or ""
-
-    app.jinja_env.globals["V"] = vocabulary  # the labels and fixed texts of the pages
-    app.jinja_env.globals["sizes"] = listing.SIZES  # a list's page sizes (templates/_list.html)
-
-    @app.context_processor
-    def inject():
-        return {"user": g.get("user"), "menus": auth.MENUS, "csrf_token": auth.csrf_token if g.get("user") else None,
-                # a confirmation asked for by the page's script is shown in its <dialog>, not as a page
-                "dialog": request.headers.get("X-Dialog") == "1", "embedded": g.get("embedded", False)}
-
-    @app.after_request
-    def headers(response):
-        ancestors = app.config["OA_ORIGIN"] or "'self'"
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            f"form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        if not request.path.startswith(("/healthz", "/readyz", "/static/")):
-            response.headers["Cache-Control"] = "no-store"
-        return response
-
-    def wants_json() -> bool:
-        return request.path.startswith(("/api/", "/healthz", "/readyz")) or request.accept_mimetypes.best == \
-            "application/json"
-
-    def error(status: int, message: str):
-        g.db_rollback = True  # whatever the request wrote is undone
-        message = mask_personal(message)  # a rule's or a driver's message may quote a value
-        if wants_json():
-            return jsonify(error=message), status
-        return render_template("error.html", status=status, message=message), status
-
-    @app.errorhandler(auth.AuthError)
-    def auth_error(exc):
-        return error(exc.status, exc.message)
-
-    @app.errorhandler(psycopg.errors.CheckViolation)
-    def rule_broken(exc):
-        return error(400, exc.diag.message_primary or "数据不符合规则")
-
-    @app.errorhandler(psycopg.errors.QueryCanceled)
-    def too_slow(exc):
-        return error(503, "查询超时，请缩小查询范围（如日期范围）后重试")
-
-    @app.errorhandler(PoolTimeout)
-    def busy(exc):
-        return error(503, "系统繁忙，请稍后重试")
-
-    @app.errorhandler(psycopg.DataError)
-    def bad_data(exc):
-        # a value PostgreSQL cannot take (a NUL byte, a number past bigint, an impossible date)
-        return error(400, "请求中的数据格式或取值范围不正确")
-
-    @app.errorhandler(psycopg.errors.InsufficientPrivilege)
-    def refused(exc):
-        message = exc.diag.message_primary or ""
-        return error(403, message if any("\u4e00" <= ch <= "\u9fff" for ch in message) else "没有权限执行此操作")
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc):
-        messages = {400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "找不到该页面或数据（可能不属于您的单位）",
-                    405: "不支持的请求方式", 413: f"上传的文件过大（不能超过 {app.config['MAX_CONTENT_LENGTH'] // 1048576} MB）"}
-        description = exc.description if exc.description and any("\u4e00" <= ch <= "\u9fff" for ch in exc.description) else None
-        return error(exc.code or 500, description or messages.get(exc.code, "请求无法处理"))
-
-    @app.errorhandler(Exception)
-    def unexpected(exc):
-        # the traceback's last line may quote a value (a driver's DETAIL: Key (…)=(…)): masked
-        app.logger.error("unexpected error\n%s", mask_personal("".join(traceback.format_exception(exc))))
-        return error(500, "系统内部错误，请稍后重试或联系运维单位")
-
-    @app.get("/favicon.ico")
-    def favicon():  # browsers ask for it on every page; the icon is an SVG
-        return redirect(url_for("static", filename="favicon.svg"), code=301)
-
-    @app.get("/healthz")
-    def healthz():
-        """Liveness: this process answers (whatever the database does)."""
-        return jsonify(status="ok")
-
-    @app.get("/readyz")
-    def readyz():
-        """Readiness, what a load balancer asks: the database answers and its schema is the code's."""
-        from db.upgrade import head_revision
-
-        head = app.config.setdefault("SCHEMA_HEAD", head_revision())
-        try:
-            revision = webdb.schema_revision()
-        except Exception:  # any failure to answer is 'not ready'
-            return jsonify(error="数据库无法连接"), 503
-        if revision != head:
-            return jsonify(error=f"数据库结构版本为 {revision or '无'}，本程序需要 {head}：请先执行 invoke db.upgrade"), 503
-        return jsonify(status="ok", revision=revision)
-
-    @app.get("/healthz/jobs")
-    def healthz_jobs():
-        """What monitoring asks: the 02:00 run, texts in doubt, the sync (never a reason to take the
-        zone out of service: /readyz is that)."""
-        try:
-            row = webdb.one("job_health", kind="ops", account="healthz")
-        except Exception:
-            return jsonify(error="数据库无法连接", reasons=["数据库无法连接"]), 503
-        reasons = []
-        if row["nightly_ok_at"] is None or row["nightly_ok_at"] < dt.datetime.now(dt.UTC) - dt.timedelta(hours=26):
-            reasons.append("26 小时内没有成功结束的夜间任务（每日 02:00）")
-        if row["sms_in_doubt"]:
-            reasons.append(f"有 {row['sms_in_doubt']} 条短信结果不明，需运维确认")
-        if row["sync_on"] and row["sync_ok"] is False:
-            reasons.append("前置库同步最近一次失败")
-        body = {"nightly_ok_at": row["nightly_ok_at"] and row["nightly_ok_at"].isoformat(),
-                "sms_in_doubt": row["sms_in_doubt"], "sync_on": row["sync_on"], "sync_ok": row["sync_ok"]}
-        if reasons:
-            return jsonify(error="；".join(reasons), reasons=reasons, **body), 503
-        return jsonify(status="ok", **body)
-
+    hooks.init_app(app)
+    errors.init_app(app)
     return app

@@ -30,7 +30,7 @@ KINDS = {"ops": "运维单位", "unit": "监管单位", "jobs": "系统任务", 
 # the actions the database writes (offered in the page's action list; any other is typed in full)
 ACTIONS = ("scan.query", "scan.export", "scan.reveal", "scan.import", "scan.sync", "scan.delete", "venue.insert",
            "venue.update", "venue.delete", "venue.sync", "threshold.update", "alert.accept", "unit.insert",
-           "unit.update", "unit.delete", "setting.update", "sms.confirm", "sms.resend", "export.stats",
+           "unit.update", "unit.delete", "setting.update", "schedule.update", "sms.confirm", "sms.resend", "export.stats",
            "counts.repair", "audit.query", "audit.export")
 
 

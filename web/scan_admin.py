@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from db.vocabulary import SHANGHAI
+from jobs import schedule as timetable
 from loaders import scans as scan_loader
 from loaders.templates import TEMPLATES, write_template
 from web import import_jobs, listing, queries, uploads
@@ -86,6 +87,7 @@ def scan_admin():
         last = month_end(first)
         days = {r["day"]: r["n"] for r in conn.execute(SQL["calendar"], {"from": first, "to": last})}
         retention = conn.execute(SQL["retention"]).fetchone()
+        nightly = timetable.read(conn)["nightly"]
     prev_month = (first - dt.timedelta(days=1)).strftime("%Y-%m")
     next_month = (last + dt.timedelta(days=1)).strftime("%Y-%m")
     return render_template("scan_admin.html", latest=latest, history=history, locked=locked, last_sync=last_sync,
@@ -93,18 +95,16 @@ def scan_admin():
                            jobs=jobs().recent(g.user.account), job_id=request.args.get("job"),
                            job_line=import_jobs.progress_line, paging=paging, history_columns=HISTORY,
                            args={"month": month} if month else {},
-                           retention=retention, purge=next_purge(retention["scan_days"]),
+                           retention=retention, purge=next_purge(retention["scan_days"], nightly),
                            saved=request.args.get("retention"))
 
 
-def next_purge(days: int | None) -> tuple[dt.datetime, dt.date] | None:
-    """When the nightly next purges scans, and the first 采集时间 day it keeps (None: scans are kept)."""
+def next_purge(days: int | None, nightly: timetable.Slot) -> tuple[dt.datetime, dt.date] | None:
+    """When the nightly (at its time in the schedule) next purges scans, and the first 采集时间 day
+    it keeps (None: scans are kept)."""
     if days is None:
         return None
-    from jobs.scheduler import next_time
-
-    at = dt.time.fromisoformat(os.environ.get("EPI_NIGHTLY_AT", "02:00"))
-    when = next_time(dt.datetime.now(SHANGHAI), at)
+    when = nightly.next_after(dt.datetime.now(SHANGHAI))
     return when, when.date() - dt.timedelta(days=days)
 
 
@@ -121,7 +121,8 @@ def retention_set():
         abort(400, description=f"扫码记录保存天数应为不小于 {RETENTION_MIN} 的整数天（留空表示一直保存）")
     days = int(text) if text else None
     if request.form.get("confirmed") != "1":
-        purge = next_purge(days)
+        with tx() as conn:
+            purge = next_purge(days, timetable.read(conn)["nightly"])
         message = ("确认取消扫码记录的保存期限？此后扫码记录将一直保存。" if days is None else
                    f"确认将扫码记录保存期限设为 {days} 天？{purge[0]:%Y-%m-%d %H:%M} 的夜间任务将删除采集日期早于 "
                    f"{purge[1]:%Y-%m-%d} 的全部扫码记录（不可恢复），此后每天删除到期的记录；已有预警保留其 7 天的扫码量。")

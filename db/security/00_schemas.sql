@@ -16,8 +16,11 @@ grant execute on function epi.ensure_scan_partitions(timestamptz[]), epi.merge_n
 grant execute on function epi.drop_scan_month(date), epi.set_scan_retention(integer) to epi_ops;
 grant execute on function epi.job_partitions(date), epi.job_retention(date), epi.job_discover(date), epi.job_counts(date, boolean), epi.job_alerts(date),
   epi.job_sms_queue(date) to epi_jobs;
-grant execute on procedure epi.run_job(text, date) to epi_jobs;
-grant execute on function epi.job_list(), epi.job_begin(text, date), epi.job_end(bigint, text, bigint) to epi_jobs;
+grant execute on procedure epi.run_job(text, date, bigint) to epi_jobs;
+grant execute on function epi.job_list(), epi.job_begin(text, date, bigint), epi.job_end(bigint, text, bigint),
+  epi.job_cron() to epi_jobs;
+-- epi.run_job answers the id of a refusal epi.job_begin recorded (currval of the run ids, this session's only)
+grant select on sequence epi.job_run_run_id_seq to epi_jobs;
 grant execute on function epi.audit_seal(integer), epi.audit_head() to epi_jobs;
 grant execute on function epi.frontdb_position(text, text), epi.frontdb_advance(text, text, text, text, bigint),
   epi.frontdb_merge_venues(jsonb) to epi_jobs;

@@ -13,5 +13,5 @@ create policy "Jobs finish their runs" on epi.job_run for update
   with check ((select epi_private.current_kind()) = 'jobs');
 
 grant select on epi.job_run to epi_ops, epi_jobs;
-grant insert (job, as_of, started_at, finished_at, ok, error, rows),
+grant insert (job, as_of, started_at, finished_at, ok, error, rows, parent_run),
       update (finished_at, ok, error, rows) on epi.job_run to epi_jobs;

@@ -5,13 +5,6 @@ set time zone 'Asia/Shanghai';
 -- name: sync_enabled
 select epi.frontdb_sync_enabled();
 
--- name: job_begin
--- The run's bookkeeping, as for every job: its lock and its epi.job_run row (NULL: another run holds it).
-select epi.job_begin(%(job)s, %(as_of)s);
-
--- name: job_end
-select epi.job_end(%(run_id)s, %(error)s, %(rows)s);
-
 -- name: position
 -- How far a front table has been taken (its watermark), NULL before the first batch.
 select epi.frontdb_position(%(table)s, %(key)s);

@@ -13,13 +13,59 @@ DAY = dt.date(2022, 3, 11)
 
 def test_the_job_list_names_every_job_once_with_its_steps(conn):
     as_jobs(conn)
-    jobs = {r[0]: (r[1], r[2], r[3]) for r in conn.execute("select * from epi.job_list()")}
+    jobs = {r[0]: (r[1], r[2], r[4]) for r in conn.execute("select * from epi.job_list()")}
     assert list(jobs) == ["partitions", "retention", "discover", "counts", "counts_full", "alerts", "sms", "nightly", "frontdb",
                           "units"]
     assert jobs["nightly"] == ("夜间任务", ["partitions", "retention", "discover", "counts", "alerts", "sms"], True)
     # the sync and the units' refresh run in Python (another database, a file)
     assert jobs["frontdb"][2] is False and jobs["units"][2] is False
     assert all(ok for name, (_, _, ok) in jobs.items() if name not in ("frontdb", "units"))
+
+
+def test_every_step_in_the_database_has_a_call_that_exists_and_run_job_has_no_list_of_its_own(conn):
+    """epi.run_job runs each step by the call epi.job_list gives it: the list is the one place."""
+    as_jobs(conn)
+    rows = conn.execute("select job, steps, call, in_database from epi.job_list()").fetchall()
+    steps = {s for _, ss, _, db in rows if db for s in ss}
+    calls = {job: call for job, _, call, _ in rows}
+    assert steps == {"partitions", "retention", "discover", "counts", "counts_full", "alerts", "sms"}
+    for step in steps:
+        function = calls[step].split("(")[0]
+        assert conn.execute("select to_regproc(%s) is not null", (function,)).fetchone()[0], step
+    assert calls["nightly"] is None and calls["frontdb"] is None and calls["units"] is None
+    body = conn.execute("select prosrc from pg_proc where oid = 'epi.run_job'::regproc").fetchone()[0]
+    assert "job_alerts" not in body and "job_counts" not in body
+
+
+def test_run_job_answers_its_run_id_and_the_steps_name_their_run(fresh_db):
+    """`call epi.run_job(…, null)` returns the run's id; a nightly's steps are its children."""
+    from db import database
+
+    with psycopg.connect(database.jobs_url(database.database_name(fresh_db)), autocommit=True) as c:
+        run_id = c.execute("call epi.run_job('nightly', %s, null)", (DAY,)).fetchone()[0]
+        assert c.execute("select job, parent_run from epi.job_run where run_id = %s", (run_id,)).fetchone() \
+            == ("nightly", None)
+        assert [r[0] for r in c.execute("select job from epi.job_run where parent_run = %s order by run_id",
+                                        (run_id,))] == ["partitions", "retention", "discover", "counts", "alerts", "sms"]
+        # a job of one step is its own run
+        alerts = c.execute("call epi.run_job('alerts', %s, null)", (DAY,)).fetchone()[0]
+        assert c.execute("select job, parent_run, ok from epi.job_run where run_id = %s", (alerts,)).fetchone() \
+            == ("alerts", None, True)
+
+
+def test_run_job_answers_the_refusal_when_another_run_holds_the_job(fresh_db):
+    from db import database
+
+    url = database.jobs_url(database.database_name(fresh_db))
+    with psycopg.connect(url, autocommit=True) as holder, psycopg.connect(url, autocommit=True) as c:
+        held = holder.execute("select epi.job_begin('alerts', %s)", (DAY,)).fetchone()[0]
+        try:
+            refused = c.execute("call epi.run_job('alerts', %s, null)", (DAY,)).fetchone()[0]
+            assert refused != held
+            assert c.execute("select job, ok, error from epi.job_run where run_id = %s", (refused,)).fetchone() \
+                == ("alerts", False, "同名任务正在运行，本次未执行")
+        finally:
+            holder.execute("select epi.job_end(%s, null, 0)", (held,))
 
 
 def test_a_run_is_begun_recorded_and_ended(conn):

@@ -73,6 +73,9 @@ SELECTS = {
     "epi.job_run": ("select job from epi.job_run order by 1",
                     {"ops": ["nightly"], "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
                      "nobody": DENIED, "no_unit": DENIED}),
+    "epi.job_schedule": ("select job from epi.job_schedule order by 1",
+                         {"ops": ["counts_full", "nightly", "units"], "unit_a": DENIED, "unit_b": DENIED,
+                          "oa_a": DENIED, "nobody": DENIED, "no_unit": DENIED}),
     "epi.audit_log": ("select distinct action from epi.audit_log where action = 'venue.insert'",
                       {"ops": DENIED, "unit_a": DENIED, "unit_b": DENIED, "oa_a": DENIED,
                        "nobody": DENIED, "no_unit": DENIED}),
@@ -190,6 +193,8 @@ WRITES = {
     "queue text": (("insert into epi.sms_outbox (unit_code, phone, day, content) "
                    "values ('T-A', '14400000001', '2022-03-09', 'x')"), None, {}),
     "mark text sent": ("update epi.sms_outbox set status = 'sent'", None, {}),
+    "move the nightly": ("update epi.job_schedule set at = '03:00' where job = 'nightly'", None, {}),
+    "move the nightly by its function": ("select epi.set_job_schedule('nightly', '03:00')", None, {}),
     "record job run": ("insert into epi.job_run (job, as_of) values ('sms', '2022-03-09')", None, {}),
     "write audit directly": ("insert into epi.audit_log (account, action) values ('x', 'forged')", None, {}),
     "erase audit": ("delete from epi.audit_log", None, {}),

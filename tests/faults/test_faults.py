@@ -25,7 +25,7 @@ import psycopg
 import pytest
 
 from db import database, upgrade
-from jobs import sms
+from jobs import schedule, sms
 from tests.jobs.helpers import seed_committed
 from tests.jobs.test_sms_dispatch import MasServer
 
@@ -226,7 +226,8 @@ def test_restart_during_an_sms_dispatch_never_sends_a_second_text(cluster, db):
 
 def test_scheduler_killed_during_a_run_is_recorded_failed_and_the_restarted_one_runs_it_alone(db):
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
-    env = env_for(db, EPI_NIGHTLY_AT="00:00", EPI_SMS_DISPATCH_SECONDS="3600")
+    env = env_for(db, EPI_SMS_DISPATCH_SECONDS="3600")
+    schedule.change({"nightly": (dt.time(0, 0), None)}, by="test", url=db)   # today's nightly is due at once
 
     def start():
         return subprocess.Popen([INVOKE, "scheduler"], cwd=ROOT, env=env, stdout=subprocess.PIPE,

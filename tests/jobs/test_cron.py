@@ -67,3 +67,18 @@ def test_pg_cron_really_runs_a_job_as_the_jobs_role(cron_url, fresh_db):
             assert time.monotonic() < deadline, "pg_cron did not run the job within 90 s"
             time.sleep(2)
     assert row == (True, None)
+
+
+def test_the_lines_follow_the_schedule(cron_url, fresh_db):
+    """Moved to 03:00 (Asia/Shanghai), the nightly's line is 19:00 UTC; the Sunday check stays."""
+    import datetime as dt
+
+    from jobs import schedule
+
+    schedule.change({"nightly": (dt.time(3, 0), None)}, by="dba", url=fresh_db)
+    cron.schedule(fresh_db)
+    dbname = database.database_name(fresh_db)
+    with psycopg.connect(cron_url) as c:
+        rows = c.execute("select jobname, schedule from cron.job where database = %s order by jobname", (dbname,)).fetchall()
+    assert rows == [(f"epi_audit_seal_{dbname}", "* * * * *"), (f"epi_counts_full_{dbname}", "0 19 * * 6"),
+                    (f"epi_nightly_{dbname}", "0 19 * * *")]

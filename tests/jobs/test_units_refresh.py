@@ -3,11 +3,15 @@ organisation export before the nightly; each change of a head or phone is audite
 epi.job_run and the ops home shows the last one."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 from db import database
 from jobs import scheduler, units
+from jobs.schedule import Slot
 from tests.loaders.test_registry import UNITS, units_file
+
+DEFAULT_SCHEDULE = {"nightly": Slot(dt.time(2, 0)), "units": Slot(dt.time(1, 45)), "counts_full": Slot(dt.time(3, 0), 0)}
 
 
 def test_a_refresh_takes_todays_heads_and_phones_and_audits_each_change(tmp_path, fresh_db, web, admin):
@@ -43,10 +47,11 @@ def test_a_missing_or_bad_file_is_a_failed_run_and_changes_nothing(tmp_path, fre
     assert units.refresh(None, jobs_url=jobs, web_url=web) is None      # EPI_OA_UNITS_FILE unset: nothing
 
 
-def test_the_scheduler_refreshes_the_units_just_before_the_nightly(monkeypatch, tmp_path):
+def test_the_scheduler_refreshes_the_units_just_before_a_caught_up_nightly(monkeypatch, tmp_path):
     order: list[str] = []
     stop = threading.Event()
     monkeypatch.setenv(units.ENV, str(tmp_path / "oa.xlsx"))
+    monkeypatch.setattr(scheduler.timetable, "load", lambda url=None: DEFAULT_SCHEDULE)
     monkeypatch.setattr(scheduler, "missed_nightly", lambda *a, **k: True)     # the nightly is due now
     monkeypatch.setattr(scheduler.units, "refresh", lambda **k: order.append("units"))
 

@@ -1,0 +1,1 @@
+"""What every part of the zone shares and none owns: the configuration (core.config)."""

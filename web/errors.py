@@ -1,0 +1,77 @@
+"""How a refusal or failure reaches the user: one response for all of them (:func:`error`) —
+``{"error": …}`` for the API, the health routes and a client that asks for JSON, the error page
+otherwise — and the handlers that turn each kind of exception into it. Whatever the request wrote
+is rolled back; a message that may quote a value is masked."""
+from __future__ import annotations
+
+import traceback
+
+import psycopg
+from flask import Flask, current_app, g, jsonify, render_template, request
+from psycopg_pool import PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from loaders.errors import mask_personal
+from web import auth
+
+HTTP_MESSAGES = {400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "找不到该页面或数据（可能不属于您的单位）",
+                 405: "不支持的请求方式"}
+
+
+def _chinese(text: str | None) -> bool:
+    return bool(text) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/healthz", "/readyz")) or request.accept_mimetypes.best == \
+        "application/json"
+
+
+def error(status: int, message: str):
+    g.db_rollback = True  # whatever the request wrote is undone
+    message = mask_personal(message)  # a rule's or a driver's message may quote a value
+    if wants_json():
+        return jsonify(error=message), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(auth.AuthError)
+    def auth_error(exc):
+        return error(exc.status, exc.message)
+
+    @app.errorhandler(psycopg.errors.CheckViolation)
+    def rule_broken(exc):
+        return error(400, exc.diag.message_primary or "数据不符合规则")
+
+    @app.errorhandler(psycopg.errors.QueryCanceled)
+    def too_slow(exc):
+        return error(503, "查询超时，请缩小查询范围（如日期范围）后重试")
+
+    @app.errorhandler(PoolTimeout)
+    def busy(exc):
+        return error(503, "系统繁忙，请稍后重试")
+
+    @app.errorhandler(psycopg.DataError)
+    def bad_data(exc):
+        # a value PostgreSQL cannot take (a NUL byte, a number past bigint, an impossible date)
+        return error(400, "请求中的数据格式或取值范围不正确")
+
+    @app.errorhandler(psycopg.errors.InsufficientPrivilege)
+    def refused(exc):
+        message = exc.diag.message_primary or ""
+        return error(403, message if _chinese(message) else "没有权限执行此操作")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if exc.code == 413:
+            default = f"上传的文件过大（不能超过 {current_app.config['MAX_CONTENT_LENGTH'] // 1048576} MB）"
+        else:
+            default = HTTP_MESSAGES.get(exc.code, "请求无法处理")
+        return error(exc.code or 500, exc.description if _chinese(exc.description) else default)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        # the traceback's last line may quote a value (a driver's DETAIL: Key (…)=(…)): masked
+        current_app.logger.error("unexpected error\n%s", mask_personal("".join(traceback.format_exception(exc))))
+        return error(500, "系统内部错误，请稍后重试或联系运维单位")

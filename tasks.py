@@ -14,17 +14,21 @@ from invoke import Collection, Exit, task
 warnings.filterwarnings("ignore", module="platformdirs")
 
 
-def _setup_logging() -> None:
-    """Every command logs the same way (ops.logs: EPI_LOG_FORMAT, EPI_LOG_LEVEL, stderr)."""
+def _setup() -> None:
+    """Every command starts from the configuration read and checked once (core.config: a wrong
+    variable stops it here, named, before anything runs) and logs the same way (ops.logs:
+    EPI_LOG_FORMAT, EPI_LOG_LEVEL, stderr)."""
+    from core import config
     from ops import logs
 
     try:
+        config.current()
         logs.setup()
-    except logs.ConfigError as exc:
+    except config.ConfigError as exc:
         sys.exit(f"{exc}")
 
 
-_setup_logging()
+_setup()
 
 
 @task
@@ -493,9 +497,13 @@ def ops_rules(c, out=None):
 @task(help={"dispatch_only": "only send queued texts (when pg_cron runs the jobs)"})
 def scheduler(c, dispatch_only=False):
     """Run the jobs at the schedule's times without pg_cron (epi.job_schedule; `invoke jobs.schedule`), and send texts."""
+    from core.config import ConfigError
     from jobs.scheduler import run_forever
 
-    run_forever(dispatch_only=dispatch_only)
+    try:
+        run_forever(dispatch_only=dispatch_only)
+    except ConfigError as exc:   # what the jobs need is wanting: said at start, not at 02:00
+        raise _fail(exc) from None
 
 
 @task(name="dispatch")

@@ -225,7 +225,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
             values[var.name] = var.parse(text)
         except ValueError:
             shown = "（已设置，内容不显示）" if var.secret else f"（当前为“{raw[:60]}”）"
-            problems.append(f"{var.name} 应为{var.expects}{shown}")
+            problems.append(f"{var.name} 应为{' ' if var.expects[0].isascii() else ''}{var.expects}{shown}")
     if problems:
         raise ConfigError("配置有误：" + "；".join(problems))
     oa = {k: v for k, v in env.items() if k.startswith(OA_PASSWORD_PREFIX)}
@@ -249,8 +249,15 @@ def current() -> Config:
 
 
 def check_jobs(cfg: Config | None = None) -> None:
-    """What the jobs need to send texts, checked when they start, not at 02:00."""
+    """What the jobs need, checked when the scheduler starts, not found wanting at 02:00."""
     cfg = cfg or current()
+    check_gateway(cfg)
+    if cfg.frontdb_config is not None and not cfg.frontdb_config.is_file():
+        raise ConfigError(f"EPI_FRONTDB_CONFIG 应为前置库表名配置文件的路径（找不到 {cfg.frontdb_config}）")
+
+
+def check_gateway(cfg: Config) -> None:
+    """The SMS gateway EPI_SMS_GATEWAY names has every setting it needs."""
     if cfg.sms_gateway == "mas":
         missing = [n for n in ("EPI_MAS_URL", "EPI_MAS_EC_NAME", "EPI_MAS_AP_ID", "EPI_MAS_SECRET_KEY", "EPI_MAS_SIGN")
                    if cfg[n] is None]
@@ -258,5 +265,3 @@ def check_jobs(cfg: Config | None = None) -> None:
             raise ConfigError(f"EPI_SMS_GATEWAY=mas 需要设置：{'、'.join(missing)}")
     if cfg.sms_gateway == "http" and cfg.sms_webhook_url is None:
         raise ConfigError("EPI_SMS_GATEWAY=http 需要设置 EPI_SMS_WEBHOOK_URL")
-    if cfg.frontdb_config is not None and not cfg.frontdb_config.is_file():
-        raise ConfigError(f"EPI_FRONTDB_CONFIG 应为前置库表名配置文件的路径（找不到 {cfg.frontdb_config}）")

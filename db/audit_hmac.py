@@ -16,6 +16,7 @@ import hmac
 import os
 import secrets
 
+from core import config
 from db import database
 
 ENV = "EPI_AUDIT_HMAC_KEY"
@@ -28,10 +29,8 @@ class AuditKeyError(RuntimeError):
 
 def key() -> bytes:
     """The HMAC key: the environment's, else the var directory's (made on first use)."""
-    value = os.environ.get(ENV)
+    value = config.current().audit_hmac_key   # at least 32 characters (core.config checks it)
     if value:
-        if len(value) < MIN_LENGTH:
-            raise AuditKeyError(f"{ENV} 至少应有 {MIN_LENGTH} 个字符")
         return value.encode()
     path = database.VAR / "audit-hmac.key"
     if not path.exists():

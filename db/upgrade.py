@@ -14,12 +14,12 @@ interleave and a failed upgrade leaves the database as it was. Running it twice 
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
+from core import config
 from db import database
 
 DB_DIR = Path(__file__).resolve().parent
@@ -60,10 +60,10 @@ def ensure_roles(conn: psycopg.Connection) -> None:
     for login, setting, value in ROLE_SETTINGS:
         conn.execute(sql.SQL("alter role {} set {} = {}").format(
             sql.Identifier(login), sql.Identifier(setting), sql.Literal(value)))
-    for env, login in (("EPI_WEB_PASSWORD", database.WEB_LOGIN), ("EPI_JOBS_PASSWORD", database.JOBS_LOGIN)):
-        if os.environ.get(env):
-            conn.execute(sql.SQL("alter role {} password {}").format(
-                sql.Identifier(login), sql.Literal(os.environ[env])))
+    cfg = config.current()
+    for password, login in ((cfg.web_password, database.WEB_LOGIN), (cfg.jobs_password, database.JOBS_LOGIN)):
+        if password:
+            conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(login), sql.Literal(password)))
     # the web login switches to ops, unit or auditor per transaction; nothing else is a member of those
     conn.execute(sql.SQL("grant {}, {}, {} to {}").format(
         sql.Identifier(database.OPS_ROLE), sql.Identifier(database.UNIT_ROLE), sql.Identifier(database.AUDITOR_ROLE),

@@ -14,12 +14,12 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 
+from core import config
 from db import database
 
 log = logging.getLogger("epi.audit")
@@ -41,7 +41,7 @@ LAST_PURGE = ("select (detail ->> 'through_seal_seq')::bigint, detail ->> 'check
 
 
 def anchor_dir() -> Path:
-    return Path(os.environ.get("EPI_AUDIT_ANCHOR_DIR") or database.VAR / "audit-anchors")
+    return config.current().audit_anchor_dir or database.var_dir() / "audit-anchors"
 
 
 def field(value: str | None) -> str:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from core import config
 from db import database, queries
 from db.vocabulary import SCAN, SHANGHAI, VENUE
 from jobs import runner
@@ -107,7 +107,7 @@ def load_config(path: str | Path | None = None) -> Config:
     table lacks it (scans: stored as empty; venues: left as they are). 公共场所ID and 采集时间 are
     required.
     """
-    path = path or os.environ.get("EPI_FRONTDB_CONFIG")
+    path = path or config.current().frontdb_config
     data: dict = {}
     if path:
         try:
@@ -183,7 +183,7 @@ def is_enabled(conn: psycopg.Connection) -> bool:
 
 
 def front_dsn(dsn: str | None = None) -> str:
-    dsn = dsn or os.environ.get("EPI_FRONTDB_DSN")
+    dsn = dsn or config.current().frontdb_dsn
     if not dsn:
         raise SyncRefused("未指定前置库连接：请用 --dsn 或环境变量 EPI_FRONTDB_DSN")
     return dsn

@@ -26,12 +26,14 @@ import hashlib
 import http.client
 import json
 import logging
-import os
 import socket
 import ssl
 import time
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from core import config
 
 log = logging.getLogger("epi.sms")
 
@@ -131,15 +133,12 @@ def _post(url: str, body: bytes, headers: dict, timeout: float) -> tuple[int, by
 class MasGateway:
     name = "mas"
 
-    def __init__(self, env=os.environ, timeout: float = 10.0):
-        missing = [k for k in ("EPI_MAS_URL", "EPI_MAS_EC_NAME", "EPI_MAS_AP_ID", "EPI_MAS_SECRET_KEY", "EPI_MAS_SIGN")
-                   if not env.get(k)]
-        if missing:
-            raise RuntimeError("移动云MAS网关缺少配置：" + "、".join(missing))
-        self.url = env["EPI_MAS_URL"]
-        self.ec_name, self.ap_id = env["EPI_MAS_EC_NAME"], env["EPI_MAS_AP_ID"]
-        self._secret = env["EPI_MAS_SECRET_KEY"]
-        self.sign, self.add_serial = env["EPI_MAS_SIGN"], env.get("EPI_MAS_ADD_SERIAL", "")
+    def __init__(self, settings: Mapping[str, str] | config.Config, timeout: float = 10.0):
+        cfg = _settings(settings, self.name)   # every EPI_MAS_* it needs is set
+        self.url = cfg.mas_url
+        self.ec_name, self.ap_id = cfg.mas_ec_name, cfg.mas_ap_id
+        self._secret = cfg.mas_secret_key
+        self.sign, self.add_serial = cfg.mas_sign, cfg.mas_add_serial or ""
         self.timeout = timeout
 
     def payload(self, phone: str, content: str) -> bytes:
@@ -168,11 +167,10 @@ class MasGateway:
 class HttpGateway:
     name = "http"
 
-    def __init__(self, env=os.environ, timeout: float = 10.0):
-        if not env.get("EPI_SMS_WEBHOOK_URL"):
-            raise RuntimeError("HTTP 短信网关缺少配置：EPI_SMS_WEBHOOK_URL")
-        self.url = env["EPI_SMS_WEBHOOK_URL"]
-        self._token = env.get("EPI_SMS_WEBHOOK_TOKEN")
+    def __init__(self, settings: Mapping[str, str] | config.Config, timeout: float = 10.0):
+        cfg = _settings(settings, self.name)   # EPI_SMS_WEBHOOK_URL is set
+        self.url = cfg.sms_webhook_url
+        self._token = cfg.sms_webhook_token
         self.timeout = timeout
 
     def send(self, phone: str, content: str) -> Result:
@@ -190,12 +188,15 @@ class HttpGateway:
         return f"HttpGateway(url={self.url!r})"
 
 
-def from_env(env=os.environ):
-    name = env.get("EPI_SMS_GATEWAY", "log").strip().lower()
-    if name == "log":
-        return LogGateway()
-    if name == "mas":
-        return MasGateway(env)
-    if name == "http":
-        return HttpGateway(env)
-    raise RuntimeError(f"未知的短信网关 EPI_SMS_GATEWAY={name}（可用：log、mas、http）")
+def _settings(settings: Mapping[str, str] | config.Config, gateway: str) -> config.Config:
+    """The configuration a gateway is made from (the process's, or variables given as a mapping),
+    checked for what that gateway needs."""
+    cfg = settings if isinstance(settings, config.Config) else config.load({**settings, "EPI_SMS_GATEWAY": gateway})
+    config.check_gateway(cfg)
+    return cfg
+
+
+def from_env(env=None):
+    """The gateway EPI_SMS_GATEWAY names (the process's configuration, or one read from ``env``)."""
+    cfg = config.current() if env is None else config.load(env)
+    return {"log": lambda _cfg: LogGateway(), "mas": MasGateway, "http": HttpGateway}[cfg.sms_gateway](cfg)

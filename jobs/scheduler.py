@@ -20,10 +20,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 import signal
 import threading
 
+from core import config
 from db import database
 from db.vocabulary import SHANGHAI
 from jobs import audit, runner, sms, units
@@ -70,12 +70,12 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(ValueError):  # not the main thread (tests)
             signal.signal(sig, lambda *_: stop.set())
-    every = float(os.environ.get("EPI_SMS_DISPATCH_SECONDS", "300"))
-    sync_every = float(os.environ.get("EPI_FRONTDB_SYNC_SECONDS", "600"))
-    seal_every = float(os.environ.get("EPI_AUDIT_SEAL_SECONDS", "60"))
+    cfg = config.current()
+    config.check_jobs(cfg)   # the gateway's settings are complete now, not found wanting at 02:00
+    every, sync_every, seal_every = cfg.sms_dispatch_seconds, cfg.frontdb_sync_seconds, cfg.audit_seal_seconds
     now = dt.datetime.now(SHANGHAI)
     next_dispatch = next_seal = now
-    next_sync = now if os.environ.get("EPI_FRONTDB_DSN") else None
+    next_sync = now if cfg.frontdb_dsn else None
     plan: Plan | None = None
     announced = False
     while not stop.is_set():
@@ -120,7 +120,7 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
 
 def _refresh_units(echo) -> None:
     """Re-read OA's organisation export when EPI_OA_UNITS_FILE names it (jobs/units.py)."""
-    if os.environ.get(units.ENV):
+    if units.configured_path():
         units.refresh(echo=echo)
 
 

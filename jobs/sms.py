@@ -19,12 +19,12 @@ Rules (SPEC section 5, jobs issue):
 from __future__ import annotations
 
 import logging
-import os
 import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import config
 from db import database, queries
 from jobs import gateways
 
@@ -53,8 +53,9 @@ def dispatch(*, url: str | None = None, gateway=None, max_attempts: int | None =
              base_delay: float | None = None, max_delay: float = 60.0, max_wait: float = 300.0,
              stale: str = "15 minutes", sleep=time.sleep, rng=random.random, limit: int | None = None) -> Summary:
     gateway = gateway or gateways.from_env()
-    max_attempts = max_attempts or int(os.environ.get("EPI_SMS_MAX_ATTEMPTS", "5"))
-    base_delay = base_delay if base_delay is not None else float(os.environ.get("EPI_SMS_RETRY_BASE_SECONDS", "2"))
+    cfg = config.current()
+    max_attempts = max_attempts or cfg.sms_max_attempts
+    base_delay = base_delay if base_delay is not None else cfg.sms_retry_base_seconds
     summary = Summary()
     with database.connect_jobs(url) as conn:
         summary.in_doubt = len(conn.execute(SQL["in_doubt"], {"stale": stale}).fetchall())

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from pathlib import Path
 
+from core import config
 from db import database
 from db.vocabulary import SHANGHAI
 from jobs import runner
@@ -23,8 +23,8 @@ ENV = "EPI_OA_UNITS_FILE"
 log = logging.getLogger("epi.units")
 
 
-def configured_path() -> str | None:
-    return os.environ.get(ENV) or None
+def configured_path() -> Path | None:
+    return config.current().oa_units_file
 
 
 def refresh(path: str | Path | None = None, *, jobs_url: str | None = None, web_url: str | None = None,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import subprocess
 import sys
 import zipfile
@@ -18,10 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import config
 from loaders.errors import LoadError
 
-MAX_FILE_BYTES = int(os.environ.get("EPI_MAX_FILE_MB", "200")) * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = int(os.environ.get("EPI_MAX_UNCOMPRESSED_MB", "2048")) * 1024 * 1024
+MAX_FILE_BYTES = config.current().max_file_mb * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = config.current().max_uncompressed_mb * 1024 * 1024
 MAX_RATIO = 100          # an entry that inflates more than this is refused (sheets run 5–20×)
 RATIO_FLOOR = 1 << 20    # ... when it is larger than 1 MiB uncompressed
 MAX_ENTRIES = 10_000

@@ -38,6 +38,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from core import config
 from db import database, upgrade
 from db.vocabulary import SHANGHAI
 from loaders.scans import file_digest
@@ -160,7 +161,7 @@ def backup(out_dir: str | Path, *, url: str | None = None, key: str | None = Non
            now: dt.datetime | None = None) -> Outcome:
     """Write one backup file into ``out_dir``; returns it with its manifest."""
     url = url or database.admin_url()
-    key = os.environ.get(KEY_ENV) if key is None else key
+    key = config.current().backup_key if key is None else key
     recipients = _recipients(key) if key else None
     out_dir = Path(out_dir)
     now = now or dt.datetime.now(dt.UTC)
@@ -299,7 +300,7 @@ def restore(path: str | Path, *, url: str | None = None, key: str | None = None,
             rebind: bool = True, upgrade_after: bool = True) -> Outcome:
     """Restore a backup into the empty (or missing) database of ``url``."""
     url = url or database.admin_url()
-    key = os.environ.get(KEY_ENV) if key is None else key
+    key = config.current().backup_key if key is None else key
     path = Path(path)
     manifest = read_manifest(path)
     dbname = database.database_name(url)
@@ -334,7 +335,7 @@ def restore(path: str | Path, *, url: str | None = None, key: str | None = None,
         upgrade.upgrade(url, create=False, echo=echo)
     if rebind:
         for login in roles["oa_logins"]:
-            password = os.environ.get(oa_password_env(login["login"]))
+            password = config.current().oa_password(oa_password_env(login["login"]))
             upgrade.grant_oa(login["login"], unit=login["unit"], ops=login["ops"], reveal=login["reveal"],
                              password=password, url=url, echo=echo)
             if not password:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import sys
 
+from core import config
 from loaders.errors import mask_personal
 
 FORMATS = ("text", "json")
@@ -55,8 +55,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-class ConfigError(RuntimeError):
-    pass
+ConfigError = config.ConfigError  # a bad EPI_LOG_FORMAT or EPI_LOG_LEVEL (core.config says which)
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -75,14 +74,9 @@ class _StderrHandler(logging.StreamHandler):
 def setup(stream=None, *, env=None) -> logging.Handler:
     """Configure the root logger from the environment; again replaces the zone's handler (never
     two). Returns the handler."""
-    env = os.environ if env is None else env
-    fmt = (env.get("EPI_LOG_FORMAT") or "text").lower()
-    if fmt not in FORMATS:
-        raise ConfigError(f"EPI_LOG_FORMAT 应为 text 或 json（当前为“{fmt}”）")
-    level_name = (env.get("EPI_LOG_LEVEL") or "INFO").upper()
-    level = logging.getLevelName(level_name)
-    if not isinstance(level, int):
-        raise ConfigError(f"EPI_LOG_LEVEL 应为 DEBUG、INFO、WARNING 或 ERROR（当前为“{level_name}”）")
+    cfg = config.current() if env is None else config.load(env)
+    fmt = cfg.log_format
+    level = logging.getLevelName(cfg.log_level)
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_epi", False)]:
         root.removeHandler(old)

@@ -21,19 +21,14 @@ from web import db as webdb
 bp = Blueprint("metrics", __name__)
 log = logging.getLogger("epi.metrics")
 
-DEFAULT_ALLOW = "127.0.0.0/8,::1"
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
-
-
-class ConfigError(RuntimeError):
-    pass
 
 
 def networks(text: str) -> list:
     try:
         return [ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()]
     except ValueError as exc:
-        raise ConfigError(f"EPI_METRICS_ALLOW 应为以逗号分隔的地址或网段（{exc}）") from None
+        raise ValueError(f"EPI_METRICS_ALLOW 应为以逗号分隔的地址或网段（{exc}）") from None
 
 
 class Metrics:
@@ -124,10 +119,7 @@ class _DatabaseCollector:
 
 
 def init_app(app) -> Metrics:
-    import os
-
-    app.config.setdefault("METRICS_ALLOW", networks(os.environ.get("EPI_METRICS_ALLOW") or DEFAULT_ALLOW))
-    app.config.setdefault("METRICS_TOKEN", os.environ.get("EPI_METRICS_TOKEN") or "")
+    """METRICS_ALLOW and METRICS_TOKEN come from the configuration (web.settings)."""
     metrics = app.extensions["epi_metrics"] = Metrics(app)
     app.register_blueprint(bp)
     return metrics

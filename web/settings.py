@@ -38,12 +38,11 @@ def mapping(cfg: Config) -> dict:
     )
 
 
-def check(config: dict, cfg: Config) -> None:
+def check(config: dict, cfg: Config, *, secret_given: bool) -> None:
     """What the web app needs, on the settings as the app has them (a test's included)."""
     if config["DEV_LOGIN"] and config["PRODUCTION"]:
         raise ConfigError("生产模式（EPI_PRODUCTION=1）下不允许启用开发登录（EPI_DEV_LOGIN=1）")
-    if config["PRODUCTION"] and cfg.secret_key is None and "EPI_SECRET_KEY" not in config.get("_GIVEN", ()) \
-            and not config.get("SECRET_KEY_GIVEN"):
+    if config["PRODUCTION"] and not secret_given:
         raise ConfigError("生产模式必须设置 EPI_SECRET_KEY（会话签名密钥）")
     if config["PRODUCTION"] and cfg.audit_hmac_key is None:
         raise ConfigError("生产模式必须设置 EPI_AUDIT_HMAC_KEY（审计日志中被查询人标识的密钥，至少 32 个字符）")

@@ -245,6 +245,6 @@ def test_http_webhook_gateway(outbox, fresh_db):
 def test_gateway_configuration_errors_are_clear():
     with pytest.raises(RuntimeError, match="EPI_MAS_SECRET_KEY"):
         gateways.from_env({"EPI_SMS_GATEWAY": "mas", "EPI_MAS_URL": "https://x"})
-    with pytest.raises(RuntimeError, match="未知的短信网关"):
+    with pytest.raises(RuntimeError, match="EPI_SMS_GATEWAY 应为 log、mas 或 http（当前为“pigeon”）"):
         gateways.from_env({"EPI_SMS_GATEWAY": "pigeon"})
     assert isinstance(gateways.from_env({}), gateways.LogGateway)

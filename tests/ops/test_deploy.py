@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 UNITS = ["kaiping-epi-web.service", "kaiping-epi-scheduler.service", "kaiping-epi-backup.service",
          "kaiping-epi-backup.timer"]
-CODE = [p for d in ("db", "web", "loaders", "jobs", "ops", "demo") for p in (ROOT / d).rglob("*.py")] + [ROOT / "tasks.py"]
+CODE = [p for d in ("core", "db", "web", "loaders", "jobs", "ops", "demo") for p in (ROOT / d).rglob("*.py")] + [ROOT / "tasks.py"]
 
 
 def variables_the_code_reads() -> set[str]:

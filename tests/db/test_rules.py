@@ -29,7 +29,8 @@ def test_valid_thresholds_are_accepted(conn, world, values):
 
 def test_threshold_must_be_an_integer(conn, world):
     as_unit(conn, "T-A")
-    assert isinstance(attempt(conn, "update epi.venue set flow_min = '1.5' where venue_id = 'VA1'"), psycopg.Error)
+    assert isinstance(attempt(conn, "update epi.venue set flow_min = '1.5' where venue_id = 'VA1'"),
+                      psycopg.errors.InvalidTextRepresentation)
 
 
 def test_constraint_comments_carry_chinese_messages(conn):
@@ -103,4 +104,4 @@ def test_a_unit_in_use_cannot_be_deleted(conn, world):
     from tests.conftest import as_admin
 
     as_admin(conn)  # even a superuser: the foreign key keeps units that venues point at
-    assert isinstance(attempt(conn, "delete from epi.unit where unit_code = 'T-A'"), psycopg.errors.IntegrityError)
+    assert isinstance(attempt(conn, "delete from epi.unit where unit_code = 'T-A'"), psycopg.errors.RestrictViolation)

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.loaders import workbooks as wbk
 from tests.web.test_modules import wait_job
-from web import create_app, metrics
+from web import ConfigError, create_app, metrics
 
 ID = "110101199001011231"     # synthetic, fails the checksum
 
@@ -62,7 +62,7 @@ def test_other_addresses_are_refused_unless_they_bring_the_token(seeded_db, tmp_
 
 def test_the_allow_list_is_checked_when_the_app_starts(monkeypatch):
     monkeypatch.setenv("EPI_METRICS_ALLOW", "10.0.0.0/8, not-an-address")
-    with pytest.raises(Exception, match="EPI_METRICS_ALLOW"):
+    with pytest.raises(ConfigError, match=r"EPI_METRICS_ALLOW 应为以逗号分隔的地址或网段（当前为“10.0.0.0/8, not-an-address”）"):
         create_app({"TESTING": True, "OA_JWT_SECRET": "x" * 32})
     assert metrics.networks("127.0.0.0/8,::1") == [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1")]
 

@@ -2,12 +2,6 @@
    entry was made, each as its length in bytes, ':' and its text ('-' for NULL), joined by '|'.
    `invoke audit.verify` (jobs/audit.py, CONTENT_COLUMNS) builds the same text from the same casts
    outside the database; tests/jobs/test_audit_chain.py holds the two together. */
-create or replace function epi_private.audit_field(p_value text) returns text
-language sql immutable
-set search_path = pg_catalog, pg_temp
-as $$ select coalesce(octet_length(p_value)::text || ':' || p_value, '-') $$;
-comment on function epi_private.audit_field(text) is 'One field of an audit entry''s hashed text: byte length, '':'' and the text, or ''-'' for NULL.';
-
 create or replace function epi_private.audit_entry_text(e epi.audit_log) returns text
 language sql stable
 set search_path = pg_catalog, pg_temp

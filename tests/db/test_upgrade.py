@@ -158,6 +158,8 @@ def test_grant_oa_strips_role_memberships(cluster_url, db_url):
             assert [r[0] for r in c.execute(member_of, (login,))] == ["epi_ops_reader"]
             assert c.execute("select rolinherit from pg_roles where rolname = %s", (login,)).fetchone()[0]
     finally:
+        with psycopg.connect(db_url, autocommit=True) as c:   # its binding goes with it (the catalog tests read them)
+            c.execute("delete from epi_private.oa_login where login = %s", (login,))
         drop_role(cluster_url, login, [psycopg.conninfo.conninfo_to_dict(db_url)["dbname"]])
 
 

@@ -305,7 +305,7 @@ def scans_delete(c, by, collected=None, imported=None, batch=None, yes=False):
     _command("scans.delete")
     import psycopg
 
-    from loaders import scans
+    from admin import scans
 
     if sum(bool(x) for x in (collected, imported, batch)) != 1:
         raise Exit("请指定 --collected 起..止、--imported 起..止 或 --batch 批次号 三者之一", code=2)

@@ -279,7 +279,7 @@ FILL_ROWS = """
 
 
 def delete_month(url: str, month: dt.date) -> dict:
-    from loaders import scans
+    from admin import scans
 
     lo = dt.datetime.combine(month, dt.time(), tzinfo=scans.SHANGHAI)
     hi = dt.datetime.combine((month.replace(day=28) + dt.timedelta(days=4)).replace(day=1), dt.time(),

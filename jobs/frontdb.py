@@ -41,12 +41,12 @@ import psycopg
 from psycopg import sql
 
 from core import config
+from core.common import BadTime, parse_collected_at
 from db import database, queries
 from db.vocabulary import SCAN, SHANGHAI, VENUE
 from jobs import runner
 from loaders.errors import mask_personal
 from loaders.stage import ScanStage
-from loaders.values import BadTime, parse_collected_at
 
 SQL = queries.load(Path(__file__).with_name("sql") / "frontdb.sql")
 

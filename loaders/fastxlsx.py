@@ -4,7 +4,7 @@ PostgreSQL as CSV chunks written by Arrow — no Python object per cell.
 
 It takes only files it can import exactly as the row-by-row reader (loaders.scans._read_rows)
 would: every one of the 14 text columns holds text cells only (a number, date or boolean cell is
-turned into text by loaders.values.to_text there), 采集时间 holds date cells (or text, parsed by the
+turned into text by core.common.to_text there), 采集时间 holds date cells (or text, parsed by the
 same parse_collected_at), and nothing is wrong — no damaged identifier (scientific notation), no
 missing 采集时间 or 公共场所ID, no time out of range, no header problem. Anything else returns
 ``None`` before a row is written, and the caller reads the file row by row, which names the sheet,
@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.common import EARLIEST, LATEST, BadTime, parse_collected_at
 from db import vocabulary
 from loaders.files import broken
-from loaders.values import EARLIEST, LATEST, BadTime, parse_collected_at
 
 log = logging.getLogger(__name__)
 

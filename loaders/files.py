@@ -42,15 +42,6 @@ class Sheet:
     first_col: int = 0       # 0-based column offset of the header's first cell
 
 
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def check_file(path: Path, display_name: str | None = None) -> str:
     """Refuse files that are too big, not what their extension says, encrypted, or zip bombs.
     Returns the file type: 'xlsx', 'xls' or 'csv'."""

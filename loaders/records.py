@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.common import to_text
 from loaders.errors import ProblemList
 from loaders.files import check_file, read_sheets
-from loaders.values import to_text
 
 
 @dataclass

@@ -39,9 +39,9 @@ import psycopg
 from psycopg import sql
 
 from core import config
+from core.common import file_digest
 from db import database, upgrade
 from db.vocabulary import SHANGHAI
-from loaders.scans import file_digest
 
 KEY_ENV = "EPI_BACKUP_KEY"
 FORMAT = 1

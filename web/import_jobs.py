@@ -14,6 +14,7 @@ import psycopg
 from flask import g
 from psycopg.rows import dict_row
 
+from core.common import file_digest
 from db import database
 from loaders import scans
 from loaders.errors import IMPORT_CONNECTION_LOST, LoadError, mask_personal
@@ -179,7 +180,7 @@ class ImportJobs:
                 done(True, result.rows)
             except scans.DuplicateFile as exc:
                 outcome = {"state": "failed", "message": str(exc), "duplicate": True,
-                           "digest": scans.file_digest(upload.path)}
+                           "digest": file_digest(upload.path)}
             except LoadError as exc:
                 outcome = {"state": "failed", "message": str(exc)}
             except psycopg.OperationalError:   # the database restarted or the network failed

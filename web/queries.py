@@ -11,9 +11,9 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 from werkzeug.exceptions import BadRequest
 
+from core.common import BadTime, parse_collected_at, range_end
 from db import audit_hmac
 from db.vocabulary import SCAN, SCAN_IMPORT, SCAN_LIST, SHANGHAI
-from loaders.values import BadTime, parse_collected_at, range_end
 from web.db import tx, write_access_entry
 
 SCAN_COLUMNS = list(SCAN_LIST.items())  # (column, label) of the scan list, pages and exports

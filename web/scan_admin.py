@@ -9,9 +9,10 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 
+from admin import scans as scan_delete
+from core.common import file_digest
 from db.vocabulary import SHANGHAI
 from jobs import schedule as timetable
-from loaders import scans as scan_loader
 from loaders.templates import TEMPLATES, write_template
 from web import import_jobs, listing, queries, uploads
 from web.auth import login_required, requires
@@ -150,7 +151,7 @@ def scan_upload():
         if not refused or refused["by"] != g.user.account or not refused["duplicate"]:
             abort(404)
     upload = uploads.save(file, current_app.config["UPLOAD_DIR"], Path(name).suffix.lower()[:6])
-    if refused and scan_loader.file_digest(upload.path) != refused["digest"]:
+    if refused and file_digest(upload.path) != refused["digest"]:
         upload.discard()
         abort(400, description="所选文件与刚才提示“已导入过”的文件内容不同，未导入。请重新上传该文件")
     job_id = jobs().start(upload, name, g.user.account, web_url(), force=bool(refused))
@@ -170,11 +171,11 @@ def scan_job(job_id):
 def _delete_range():
     """The delete form's range: which time (form field ``by``: collected | imported) and [lo, hi)."""
     field = request.form.get("by")
-    if field not in scan_loader.RANGE_FIELDS:
+    if field not in scan_delete.RANGE_FIELDS:
         abort(400, description="请选择按采集时间或按数据导入时间删除")
     text = f"{request.form.get('from', '').strip()}..{request.form.get('to', '').strip()}"
     try:
-        lo, hi = scan_loader.parse_range(text)
+        lo, hi = scan_delete.parse_range(text)
     except ValueError as exc:
         abort(400, description=str(exc))
     return field, lo, hi
@@ -188,7 +189,7 @@ def _confirmed_delete(delete, **what):
         abort(400, description="缺少预览的删除条数，请先预览")
     try:
         return delete(**what, account=g.user.account, expected=expected, url=web_url())
-    except scan_loader.ChangedSincePreview as exc:
+    except scan_delete.ChangedSincePreview as exc:
         abort(409, description=str(exc))
 
 
@@ -196,23 +197,23 @@ def _confirmed_delete(delete, **what):
 @requires("scan_admin")
 def delete_preview():
     field, lo, hi = _delete_range()
-    plan = scan_loader.plan_delete(field=field, lo=lo, hi=hi, account=g.user.account, url=web_url())
+    plan = scan_delete.plan_delete(field=field, lo=lo, hi=hi, account=g.user.account, url=web_url())
     return render_template("delete_preview.html", plan=plan, form=request.form,
-                           range_fields=scan_loader.RANGE_FIELDS, last=hi - dt.timedelta(microseconds=1))
+                           range_fields=scan_delete.RANGE_FIELDS, last=hi - dt.timedelta(microseconds=1))
 
 
 @bp.post("/scan-admin/batches/<int:batch_id>/delete/preview")
 @requires("scan_admin")
 def batch_delete_preview(batch_id):
     """删除本次导入: the rows of one import still stored, per the history row; confirmed next."""
-    plan = scan_loader.plan_delete_batch(batch=batch_id, account=g.user.account, url=web_url())
-    return render_template("delete_preview.html", plan=plan, form={}, range_fields=scan_loader.RANGE_FIELDS)
+    plan = scan_delete.plan_delete_batch(batch=batch_id, account=g.user.account, url=web_url())
+    return render_template("delete_preview.html", plan=plan, form={}, range_fields=scan_delete.RANGE_FIELDS)
 
 
 @bp.post("/scan-admin/batches/<int:batch_id>/delete")
 @requires("scan_admin")
 def batch_delete(batch_id):
-    result = _confirmed_delete(scan_loader.delete_batch, batch=batch_id)
+    result = _confirmed_delete(scan_delete.delete_batch, batch=batch_id)
     return render_template("message.html", title="删除完成",
                            message=f"已删除导入批次 {batch_id} 的 {result.rows} 条扫码记录。",
                            back=url_for("scan_admin.scan_admin"))
@@ -234,6 +235,6 @@ def scan_records():
 @requires("scan_admin")
 def delete_do():
     field, lo, hi = _delete_range()
-    result = _confirmed_delete(scan_loader.delete_scans, field=field, lo=lo, hi=hi)
+    result = _confirmed_delete(scan_delete.delete_scans, field=field, lo=lo, hi=hi)
     return render_template("message.html", title="删除完成",
                            message=f"已删除 {result.rows} 条扫码记录。", back=url_for("scan_admin.scan_admin"))

@@ -17,8 +17,8 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 
+from core.common import column_letter
 from db.vocabulary import SHANGHAI
-from loaders.files import column_letter
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 FLUSH_BYTES = 256 * 1024

@@ -24,7 +24,7 @@ select set_config('epi.account', %(account)s, true), set_config('epi.os_user', %
        set_config('epi.menu', %(menu)s, true);
 
 -- name: try_lock_scan_writes
--- Imports share this lock and a batch delete takes it (loaders/sql/scans.sql): the switch waits for both.
+-- Imports share this lock (loaders/sql/scans.sql) and a batch delete takes it (admin/sql/scans.sql): the switch waits for both.
 select pg_try_advisory_xact_lock(hashtext('epi.scan writes'));
 
 -- name: lock_scan_writes

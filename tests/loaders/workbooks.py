@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from loaders.files import column_letter
+from core.common import column_letter
 from loaders.scans import LABELS
 
 # a synthetic row: values as the province exports them (text), 采集时间 filled in by the caller

@@ -6,6 +6,7 @@ import datetime as dt
 import psycopg
 import pytest
 
+from admin import scans as scan_delete
 from db import database
 from db.vocabulary import SHANGHAI
 from loaders import scans
@@ -31,18 +32,18 @@ def loaded(tmp_path, web, admin):
 
 
 def test_parse_range():
-    assert scans.parse_range("2022-03-01..2022-03-31") == (sh(2022, 3, 1), sh(2022, 4, 1))
-    assert scans.parse_range("2022-03-01 08:00..2022-03-01 09:30:00") == (sh(2022, 3, 1, 8), sh(2022, 3, 1, 9, 30, 1))
+    assert scan_delete.parse_range("2022-03-01..2022-03-31") == (sh(2022, 3, 1), sh(2022, 4, 1))
+    assert scan_delete.parse_range("2022-03-01 08:00..2022-03-01 09:30:00") == (sh(2022, 3, 1, 8), sh(2022, 3, 1, 9, 30, 1))
     # as precise as it is written: a minute includes that whole minute (a page's time inputs)
-    assert scans.parse_range("2022-03-01T08:00..2022-03-01T09:30") == (sh(2022, 3, 1, 8), sh(2022, 3, 1, 9, 31))
+    assert scan_delete.parse_range("2022-03-01T08:00..2022-03-01T09:30") == (sh(2022, 3, 1, 8), sh(2022, 3, 1, 9, 31))
     for bad in ("2022-03-01", "2022-03-05..2022-03-01", "昨天..今天"):
         with pytest.raises(ValueError):
-            scans.parse_range(bad)
+            scan_delete.parse_range(bad)
 
 
 def test_preview_counts_and_breaks_down_by_import(loaded, admin):
-    lo, hi = scans.parse_range("2022-03-31..2022-04-03")
-    plan = scans.plan_delete(field="collected", lo=lo, hi=hi, account="ops", url=loaded)
+    lo, hi = scan_delete.parse_range("2022-03-31..2022-04-03")
+    plan = scan_delete.plan_delete(field="collected", lo=lo, hi=hi, account="ops", url=loaded)
     assert plan.total == 6
     assert [(b["file_name"], b["imported_by"], b["n"]) for b in plan.batches] == \
         [("march.csv", "ops.li", 3), ("april.csv", "ops.wang", 3)]
@@ -51,9 +52,9 @@ def test_preview_counts_and_breaks_down_by_import(loaded, admin):
 
 
 def test_delete_by_collected_range_drops_whole_months_and_deletes_the_rest(loaded, admin):
-    lo, hi = scans.parse_range("2022-03-01..2022-04-01")
-    plan = scans.plan_delete(field="collected", lo=lo, hi=hi, account="ops", url=loaded)
-    result = scans.delete_scans(field="collected", lo=lo, hi=hi, account="ops.zhao", expected=plan.total, url=loaded)
+    lo, hi = scan_delete.parse_range("2022-03-01..2022-04-01")
+    plan = scan_delete.plan_delete(field="collected", lo=lo, hi=hi, account="ops", url=loaded)
+    result = scan_delete.delete_scans(field="collected", lo=lo, hi=hi, account="ops.zhao", expected=plan.total, url=loaded)
     assert result.rows == 32 and result.months_dropped == ["2022-03"]
     assert admin.execute("select to_regclass('epi.scan_y2022m03')").fetchone()[0] is None
     left = [r[0] for r in admin.execute("select to_char(collected_at at time zone 'Asia/Shanghai', 'MM-DD HH24:MI') "
@@ -83,9 +84,9 @@ def admin_tmp(admin):
 def test_delete_by_import_time(loaded, admin):
     second = admin.execute("select imported_at from epi.import_batch where file_name = 'april.csv'").fetchone()[0]
     lo, hi = second, second + dt.timedelta(microseconds=1)
-    plan = scans.plan_delete(field="imported", lo=lo, hi=hi, account="ops", url=loaded)
+    plan = scan_delete.plan_delete(field="imported", lo=lo, hi=hi, account="ops", url=loaded)
     assert plan.total == 3
-    result = scans.delete_scans(field="imported", lo=lo, hi=hi, account="ops", expected=3, url=loaded)
+    result = scan_delete.delete_scans(field="imported", lo=lo, hi=hi, account="ops", expected=3, url=loaded)
     assert result.rows == 3
     assert admin.execute("select count(*) from epi.scan").fetchone()[0] == 33
     assert admin.execute(COUNTS).fetchall() == admin.execute(RECOUNT).fetchall()
@@ -94,18 +95,18 @@ def test_delete_by_import_time(loaded, admin):
 
 
 def test_delete_refuses_when_data_changed_since_the_preview(loaded, admin):
-    lo, hi = scans.parse_range("2022-04-01..2022-04-30")
-    with pytest.raises(scans.ChangedSincePreview, match="预览后数据已变化"):
-        scans.delete_scans(field="collected", lo=lo, hi=hi, account="ops", expected=4, url=loaded)
+    lo, hi = scan_delete.parse_range("2022-04-01..2022-04-30")
+    with pytest.raises(scan_delete.ChangedSincePreview, match="预览后数据已变化"):
+        scan_delete.delete_scans(field="collected", lo=lo, hi=hi, account="ops", expected=4, url=loaded)
     assert admin.execute("select count(*) from epi.scan").fetchone()[0] == 36
 
 
 def test_delete_is_refused_while_the_sync_is_enabled(loaded, admin):
     admin.execute("update epi.setting set value = 'true' where key = 'frontdb_sync_enabled'")
     for text in ("2022-03-01..2022-03-31", "2022-04-03..2022-04-03"):  # a month drop, and a row delete
-        lo, hi = scans.parse_range(text)
+        lo, hi = scan_delete.parse_range(text)
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="前置库同步已启用"):
-            scans.delete_scans(field="collected", lo=lo, hi=hi, account="ops", url=loaded)
+            scan_delete.delete_scans(field="collected", lo=lo, hi=hi, account="ops", url=loaded)
     assert admin.execute("select count(*) from epi.scan").fetchone()[0] == 36
 
 

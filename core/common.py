@@ -1,4 +1,6 @@
-"""Cell values as the loaders store them.
+"""The few helpers that loaders, the web app, the jobs and ops all use, owned by none of them:
+a file's SHA-256 (an import's identity, a backup's check), an Excel column's letters (messages
+and exports name cells as Excel does), and cell values as the zone stores them.
 
 Everything is stored as given, as text: a numeric cell holding a long digit string becomes exactly
 those digits (13800000001.0 → "13800000001"), dates are written as Excel shows them. The one value
@@ -7,9 +9,31 @@ that is parsed is 采集时间 (:func:`parse_collected_at`), in Asia/Shanghai.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+from pathlib import Path
 
 from db.vocabulary import SHANGHAI
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file, read a MiB at a time."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def column_letter(index: int) -> str:
+    """Excel's letters of a 0-based column (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=SHANGHAI)

@@ -19,3 +19,15 @@ def load(path: str | Path) -> dict[str, str]:
             raise ValueError(f"{path}: query {name} defined twice")
         queries[name] = body.strip()
     return queries
+
+
+def load_dir(folder: str | Path) -> dict[str, str]:
+    """Every file of a folder (*.sql, in name order) as one set of named queries; a name defined in
+    two files is refused, as one defined twice in a file is."""
+    merged: dict[str, str] = {}
+    for path in sorted(Path(folder).glob("*.sql")):
+        for name, text in load(path).items():
+            if name in merged:
+                raise ValueError(f"{path}: query {name} is defined in another file of {folder} too")
+            merged[name] = text
+    return merged

@@ -290,6 +290,12 @@ class _Writer(threading.Thread):
 
 
 def latest_collected(*, account: str = "system", url: str | None = None) -> dt.datetime | None:
-    """The latest 采集时间 already imported (the import page shows it before an upload)."""
+    """The latest 采集时间 already imported (`invoke load.scans` says it before an import)."""
     with database.connect_loader(url) as conn, database.acting_as(conn, kind="ops", account=account):
-        return conn.execute(SQL["latest_collected"]).fetchone()[0]
+        return latest_collected_in(conn)
+
+
+def latest_collected_in(conn: psycopg.Connection) -> dt.datetime | None:
+    """The same on a connection of the caller's (the import page's request, as ops)."""
+    with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
+        return cur.execute(SQL["latest_collected"]).fetchone()[0]

@@ -64,7 +64,8 @@ def alerts():
                                counts={"unaccepted": 0, "accepted": 0}, filters=filters, reasons=ALERT_REASONS,
                                select_max=SELECT_MAX, args=filters | {"status": status}, bad=bad), 400
     with tx() as conn:
-        counts = conn.execute(SQL["alert_counts"], params).fetchone()
+        tally = listing.tally(conn, "alert_list", params | {"status": ""}, "status")
+        counts = {"unaccepted": tally.get(UNACCEPTED, 0), "accepted": tally.get(ACCEPTED, 0)}
         rows, paging = listing.page_of(conn, "alert_list", params | {"status": status}, paging, key=("alert_id",))
     return render_template("alerts.html", rows=rows, paging=paging, columns=columns, status=status,
                            counts=counts, filters=filters, reasons=ALERT_REASONS, select_max=SELECT_MAX,

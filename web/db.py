@@ -13,7 +13,7 @@ from psycopg_pool import ConnectionPool
 
 from db import database, queries
 
-SQL = queries.load(Path(__file__).with_name("sql") / "web.sql")
+SQL = queries.load_dir(Path(__file__).with_name("sql"))   # one file per blueprint, shared.sql for the common ones
 
 
 def init_app(app) -> None:
@@ -112,13 +112,13 @@ def end_request(exc=None) -> None:
 
 
 def one(name: str, *, kind: str | None = None, account: str | None = None, **params):
-    """The first row of the named query of web/sql/web.sql (None when there is none)."""
+    """The first row of the named query of web/sql/ (None when there is none)."""
     with tx(kind, account=account) as conn:
         return conn.execute(SQL[name], params).fetchone()
 
 
 def all_rows(name: str, *, kind: str | None = None, account: str | None = None, **params):
-    """Every row of the named query of web/sql/web.sql."""
+    """Every row of the named query of web/sql/."""
     with tx(kind, account=account) as conn:
         return conn.execute(SQL[name], params).fetchall()
 

@@ -40,6 +40,7 @@ def healthz_jobs():
     try:
         with webdb.tx("ops", account="healthz") as conn:
             row = conn.execute(webdb.SQL["job_health"]).fetchone()
+            sync = conn.execute(webdb.SQL["sync_state"]).fetchone()
             nightly = timetable.read(conn)["nightly"]
     except Exception:
         return jsonify(error="数据库无法连接", reasons=["数据库无法连接"]), 503
@@ -48,10 +49,10 @@ def healthz_jobs():
         reasons.append(timetable.nightly_missing(nightly))
     if row["sms_in_doubt"]:
         reasons.append(f"有 {row['sms_in_doubt']} 条短信结果不明，需运维确认")
-    if row["sync_on"] and row["sync_ok"] is False:
+    if sync["sync_on"] and sync["last_ok"] is False:
         reasons.append("前置库同步最近一次失败")
     body = {"nightly_ok_at": row["nightly_ok_at"] and row["nightly_ok_at"].isoformat(),
-            "sms_in_doubt": row["sms_in_doubt"], "sync_on": row["sync_on"], "sync_ok": row["sync_ok"]}
+            "sms_in_doubt": row["sms_in_doubt"], "sync_on": sync["sync_on"], "sync_ok": sync["last_ok"]}
     if reasons:
         return jsonify(error="；".join(reasons), reasons=reasons, **body), 503
     return jsonify(status="ok", **body)

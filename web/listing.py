@@ -1,7 +1,7 @@
 """Paged, sortable lists (every list but the scan lists, which are keyset-paged by web.queries):
 共 N 条, page numbers, 20/50/100 a page, and a server-side sort by any shown column.
 
-A list's query is a named query of web.sql without ``order by`` / ``limit``; ``page_of`` wraps it
+A list's query is a named query of web/sql/ without ``order by`` / ``limit``; ``page_of`` wraps it
 with a count and with the chosen order, a tie-break on the list's key, and ``limit``/``offset``.
 The sort column comes only from the list's own columns (an unknown one falls back to the default),
 so no text of the request reaches the SQL."""
@@ -139,6 +139,14 @@ def _order(sort: str, desc: bool, key: tuple[str, ...]) -> sql.Composable:
     return sql.SQL(", ").join(
         [sql.SQL("{} {} nulls last").format(sql.Identifier(sort), direction)]
         + [sql.SQL("{} {}").format(sql.Identifier(k), direction) for k in key if k != sort])
+
+
+def tally(conn, query: str, params: dict, column: str) -> dict:
+    """How many rows of the list hold each value of ``column`` (a list's tabs' counts under the
+    same conditions as the list itself, from the list's own query)."""
+    rows = conn.execute(sql.SQL("select {c} as value, count(*) as n from ({b}) q group by 1").format(
+        c=sql.Identifier(column), b=_base(query)), params).fetchall()
+    return {r["value"]: r["n"] for r in rows}
 
 
 def count(conn, query: str, params: dict, limit: int) -> int:

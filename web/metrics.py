@@ -81,7 +81,7 @@ class _DatabaseCollector:
         try:
             jobs = webdb.all_rows("metrics_jobs", kind="ops", account="metrics")
             sms = webdb.all_rows("metrics_sms", kind="ops", account="metrics")
-            sync = webdb.one("metrics_sync", kind="ops", account="metrics")
+            sync = webdb.one("sync_state", kind="ops", account="metrics")
         except Exception as exc:   # a scrape never fails for the database: it says so
             log.warning("metrics: database unreadable: %s", type(exc).__name__)
             up.add_metric([], 0)

@@ -13,6 +13,7 @@ from admin import scans as scan_delete
 from core.common import file_digest
 from db.vocabulary import SHANGHAI
 from jobs import schedule as timetable
+from loaders import scans as scan_loader
 from loaders.templates import TEMPLATES, write_template
 from web import import_jobs, listing, queries, uploads
 from web.auth import login_required, requires
@@ -75,7 +76,7 @@ HISTORY = {"batch_id": "批次", "file_name": "文件", "row_count": "导入条�
 def scan_admin():
     month = request.args.get("month")
     with tx() as conn:
-        latest = conn.execute(SQL["latest_collected"]).fetchone()["latest"]
+        latest = scan_loader.latest_collected_in(conn)
         paging = listing.paging_of(request.args, HISTORY, "batch_id", desc=True)
         history, paging = listing.page_of(conn, "import_history", {}, paging, key=("batch_id",))
         locked = sync_enabled(conn)

@@ -1,0 +1,9 @@
+-- Revealing one record's personal data (web/reveal.py).
+-- web/db.py loads every file of web/sql into one set of named queries (a name is used once).
+
+-- name: reveal_scans
+-- Scan records in full (those of the ids the caller may see), with the reason; audited by the database.
+select * from epi.reveal_scans(%(scan_ids)s, %(reason)s, %(export)s, %(conditions)s::jsonb, %(hashes)s::text[]);
+
+-- name: scan_visible
+select 1 from oa.scan where scan_id = %(scan_id)s;

@@ -1,0 +1,30 @@
+-- Queries more than one blueprint runs (each is here once): a venue, an alert and its days, 接收, the data calendar, the sync's state.
+-- web/db.py loads every file of web/sql into one set of named queries (a name is used once).
+
+-- name: venue_get
+select venue_id, venue_name, category, city, street, venue_admin, location, unit_code, unit_name, head_name,
+       head_phone, flow_min, flow_max
+  from oa.venue where venue_id = %(venue_id)s;
+
+-- name: alert_days_of
+select alert_id, day, n from oa.alert_day where alert_id = any (%(ids)s) order by alert_id, day;
+
+-- name: alert_get
+select alert_id, venue_id, venue_name, category, city, street, unit_code, period_start, period_end, reason,
+       flow_min, flow_max, status, accepted_by, accepted_at, created_at
+  from oa.alert where alert_id = %(alert_id)s;
+
+-- name: alert_accept
+update epi.alert set status = '已接收' where alert_id = %(alert_id)s and status = '未接收';
+
+-- name: calendar
+select day, sum(n)::bigint as n from epi.daily_counts(%(from)s, %(to)s) group by day order by day;
+
+-- name: sync_state
+-- The front-database sync (as ops; /metrics and /healthz/jobs): on, whether the last run ended ok,
+-- seconds since the last that did
+select epi.frontdb_sync_enabled() as sync_on,
+       (select r.ok from epi.job_run r where r.job = 'frontdb' and r.finished_at is not null
+         order by r.run_id desc limit 1) as last_ok,
+       (select extract(epoch from now() - max(r.finished_at))::float8 from epi.job_run r
+         where r.job = 'frontdb' and r.ok) as lag_seconds;

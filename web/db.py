@@ -139,6 +139,16 @@ def record_stats_export(start, end, rows: int) -> None:
         conn.execute(SQL["audit_stats_export"], {"from": start, "to": end, "rows": rows})
 
 
+def rule_limits() -> dict[str, int]:
+    """The limits of the database's rules (epi.rule_limits), read by the web login before it acts as
+    anyone: constants of the schema, so read once per process."""
+    app = current_app._get_current_object()
+    if "RULE_LIMITS" not in app.config:
+        with pool().connection(timeout=5) as conn:
+            app.config["RULE_LIMITS"] = {r["rule"]: r["value"] for r in conn.execute(SQL["rule_limits"])}
+    return app.config["RULE_LIMITS"]
+
+
 def schema_revision() -> str | None:
     """The database's schema revision, read by the web login before it acts as anyone."""
     with pool().connection(timeout=5) as conn:

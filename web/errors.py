@@ -4,6 +4,7 @@ otherwise — and the handlers that turn each kind of exception into it. Whateve
 is rolled back; a message that may quote a value is masked."""
 from __future__ import annotations
 
+import contextlib
 import traceback
 
 import psycopg
@@ -13,6 +14,10 @@ from werkzeug.exceptions import HTTPException
 
 from loaders.errors import mask_personal
 from web import auth
+
+# the SQLSTATE the database raises when a value breaks one of the zone's rules (epi.rule_limits):
+# its message is for the user, its COLUMN names the field it concerns
+RULE_REFUSED = "EP400"
 
 HTTP_MESSAGES = {400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "找不到该页面或数据（可能不属于您的单位）",
                  405: "不支持的请求方式"}
@@ -27,11 +32,34 @@ def wants_json() -> bool:
         "application/json"
 
 
-def error(status: int, message: str):
+def rule_refusal(exc: BaseException) -> tuple[str, str | None] | None:
+    """(message, field) of a value refused by a rule of the database; None for any other error."""
+    if isinstance(exc, psycopg.Error) and exc.sqlstate == RULE_REFUSED:
+        return exc.diag.message_primary or "数据不符合规则", exc.diag.column_name
+    return None
+
+
+@contextlib.contextmanager
+def rules_as_conditions(conn):
+    """Run a list's query in a savepoint; a value a rule refused becomes the list's BadCondition
+    (its message beside its field on a page, a 400 for the API), and the request goes on."""
+    from web.queries import BadCondition
+
+    try:
+        with conn.transaction():
+            yield
+    except psycopg.Error as exc:
+        refused = rule_refusal(exc)
+        if refused is None:
+            raise
+        raise BadCondition(*refused) from None
+
+
+def error(status: int, message: str, field: str | None = None):
     g.db_rollback = True  # whatever the request wrote is undone
     message = mask_personal(message)  # a rule's or a driver's message may quote a value
     if wants_json():
-        return jsonify(error=message), status
+        return jsonify(error=message, **({"field": field} if field else {})), status
     return render_template("error.html", status=status, message=message), status
 
 
@@ -39,6 +67,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(auth.AuthError)
     def auth_error(exc):
         return error(exc.status, exc.message)
+
+    @app.errorhandler(psycopg.DatabaseError)
+    def rule_refused(exc):
+        """A value a rule of the database refused (EP400): its message, naming its field."""
+        refused = rule_refusal(exc)
+        if refused is None:
+            return unexpected(exc)
+        return error(400, *refused)
 
     @app.errorhandler(psycopg.errors.CheckViolation)
     def rule_broken(exc):
@@ -68,7 +104,8 @@ def init_app(app: Flask) -> None:
             default = f"上传的文件过大（不能超过 {current_app.config['MAX_CONTENT_LENGTH'] // 1048576} MB）"
         else:
             default = HTTP_MESSAGES.get(exc.code, "请求无法处理")
-        return error(exc.code or 500, exc.description if _chinese(exc.description) else default)
+        return error(exc.code or 500, exc.description if _chinese(exc.description) else default,
+                     getattr(exc, "field", None))   # a list's condition (web.queries.BadCondition) names its field
 
     @app.errorhandler(Exception)
     def unexpected(exc):

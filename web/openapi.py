@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from db.vocabulary import ALERT_REASONS, ALERT_STATUSES
+from web import db as webdb
 from web.queries import CONTAINS, EXACT, RANGES, STATS_CONTAINS, STATS_EXACT
 
 bp = Blueprint("openapi", __name__)
@@ -35,7 +36,6 @@ ALERT = _obj({"alert_id": {"type": "integer"}, "venue_id": {"type": "string"}, "
               "status": {"type": "string"}, "period_start": {"type": "string"}, "period_end": {"type": "string"},
               "days": {"type": "array", "items": _obj({"day": {"type": "string"}, "n": {"type": "integer"}})}},
              ["alert_id", "venue_id", "reason"])
-THRESHOLD = {"type": "integer", "minimum": 0, "maximum": 2_000_000_000, "nullable": True}
 
 SCAN_FILTERS = ([_query(c, "精确匹配") for c in sorted(EXACT)] + [_query(c, "包含") for c in sorted(CONTAINS)]
                 + [_query(f"{n}_{s}", "时间，YYYY-MM-DD 或 YYYY-MM-DD HH:MM:SS")
@@ -48,7 +48,10 @@ SCAN_FILTERS = ([_query(c, "精确匹配") for c in sorted(EXACT)] + [_query(c, 
                           {"type": "string", "enum": ["1"]})])
 
 
-def spec() -> dict:
+def spec(limits: dict[str, int]) -> dict:
+    """The description; ``limits``: the database's rule limits (epi.rule_limits), so that the bounds
+    it states are the ones the database checks."""
+    threshold = {"type": "integer", "minimum": 0, "maximum": limits["threshold_max"], "nullable": True}
     return {
         "openapi": "3.0.3",
         "info": {"title": "开平市疫情防控监管专区 API", "version": "1",
@@ -70,7 +73,7 @@ def spec() -> dict:
                 "summary": "设置本单位场所的日人流量阈值",
                 "parameters": [{"name": "venue_id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
-                    {"flow_min": THRESHOLD, "flow_max": THRESHOLD}, ["flow_min", "flow_max"])}}},
+                    {"flow_min": threshold, "flow_max": threshold}, ["flow_min", "flow_max"])}}},
                 "responses": {"200": _ok(_obj({"venue": VENUE}, ["venue"])), "404": ERROR, **COMMON}}},
             "/api/scans": {"get": {
                 "summary": "本单位场所的扫码记录，默认按采集时间倒序，每页 50 条，可前后翻页",
@@ -112,4 +115,4 @@ def spec() -> dict:
 
 @bp.get("/api/openapi.json")
 def openapi():
-    return jsonify(spec())
+    return jsonify(spec(webdb.rule_limits()))

@@ -110,21 +110,19 @@ def next_purge(days: int | None, nightly: timetable.Slot) -> tuple[dt.datetime, 
     return when, when.date() - dt.timedelta(days=days)
 
 
-RETENTION_MIN = 14
-
 
 @bp.post("/scan-admin/retention")
 @requires("scan_admin")
 def retention_set():
-    """Set how long scans are kept (扫码记录保存期限): empty = keep; at least 14 days. Confirmed on a
-    page of its own first: the next nightly deletes what is older."""
-    text = (request.form.get("days") or "").strip()
-    if text and (not text.isdigit() or int(text) < RETENTION_MIN or int(text) > 36500):
-        abort(400, description=f"扫码记录保存天数应为不小于 {RETENTION_MIN} 的整数天（留空表示一直保存）")
-    days = int(text) if text else None
+    """Set how long scans are kept (扫码记录保存期限): empty = keep; the rule (at least 14 days) is the
+    database's (epi.scan_retention_days: a refusal is shown by web.errors). Confirmed on a page of
+    its own first: the next nightly deletes what is older."""
+    text = (request.form.get("days") or "").strip()[:20]
+    with tx() as conn:
+        days = conn.execute(SQL["scan_retention_days"], {"text": text}).fetchone()["days"]
+        nightly = timetable.read(conn)["nightly"]
     if request.form.get("confirmed") != "1":
-        with tx() as conn:
-            purge = next_purge(days, timetable.read(conn)["nightly"])
+        purge = next_purge(days, nightly)
         message = ("确认取消扫码记录的保存期限？此后扫码记录将一直保存。" if days is None else
                    f"确认将扫码记录保存期限设为 {days} 天？{purge[0]:%Y-%m-%d %H:%M} 的夜间任务将删除采集日期早于 "
                    f"{purge[1]:%Y-%m-%d} 的全部扫码记录（不可恢复），此后每天删除到期的记录；已有预警保留其 7 天的扫码量。")
@@ -142,9 +140,8 @@ def scan_upload():
     file = request.files.get("file")
     if not file or not file.filename:
         abort(400, description="请选择要导入的文件")
-    with tx() as conn:
-        if sync_enabled(conn):
-            abort(403, description="前置库同步已启用，扫码进场信息的导入和删除已停用")
+    with tx() as conn:   # refused while the sync is on, with the database's message (before the upload is kept)
+        conn.execute(SQL["require_scan_writes"])
     name = os.path.basename(file.filename)
     refused = None
     if force_of := request.form.get("force_of"):  # 确认仍要导入: the same file chosen again

@@ -10,9 +10,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if epi_private.current_kind() is distinct from 'auditor' then
-    raise exception '只有审计员可以记录审计日志的查询' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有审计员可以记录审计日志的查询', 'auditor');
   perform epi_private.write_access(p_action, array['audit.query', 'audit.export'], p_conditions, p_rows,
     p_subject_hashes, array['account', 'unit_code', 'action', 'at_from', 'at_to', 'id_card', 'phone', 'before', 'page']);
 end

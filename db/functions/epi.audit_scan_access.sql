@@ -11,9 +11,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if epi_private.current_kind() is null or epi_private.current_kind() not in ('ops', 'unit') then
-    raise exception '无法确定操作人，拒绝记录' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('无法确定操作人，拒绝记录', 'ops', 'unit');
   perform epi_private.write_access(p_action, array['scan.query', 'scan.export'], p_conditions, p_rows,
                                    p_subject_hashes);
 end

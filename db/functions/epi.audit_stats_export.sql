@@ -6,9 +6,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if epi_private.current_kind() is null or epi_private.current_kind() not in ('ops', 'unit') then
-    raise exception '无法确定操作人，拒绝记录' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('无法确定操作人，拒绝记录', 'ops', 'unit');
   if p_from is null or p_to is null or p_from > p_to or p_rows is null or p_rows < 0 then
     raise exception '导出范围或条数无效' using errcode = 'invalid_parameter_value';
   end if;

@@ -10,14 +10,8 @@ as $$
 declare
   v_month date := date_trunc('month', p_month)::date;
 begin
-  if epi_private.current_kind() is distinct from 'ops' then
-    raise exception '只有运维单位可以删除扫码数据' using errcode = 'insufficient_privilege';
-  end if;
-  if epi.frontdb_sync_enabled() then
-    raise exception '前置库同步已启用，扫码进场信息的导入和删除已停用'
-      using errcode = 'insufficient_privilege',
-            hint = '数据由省前置库同步任务写入；如需导入或删除，请先由管理员关闭前置库同步。';
-  end if;
+  perform epi_private.require_kind('只有运维单位可以删除扫码数据', 'ops');
+  perform epi.require_scan_writes();
   return epi_private.drop_scan_partition(v_month, null);
 end
 $$;

@@ -13,9 +13,11 @@ returns table (collected_at timestamptz, scan_id bigint)
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_min bigint := (select l.value from epi.rule_limits() l where l.rule = 'name_search_min_chars');
 begin
-  if p_person_name is not null and char_length(p_person_name) < 2 then
-    raise exception '被采集人请至少输入2个字' using errcode = 'invalid_parameter_value';
+  if p_person_name is not null and char_length(p_person_name) < v_min then
+    raise exception '被采集人请至少输入%个字', v_min using errcode = 'EP400', column = 'person_name';
   end if;
   if p_id_card is not null then
     return query

@@ -9,9 +9,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if epi_private.current_kind() is distinct from 'jobs' then
-    raise exception '只有系统任务可以推进前置库同步位置' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有系统任务可以推进前置库同步位置', 'jobs');
   if not epi.frontdb_sync_enabled() then
     raise exception '前置库同步未启用，本批次未写入'
       using errcode = 'object_not_in_prerequisite_state',

@@ -10,9 +10,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if epi_private.current_kind() is distinct from 'jobs' then
-    raise exception '只有系统任务可以同步场所信息' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有系统任务可以同步场所信息', 'jobs');
   if exists (select from jsonb_array_elements(p_rows) r where coalesce(r->>'venue_id', '') = '') then
     raise exception '前置库场所记录缺少公共场所ID' using errcode = 'not_null_violation';
   end if;

@@ -5,9 +5,7 @@ language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if epi_private.current_kind() is distinct from 'jobs' then
-    raise exception '只有系统任务可以读取前置库同步位置' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有系统任务可以读取前置库同步位置', 'jobs');
   return (select w.last_key from epi_private.frontdb_watermark w
            where w.front_table = p_table and w.key_column = p_key);
 end

@@ -20,9 +20,7 @@ declare
   v_window integer;
   v_rows   bigint;
 begin
-  if epi_private.current_kind() is distinct from 'jobs' then
-    raise exception '只有系统任务可以运行预警检测' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有系统任务可以运行预警检测', 'jobs');
   select least((max(s.collected_at) at time zone 'Asia/Shanghai')::date, p_as_of - 1) into v_last from epi.scan s;
   if v_last is null then
     return 0;

@@ -11,9 +11,7 @@ declare
   v_fixed  bigint := 0;
   v_sample jsonb;
 begin
-  if epi_private.current_kind() is distinct from 'jobs' then
-    raise exception '只有系统任务可以核对日扫码量' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有系统任务可以核对日扫码量', 'jobs');
   if not p_full then
     with taken as (delete from epi_private.count_dirty_day returning day)
     select coalesce(array_agg(day), '{}') into v_days from taken;

@@ -15,9 +15,7 @@ declare
   v_to   bigint;
   v_rows bigint;
 begin
-  if epi_private.current_kind() is distinct from 'jobs' then
-    raise exception '只有系统任务可以运行场所发现' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有系统任务可以运行场所发现', 'jobs');
   select coalesce((select value from epi_private.job_state where name = 'discover_last_batch'), 0) into v_from;
   select coalesce(max(batch_id), v_from) into v_to from epi.import_batch;
   if v_to <= v_from then

@@ -6,9 +6,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if epi_private.current_kind() is distinct from 'jobs' then
-    raise exception '只有系统任务可以运行此任务' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有系统任务可以运行此任务', 'jobs');
   return epi.ensure_scan_partitions(array[p_as_of::timestamp at time zone 'Asia/Shanghai',
                                           (p_as_of + interval '1 month')::timestamp at time zone 'Asia/Shanghai']);
 end

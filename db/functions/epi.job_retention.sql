@@ -25,9 +25,7 @@ declare
   v_through    bigint;
   v_chain      epi_private.audit_chain;
 begin
-  if epi_private.current_kind() is distinct from 'jobs' then
-    raise exception '只有系统任务可以运行此任务' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有系统任务可以运行此任务', 'jobs');
   if v_days is not null then
     v_cutoff := p_as_of - v_days;
     perform set_config('epi.operation', jsonb_build_object('retention', jsonb_build_object(

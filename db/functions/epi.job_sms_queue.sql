@@ -9,9 +9,7 @@ as $$
 declare
   v_rows bigint;
 begin
-  if epi_private.current_kind() is distinct from 'jobs' then
-    raise exception '只有系统任务可以生成短信' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有系统任务可以生成短信', 'jobs');
   insert into epi.sms_outbox (unit_code, phone, day, content, status, response)
   select u.unit_code, u.head_phone, p_as_of, epi.sms_text(),
          case when epi.is_mobile(u.head_phone) then 'pending' else 'failed' end,

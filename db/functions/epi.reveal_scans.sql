@@ -21,9 +21,7 @@ declare
   v_reason text := btrim(coalesce(p_reason, ''));
   v_ids bigint[];
 begin
-  if epi_private.current_kind() not in ('ops', 'unit') then
-    raise exception '没有查看完整个人信息的权限' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('没有查看完整个人信息的权限', 'ops', 'unit');
   select array_agg(s.scan_id order by s.collected_at desc, s.scan_id desc) into v_ids
     from epi.scan s
    where s.scan_id = any (p_scan_ids);

@@ -6,9 +6,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if epi_private.current_kind() is distinct from 'ops' then
-    raise exception '只有运维单位可以设置扫码记录的保存期限' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有运维单位可以设置扫码记录的保存期限', 'ops');
   update epi.setting set value = coalesce(to_jsonb(p_days), 'null'::jsonb), updated_at = now()
    where key = 'scan_retention_days';
 end

@@ -10,9 +10,7 @@ as $$
 declare
   v_text record;
 begin
-  if epi_private.current_kind() is distinct from 'ops' then
-    raise exception '只有运维单位可以处理结果未知的短信' using errcode = 'insufficient_privilege';
-  end if;
+  perform epi_private.require_kind('只有运维单位可以处理结果未知的短信', 'ops');
   if p_action is null or p_action not in ('confirm', 'resend') then
     raise exception '未知的处理方式：%', left(coalesce(p_action, ''), 20) using errcode = 'invalid_parameter_value';
   end if;

@@ -12,6 +12,8 @@ as $$
             'venue_flow_min_nonnegative'),
            ('flow_max', '场所日人流量阈值（最大值）', nullif(btrim(p_flow_max, E' \t\r\n'), ''),
             'venue_flow_max_nonnegative')
+  ), limits (max) as (
+    select l.value from epi.rule_limits() l where l.rule = 'threshold_max'
   ), parsed as (
     select g.field, g.label, g.constraint_name,
            case when g.raw ~ '^\+?[0-9]{1,30}(\.0*)?$' then g.raw::numeric end as n
@@ -21,14 +23,14 @@ as $$
     select 1, p.field, p.label || '必须是不小于0的整数', '必须是不小于0的整数', p.constraint_name
       from parsed p where p.n is null
     union all
-    select 1, p.field, p.label || '不能超过 2147483647', '不能超过 2147483647', p.constraint_name
-      from parsed p where p.n > 2147483647
+    select 1, p.field, p.label || '不能超过 ' || l.max, '不能超过 ' || l.max, p.constraint_name
+      from parsed p, limits l where p.n > l.max
     union all
     select 2, 'flow_min',
            format('场所日人流量阈值（最小值）不能大于最大值（最小值 %s，最大值 %s）', trunc(lo.n), trunc(hi.n)),
            format('最小值 %s 不能大于最大值 %s', trunc(lo.n), trunc(hi.n)), 'venue_flow_min_le_max'
-      from parsed lo join parsed hi on lo.field = 'flow_min' and hi.field = 'flow_max'
-     where lo.n <= 2147483647 and hi.n <= 2147483647 and lo.n > hi.n
+      from parsed lo join parsed hi on lo.field = 'flow_min' and hi.field = 'flow_max', limits l
+     where lo.n <= l.max and hi.n <= l.max and lo.n > hi.n
   )
   select field, message, cell_message, constraint_name from problems order by ord, field = 'flow_max'
 $$;

@@ -23,7 +23,8 @@ begin
   execute format($g$grant select (scan_id, venue_id, venue_name, category, city, street, venue_admin, id_card_masked,
                    person_name_masked, phone_masked, collect_result, nat_result, nat_result_time, health_code,
                    collector_location, collected_at, batch_id, imported_by, imported_at) on epi.scan to %I$g$, p_login);
-  execute format('grant execute on function epi_private.current_kind(), epi_private.current_unit(),
+  execute format('grant execute on function epi_private.current_kind(), epi_private.caller_is(text[]),
+                    epi_private.current_unit(),
                     epi_private.current_account(), epi_private.supervised_venues(), epi_private.visible_alerts(),
                     epi_private.visible_daily_counts(), epi.find_scans(text, text, text) to %I', p_login);
   if v_reveal then

@@ -10,8 +10,8 @@ begin
   execute format('drop policy if exists "Partitions are maintained only for ops or jobs" on epi.%I', p_name);
   execute format($p$create policy "Partitions are maintained only for ops or jobs" on epi.%I
                      as permissive for all to epi_owner
-                     using ((select epi_private.current_kind()) in ('ops', 'jobs'))
-                     with check ((select epi_private.current_kind()) in ('ops', 'jobs'))$p$, p_name);
+                     using ((select epi_private.caller_is('ops', 'jobs')))
+                     with check ((select epi_private.caller_is('ops', 'jobs')))$p$, p_name);
   execute format('revoke all on epi.%I from public', p_name);
 end
 $$;

@@ -5,12 +5,7 @@ language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if epi.frontdb_sync_enabled()
-     and epi_private.current_kind() is distinct from 'jobs' then
-    raise exception '前置库同步已启用，扫码进场信息的导入和删除已停用'
-      using errcode = 'insufficient_privilege',
-            hint = '数据由省前置库同步任务写入；如需导入或删除，请先由管理员关闭前置库同步。';
-  end if;
+  perform epi.require_scan_writes();
   return null;
 end
 $$;

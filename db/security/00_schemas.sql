@@ -8,12 +8,27 @@ grant usage on schema oa to epi_ops, epi_unit, epi_jobs;
 
 revoke execute on all functions in schema epi_private from public;
 revoke execute on all functions in schema epi from public;
+-- the policies' predicate by kind, for every role whose statements meet those policies (the OA
+-- logins get it from epi_private.grant_reader; those bound before it existed, here)
+grant execute on function epi_private.caller_is(text[]) to epi_ops, epi_unit, epi_jobs, epi_auditor;
+do $$
+declare
+  v_login text;
+begin
+  for v_login in select o.login from epi_private.oa_login o join pg_catalog.pg_roles r on r.rolname = o.login loop
+    execute format('grant execute on function epi_private.caller_is(text[]) to %I', v_login);
+  end loop;
+end
+$$;
 grant execute on function epi_private.current_kind(), epi_private.current_unit(),
   epi_private.current_account(), epi_private.supervised_venues(), epi_private.visible_alerts(),
   epi_private.visible_daily_counts()
   to epi_ops, epi_unit, epi_jobs;
 grant execute on function epi.ensure_scan_partitions(timestamptz[]), epi.merge_name_pending(bigint) to epi_ops, epi_jobs;
-grant execute on function epi.drop_scan_month(date), epi.set_scan_retention(integer) to epi_ops;
+grant execute on function epi.drop_scan_month(date), epi.set_scan_retention(integer), epi.scan_retention_days(text),
+  epi.require_scan_writes() to epi_ops;
+-- the rules' limits are constants that pages, the API description and the checks state: anyone may read them
+grant execute on function epi.rule_limits() to public;
 grant execute on function epi.job_partitions(date), epi.job_retention(date), epi.job_discover(date), epi.job_counts(date, boolean), epi.job_alerts(date),
   epi.job_sms_queue(date) to epi_jobs;
 grant execute on procedure epi.run_job(text, date, bigint) to epi_jobs;

@@ -12,7 +12,7 @@ revoke all on epi.alert from public;
 drop policy if exists "Ops and jobs see every alert" on epi.alert;
 create policy "Ops and jobs see every alert" on epi.alert for select
   to epi_ops, epi_jobs, epi_ops_reader, epi_owner
-  using ((select epi_private.current_kind()) in ('ops', 'jobs'));
+  using ((select epi_private.caller_is('ops', 'jobs')));
 drop policy if exists "Units see alerts of the venues they supervise" on epi.alert;
 create policy "Units see alerts of the venues they supervise" on epi.alert for select
   to epi_unit, epi_reader
@@ -24,12 +24,12 @@ create policy "Owner rights see alerts of the calling unit's venues" on epi.aler
   using (venue_id in (select epi_private.supervised_venues()));
 drop policy if exists "The alert job raises alerts" on epi.alert;
 create policy "The alert job raises alerts" on epi.alert for insert
-  with check ((select epi_private.current_kind()) = 'jobs');
+  with check ((select epi_private.caller_is('jobs')));
 drop policy if exists "Units accept alerts of the venues they supervise" on epi.alert;
 create policy "Units accept alerts of the venues they supervise" on epi.alert for update
-  using ((select epi_private.current_kind()) = 'unit'
+  using ((select epi_private.caller_is('unit'))
          and venue_id = any (array(select epi_private.supervised_venues())))
-  with check ((select epi_private.current_kind()) = 'unit');
+  with check ((select epi_private.caller_is('unit')));
 
 grant select on epi.alert to epi_ops, epi_unit, epi_jobs;
 grant insert (venue_id, venue_name, category, city, street, period_start, period_end, reason, flow_min, flow_max)

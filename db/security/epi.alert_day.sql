@@ -9,7 +9,7 @@ drop policy if exists "Readers see the days of the alerts they can see" on epi.a
 drop policy if exists "Ops and jobs see every alert day" on epi.alert_day;
 create policy "Ops and jobs see every alert day" on epi.alert_day for select
   to epi_ops, epi_jobs, epi_ops_reader
-  using ((select epi_private.current_kind()) in ('ops', 'jobs'));
+  using ((select epi_private.caller_is('ops', 'jobs')));
 drop policy if exists "Units see the days of the alerts they can see" on epi.alert_day;
 create policy "Units see the days of the alerts they can see" on epi.alert_day for select
   to epi_unit, epi_reader
@@ -20,7 +20,7 @@ create policy "Owner rights see the days of the alerts they can see" on epi.aler
   using (alert_id in (select a.alert_id from epi.alert a));
 drop policy if exists "The alert job records alert days" on epi.alert_day;
 create policy "The alert job records alert days" on epi.alert_day for insert
-  with check ((select epi_private.current_kind()) = 'jobs');
+  with check ((select epi_private.caller_is('jobs')));
 
 grant select on epi.alert_day to epi_ops, epi_unit, epi_jobs;
 grant insert on epi.alert_day to epi_jobs;

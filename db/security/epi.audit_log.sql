@@ -10,7 +10,7 @@ revoke all on epi.audit_log from public;
 drop policy if exists "Ops read the audit log" on epi.audit_log;
 drop policy if exists "Auditors read the audit log" on epi.audit_log;
 create policy "Auditors read the audit log" on epi.audit_log for select to epi_auditor
-  using ((select epi_private.current_kind()) = 'auditor');
+  using ((select epi_private.caller_is('auditor')));
 drop policy if exists "Audited actions of identified callers are written" on epi.audit_log;
 create policy "Audited actions of identified callers are written" on epi.audit_log for insert
   to epi_owner
@@ -30,17 +30,17 @@ create policy "Changes by a DBA are written" on epi.audit_log for insert
 -- epi_private.tg_audit_log__append_only lets it fill in a seal and nothing else
 drop policy if exists "The sealer reads the entries" on epi.audit_log;
 create policy "The sealer reads the entries" on epi.audit_log for select to epi_owner
-  using ((select epi_private.current_kind()) in ('jobs', 'auditor') or current_setting('role') = 'epi_owner');
+  using ((select epi_private.caller_is('jobs', 'auditor')) or current_setting('role') = 'epi_owner');
 drop policy if exists "The sealer seals the entries" on epi.audit_log;
 create policy "The sealer seals the entries" on epi.audit_log for update to epi_owner
-  using ((select epi_private.current_kind()) = 'jobs' or current_setting('role') = 'epi_owner')
-  with check ((select epi_private.current_kind()) = 'jobs' or current_setting('role') = 'epi_owner');
+  using ((select epi_private.caller_is('jobs')) or current_setting('role') = 'epi_owner')
+  with check ((select epi_private.caller_is('jobs')) or current_setting('role') = 'epi_owner');
 
 -- the retention purge (epi.job_retention, owner rights for the jobs) removes the sealed entries
 -- before the chain's checkpoint; the trigger checks the same
 drop policy if exists "The retention purge removes entries before the checkpoint" on epi.audit_log;
 create policy "The retention purge removes entries before the checkpoint" on epi.audit_log for delete to epi_owner
-  using ((select epi_private.current_kind()) = 'jobs' and current_setting('epi.audit_purge', true) = 'on');
+  using ((select epi_private.caller_is('jobs')) and current_setting('epi.audit_purge', true) = 'on');
 
 revoke all on epi.audit_log from epi_ops, epi_unit, epi_jobs, epi_auditor;
 grant select on epi.audit_log to epi_auditor;

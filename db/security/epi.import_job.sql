@@ -3,8 +3,8 @@ revoke all on epi.import_job from public;
 
 drop policy if exists "Ops see and keep the page's imports" on epi.import_job;
 create policy "Ops see and keep the page's imports" on epi.import_job for all
-  using ((select epi_private.current_kind()) = 'ops')
-  with check ((select epi_private.current_kind()) = 'ops');
+  using ((select epi_private.caller_is('ops')))
+  with check ((select epi_private.caller_is('ops')));
 /* no delete: the history of imports started from the page is kept */
 
 grant select on epi.import_job to epi_ops;

@@ -6,7 +6,7 @@ revoke all on epi.job_schedule from public;
 
 drop policy if exists "Ops and jobs read the schedule" on epi.job_schedule;
 create policy "Ops and jobs read the schedule" on epi.job_schedule for select
-  using ((select epi_private.current_kind()) in ('ops', 'jobs'));
+  using ((select epi_private.caller_is('ops', 'jobs')));
 drop policy if exists "The DBA acting as owner reads the schedule" on epi.job_schedule;
 create policy "The DBA acting as owner reads the schedule" on epi.job_schedule for select to epi_owner
   using (current_setting('role') = 'epi_owner');

@@ -18,20 +18,20 @@ select epi_private.secure_scan_partition(c.relname)
 drop policy if exists "Ops and jobs see every scan" on epi.scan;
 create policy "Ops and jobs see every scan" on epi.scan for select
   to epi_ops, epi_jobs, epi_ops_reader, epi_owner
-  using ((select epi_private.current_kind()) in ('ops', 'jobs'));
+  using ((select epi_private.caller_is('ops', 'jobs')));
 drop policy if exists "Units see scans of the venues they supervise" on epi.scan;
 create policy "Units see scans of the venues they supervise" on epi.scan for select
   to epi_unit, epi_reader, epi_owner
   using (venue_id = any (array(select epi_private.supervised_venues())));
 drop policy if exists "Ops import and the sync adds scans" on epi.scan;
 create policy "Ops import and the sync adds scans" on epi.scan for insert
-  with check ((select epi_private.current_kind()) in ('ops', 'jobs'));
+  with check ((select epi_private.caller_is('ops', 'jobs')));
 drop policy if exists "The retention purge deletes old scans" on epi.scan;
 create policy "The retention purge deletes old scans" on epi.scan for delete to epi_owner
-  using ((select epi_private.current_kind()) = 'jobs');  -- only epi.job_retention deletes for the jobs
+  using ((select epi_private.caller_is('jobs')));  -- only epi.job_retention deletes for the jobs
 drop policy if exists "Ops delete scans" on epi.scan;
 create policy "Ops delete scans" on epi.scan for delete
-  using ((select epi_private.current_kind()) = 'ops');
+  using ((select epi_private.caller_is('ops')));
 
 -- the raw 被采集人身份证, 被采集人 and 联系电话 are readable by no runtime role (SPEC section 3):
 -- they read the masks; searches by the full value and reveals go through security-definer

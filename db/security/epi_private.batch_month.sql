@@ -5,5 +5,5 @@ revoke all on epi_private.batch_month from public;
 
 drop policy if exists "Scan writes by ops and jobs keep the months" on epi_private.batch_month;
 create policy "Scan writes by ops and jobs keep the months" on epi_private.batch_month for all
-  using ((select epi_private.current_kind()) in ('ops', 'jobs'))
-  with check ((select epi_private.current_kind()) in ('ops', 'jobs'));
+  using ((select epi_private.caller_is('ops', 'jobs')))
+  with check ((select epi_private.caller_is('ops', 'jobs')));

@@ -9,11 +9,11 @@ revoke all on epi_private.daily_count from public;
 
 drop policy if exists "Ops and jobs see every daily count" on epi_private.daily_count;
 create policy "Ops and jobs see every daily count" on epi_private.daily_count for select
-  using ((select epi_private.current_kind()) in ('ops', 'jobs'));
+  using ((select epi_private.caller_is('ops', 'jobs')));
 drop policy if exists "Units see daily counts of the venues they supervise" on epi_private.daily_count;
 create policy "Units see daily counts of the venues they supervise" on epi_private.daily_count for select
   using (venue_id in (select epi_private.supervised_venues()));
 drop policy if exists "Scan writes by ops and jobs keep the counts" on epi_private.daily_count;
 create policy "Scan writes by ops and jobs keep the counts" on epi_private.daily_count for all
-  using ((select epi_private.current_kind()) in ('ops', 'jobs'))
-  with check ((select epi_private.current_kind()) in ('ops', 'jobs'));
+  using ((select epi_private.caller_is('ops', 'jobs')))
+  with check ((select epi_private.caller_is('ops', 'jobs')));

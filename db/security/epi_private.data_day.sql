@@ -5,8 +5,8 @@ revoke all on epi_private.data_day from public;
 
 drop policy if exists "Every caller may know which days have data" on epi_private.data_day;
 create policy "Every caller may know which days have data" on epi_private.data_day for select
-  using ((select epi_private.current_kind()) in ('ops', 'unit', 'jobs'));
+  using ((select epi_private.caller_is('ops', 'unit', 'jobs')));
 drop policy if exists "Scan writes by ops and jobs keep the days" on epi_private.data_day;
 create policy "Scan writes by ops and jobs keep the days" on epi_private.data_day for all
-  using ((select epi_private.current_kind()) in ('ops', 'jobs'))
-  with check ((select epi_private.current_kind()) in ('ops', 'jobs'));
+  using ((select epi_private.caller_is('ops', 'jobs')))
+  with check ((select epi_private.caller_is('ops', 'jobs')));

@@ -3,5 +3,5 @@ alter table epi_private.frontdb_watermark enable row level security, force row l
 revoke all on epi_private.frontdb_watermark from public;
 drop policy if exists "Only the sync keeps its watermarks" on epi_private.frontdb_watermark;
 create policy "Only the sync keeps its watermarks" on epi_private.frontdb_watermark for all
-  using ((select epi_private.current_kind()) = 'jobs')
-  with check ((select epi_private.current_kind()) = 'jobs');
+  using ((select epi_private.caller_is('jobs')))
+  with check ((select epi_private.caller_is('jobs')));

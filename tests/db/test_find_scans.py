@@ -59,8 +59,9 @@ def test_each_search_finds_the_visible_matches(conn, world, search, ops, unit_a)
 
 def test_a_name_needs_two_characters(conn, world):
     as_unit(conn, "T-A")
-    assert "至少输入2个字" in str(attempt(conn, "select * from epi.find_scans(null, null, '甲')"))
-    assert "至少输入2个字" in str(attempt(conn, "select * from epi.find_scans(null, '10000000001', '甲')"))
+    for statement in ("select * from epi.find_scans(null, null, '甲')", "select * from epi.find_scans(null, '10000000001', '甲')"):
+        err = attempt(conn, statement)
+        assert (err.sqlstate, err.diag.column_name, err.diag.message_primary) == ("EP400", "person_name", "被采集人请至少输入2个字")
 
 
 def test_name_pairs_are_cut_by_characters(conn):

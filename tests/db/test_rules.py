@@ -105,3 +105,49 @@ def test_a_unit_in_use_cannot_be_deleted(conn, world):
 
     as_admin(conn)  # even a superuser: the foreign key keeps units that venues point at
     assert isinstance(attempt(conn, "delete from epi.unit where unit_code = 'T-A'"), psycopg.errors.RestrictViolation)
+
+
+def test_the_rules_limits_are_stated_once_and_read_by_the_checks(conn):
+    as_ops(conn)
+    limits = dict(conn.execute("select rule, value from epi.rule_limits()").fetchall())
+    assert limits == {"threshold_max": 2147483647, "scan_retention_min_days": 14, "scan_retention_max_days": 36500,
+                      "name_search_min_chars": 2}
+    problems = conn.execute("select field, message from epi.threshold_problems('1', '2147483648')").fetchall()
+    assert problems == [("flow_max", "场所日人流量阈值（最大值）不能超过 2147483647")]
+
+
+@pytest.mark.parametrize("statement, field, message", [
+    ("select epi.scan_retention_days('13')", "days", "扫码记录保存天数应为不小于 14 的整数天（留空表示一直保存）"),
+    ("select epi.scan_retention_days('36501')", "days", "扫码记录保存天数应为不小于 14 的整数天（留空表示一直保存）"),
+    ("select epi.scan_retention_days('1.5')", "days", "扫码记录保存天数应为不小于 14 的整数天（留空表示一直保存）"),
+    ("select * from epi.find_scans(null, null, '张')", "person_name", "被采集人请至少输入2个字"),
+])
+def test_a_value_a_rule_refuses_is_ep400_on_its_field(conn, world, statement, field, message):
+    """The project's SQLSTATE for a refused value (web.errors.RULE_REFUSED) and the field it concerns."""
+    as_ops(conn)
+    err = attempt(conn, statement)
+    assert (err.sqlstate, err.diag.column_name, err.diag.message_primary) == ("EP400", field, message)
+
+
+def test_retention_days_as_typed(conn):
+    as_ops(conn)
+    assert [conn.execute("select epi.scan_retention_days(%s)", (t,)).fetchone()[0] for t in ("", " 30 ", "14", None)] \
+        == [None, 30, 14, None]
+
+
+def test_the_one_guard_refuses_other_kinds_and_no_kind(conn, world):
+    """epi_private.require_kind: the jobs' steps refuse ops, a unit and a caller of no kind alike."""
+    from tests.conftest import as_nobody
+
+    for who in (as_ops, lambda c: as_unit(c, "T-A")):
+        who(conn)
+        err = attempt(conn, "select epi.job_discover('2022-03-09')")
+        assert (err.sqlstate, err.diag.message_primary) == ("42501", "permission denied for function job_discover")
+    from tests.conftest import as_admin
+
+    as_admin(conn)   # a superuser has no kind: past the grants, the guard itself refuses it
+    err = attempt(conn, "select epi.job_discover('2022-03-09')")
+    assert (err.sqlstate, err.diag.message_primary) == ("42501", "只有系统任务可以运行场所发现")
+    assert conn.execute("select epi_private.caller_is('ops', 'jobs', 'unit', 'auditor')").fetchone()[0] is False
+    as_nobody(conn)
+    assert attempt(conn, "select epi_private.caller_is('ops')").sqlstate == "42501"   # not even nameable

@@ -166,3 +166,16 @@ def test_grant_oa_strips_role_memberships(cluster_url, db_url):
 def test_grant_oa_refuses_a_superuser(db_url):
     with pytest.raises(ValueError, match="超级用户"):
         upgrade.grant_oa("postgres", unit="T-A", ops=False, password=None, url=db_url, echo=quiet)
+
+
+def test_an_oa_login_bound_before_the_policies_predicate_gets_it_at_the_upgrade(db_url, oa_login_a):
+    """Policies ask epi_private.caller_is; a login bound by an earlier version (no EXECUTE on it)
+    is given it by the next upgrade, and reads its unit's rows again."""
+    with psycopg.connect(db_url, autocommit=True) as c:
+        c.execute(f"revoke execute on function epi_private.caller_is(text[]) from {oa_login_a}")
+        assert not c.execute("select has_function_privilege(%s, 'epi_private.caller_is(text[])', 'execute')",
+                             (oa_login_a,)).fetchone()[0]
+    upgrade.upgrade(db_url, echo=quiet)
+    with psycopg.connect(db_url, autocommit=True) as c:
+        assert c.execute("select has_function_privilege(%s, 'epi_private.caller_is(text[])', 'execute')",
+                         (oa_login_a,)).fetchone()[0]

@@ -67,3 +67,13 @@ def test_ops_token_cannot_use_unit_routes(client):
 def test_unknown_route_is_json_404(client):
     res = client.get("/api/nothing", headers=bearer())
     assert res.status_code == 404 and "error" in res.get_json()
+
+
+def test_a_value_the_databases_rule_refuses_is_a_400_naming_its_field(client):
+    """One path for a rule's refusal: the database raises EP400 with the field (epi.find_scans: a
+    name of one character); the API answers its message and the field, a page shows it beside it."""
+    from tests.web.conftest import ticket
+
+    res = client.get("/api/scans?person_name=张", headers={"Authorization": "Bearer " + ticket(sub="a.zhang", unit="T-A")})
+    assert res.status_code == 400
+    assert res.get_json() == {"error": "被采集人请至少输入2个字", "field": "person_name"}

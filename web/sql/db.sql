@@ -5,6 +5,10 @@
 -- Each pooled connection keeps one generic plan per prepared query (see web/db.py).
 set plan_cache_mode = force_generic_plan;
 
+-- name: rule_limits
+-- The limits of the rules (the OpenAPI description states them as the database checks them)
+select rule, value from epi.rule_limits();
+
 -- name: schema_revision
 -- /readyz: the revision of the database's schema (compared with the code's head)
 select epi.schema_revision() as revision;

@@ -22,6 +22,14 @@ select started_at, finished_at, ok, error, rows from epi.job_run
 select (select (value #>> '{}')::integer from epi.setting where key = 'scan_retention_days') as scan_days,
        (select (value #>> '{}')::integer from epi.setting where key = 'audit_retention_days') as audit_days;
 
+-- name: scan_retention_days
+-- The days as typed, checked by the rule (EP400 on days when refused); NULL = keep scans.
+select epi.scan_retention_days(%(text)s) as days;
+
+-- name: require_scan_writes
+-- Refused (42501, the sync's message) while the front-database sync is on.
+select epi.require_scan_writes();
+
 -- name: set_scan_retention
 -- Set scan_retention_days (ops; checked by the setting's constraint, audited by its trigger).
 select epi.set_scan_retention(%(days)s);

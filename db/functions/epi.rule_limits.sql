@@ -1,0 +1,16 @@
+/* why: the limits of the zone's rules, written once. The functions that check values read them
+   here (epi.threshold_problems, epi.scan_retention_days, epi.find_scans), and so do the web app's
+   OpenAPI description and anything else that states a bound: no copy of a number in Python. A
+   value a rule refuses is raised with SQLSTATE EP400 and the field (COLUMN) it concerns; the web
+   app's one handler shows the message beside that field (web/errors.py). */
+create or replace function epi.rule_limits()
+returns table (rule text, value bigint)
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+  values ('threshold_max', 2147483647),            -- 场所日人流量阈值 (the columns are integer)
+         ('scan_retention_min_days', 14),          -- 扫码记录保存期限, at least
+         ('scan_retention_max_days', 36500),       -- ... and at most (a hundred years)
+         ('name_search_min_chars', 2)              -- 被采集人 searched by at least this many characters
+$$;
+comment on function epi.rule_limits() is 'The limits of the rules on values (threshold maximum, retention days, name search length), each once.';

@@ -384,11 +384,11 @@ def bare_copy_rate(url: str, path: Path) -> dict:
 
 
 def count_trigger_seconds(url: str) -> float:
-    """Total time spent so far in the daily-count trigger (track_functions = pl on the database)."""
+    """Total time spent so far in the scan triggers (what is derived from the scans: epi_private.tg_scan__derived) (track_functions = pl on the database)."""
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("select pg_stat_clear_snapshot()")
         row = c.execute("""select coalesce(sum(total_time), 0) from pg_stat_user_functions
-                            where schemaname = 'epi_private' and funcname = 'tg_scan__count'""").fetchone()
+                            where schemaname = 'epi_private' and funcname = 'tg_scan__derived'""").fetchone()
     return float(row[0]) / 1000
 
 

@@ -34,7 +34,7 @@ select m::date as month
                        interval '1 month') m
  where (m at time zone 'Asia/Shanghai') >= %(lo)s
    and ((m + interval '1 month') at time zone 'Asia/Shanghai') <= %(hi)s
-   and to_regclass(format('epi.scan_y%%sm%%s', to_char(m, 'YYYY'), to_char(m, 'MM'))) is not null
+   and to_regclass(format('epi.%%I', epi.scan_partition_name(m::date))) is not null
  order by 1;
 
 -- name: drop_month

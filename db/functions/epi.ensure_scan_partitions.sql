@@ -27,7 +27,7 @@ begin
     select distinct date_trunc('month', t at time zone 'Asia/Shanghai')::date
       from unnest(p_times) t where t is not null order by 1
   loop
-    v_name := format('scan_y%sm%s', to_char(v_month, 'YYYY'), to_char(v_month, 'MM'));
+    v_name := epi.scan_partition_name(v_month);
     if to_regclass(format('epi.%I', v_name)) is null then
       v_lo := v_month::timestamp at time zone 'Asia/Shanghai';
       v_hi := (v_month + interval '1 month')::timestamp at time zone 'Asia/Shanghai';

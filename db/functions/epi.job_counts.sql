@@ -48,19 +48,12 @@ begin
     select jsonb_agg(jsonb_build_object('venue_id', venue_id, 'day', day, 'kept', kept, 'actual', actual))
       into v_sample
       from (select * from counts_diff order by day, venue_id limit 50) s;
-    delete from epi_private.daily_count c using counts_diff d
-     where c.venue_id = d.venue_id and c.day = d.day and d.actual is null;
-    insert into epi_private.daily_count (venue_id, day, n)
-    select venue_id, day, actual from counts_diff where actual is not null
-    on conflict (venue_id, day) do update set n = excluded.n;
-    -- the days with data follow the repaired counts
-    delete from epi_private.data_day d
-     where d.day in (select day from counts_diff)
-       and not exists (select from epi_private.daily_count c where c.day = d.day);
-    insert into epi_private.data_day (day)
-    select distinct x.day from counts_diff x
-     where exists (select from epi_private.daily_count c where c.day = x.day)
-    on conflict do nothing;
+    -- repaired by the one delta path (the days with data and the month counts follow), its days
+    -- not marked for checking again: they were just checked
+    perform epi_private.apply_scan_delta(array_agg(venue_id), array_agg(day),
+                                         array_agg(coalesce(actual, 0)::bigint - coalesce(kept, 0)),
+                                         '{}', '{}', '{}', false)
+       from counts_diff;
     perform epi_private.write_audit('counts.repair',
       jsonb_build_object('as_of', p_as_of, 'full', p_full, 'repaired', v_fixed, 'first', v_sample), v_fixed);
   end if;

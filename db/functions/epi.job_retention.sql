@@ -30,10 +30,11 @@ begin
     v_cutoff := p_as_of - v_days;
     perform set_config('epi.operation', jsonb_build_object('retention', jsonb_build_object(
       'scan_retention_days', v_days, 'deleted_before', v_cutoff))::text, true);
+    -- every month whose partition exists, by its one name (a stray date may have made one of 1980)
     foreach v_month in array coalesce((
-      select array_agg(to_date(substr(c.relname, 7, 4) || substr(c.relname, 12, 2), 'YYYYMM') order by c.relname)
-        from pg_catalog.pg_inherits i join pg_catalog.pg_class c on c.oid = i.inhrelid
-       where i.inhparent = 'epi.scan'::regclass and c.relname ~ '^scan_y[0-9]{4}m[0-9]{2}$'), '{}')
+      select array_agg(m::date order by m)
+        from generate_series(date '1900-01-01', v_cutoff, interval '1 month') m
+       where to_regclass(format('epi.%I', epi.scan_partition_name(m::date))) is not null), '{}')
     loop
       if (v_month + interval '1 month')::date <= v_cutoff then
         v_rows := v_rows + epi_private.drop_scan_partition(v_month, 'retention');

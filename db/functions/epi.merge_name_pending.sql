@@ -14,7 +14,7 @@ as $$
   select coalesce(sum(gin_clean_pending_list(i.inhrelid::regclass)), 0)::bigint
     from epi_private.batch_month m
     join pg_index x
-      on x.indrelid = to_regclass(format('epi.scan_y%sm%s', to_char(m.month, 'YYYY'), to_char(m.month, 'MM')))
+      on x.indrelid = to_regclass(format('epi.%I', epi.scan_partition_name(m.month)))
     join pg_inherits i
       on i.inhrelid = x.indexrelid and i.inhparent = 'epi.scan_person_name_bigrams_idx'::regclass
    where m.batch_id = p_batch

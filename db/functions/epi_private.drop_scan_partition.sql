@@ -1,33 +1,36 @@
 /* why: one whole month of scans goes by dropping its partition (ops' delete of a month, and the
-   retention purge of the nightly): its daily counts go with it (every scan of those Asia/Shanghai
-   days lies in that partition), and a DROP fires no delete trigger, so the audit entry is written
-   here, with the rows (each import's stored rows of that month, epi_private.batch_month) and the
-   reason (NULL: ops' delete; 'retention': the purge). */
+   retention purge of the nightly). A DROP fires no delete trigger, so what is derived from the
+   scans changes here, by the same function as the triggers' (epi_private.apply_scan_delta), with
+   the month's delta read from what was kept instead of counted: every daily count of those
+   Asia/Shanghai days (all their scans lie in that partition) and each import's rows of that month
+   (epi_private.batch_month: counting a peak month's 30M rows took seconds), negated. The audit
+   entry is written here too, with the rows and the reason (NULL: ops' delete; 'retention'). */
 create or replace function epi_private.drop_scan_partition(p_month date, p_reason text) returns bigint
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_month date := date_trunc('month', p_month)::date;
-  v_name  text := format('scan_y%sm%s', to_char(p_month, 'YYYY'), to_char(p_month, 'MM'));
+  v_name  text := epi.scan_partition_name(p_month);
   v_rows  bigint;
+  v_venue text[];
+  v_day   date[];
+  v_n     bigint[];
+  v_batch bigint[];
+  v_bmon  date[];
+  v_bn    bigint[];
 begin
   if to_regclass(format('epi.%I', v_name)) is null then
     return 0;
   end if;
-  -- the rows that go, per import batch, as the scan triggers kept them (epi_private.batch_month:
-  -- counting a peak month's 30M rows took seconds); the import history's stored rows follow
-  with gone as (
-    delete from epi_private.batch_month m where m.month = v_month returning m.batch_id, m.n
-  ), kept as (
-    update epi.import_batch b set stored_rows = greatest(b.stored_rows - gone.n, 0)
-      from gone where b.batch_id = gone.batch_id
-  )
-  select coalesce(sum(n), 0)::bigint into v_rows from gone;
-  delete from epi_private.daily_count
-   where day >= v_month and day < (v_month + interval '1 month')::date;
-  delete from epi_private.data_day
-   where day >= v_month and day < (v_month + interval '1 month')::date;
+  select array_agg(c.venue_id), array_agg(c.day), array_agg(-c.n::bigint) into v_venue, v_day, v_n
+    from epi_private.daily_count c
+   where c.day >= v_month and c.day < (v_month + interval '1 month')::date;
+  select array_agg(m.batch_id), array_agg(m.month), array_agg(-m.n), coalesce(sum(m.n), 0)::bigint
+    into v_batch, v_bmon, v_bn, v_rows
+    from epi_private.batch_month m where m.month = v_month;
+  perform epi_private.apply_scan_delta(coalesce(v_venue, '{}'), coalesce(v_day, '{}'), coalesce(v_n, '{}'),
+                                       coalesce(v_batch, '{}'), coalesce(v_bmon, '{}'), coalesce(v_bn, '{}'));
   execute format('alter table epi.scan detach partition epi.%I', v_name);
   execute format('drop table epi.%I', v_name);
   perform epi_private.write_audit('scan.delete',

@@ -29,6 +29,8 @@ grant execute on function epi.drop_scan_month(date), epi.set_scan_retention(inte
   epi.require_scan_writes() to epi_ops;
 -- the rules' limits are constants that pages, the API description and the checks state: anyone may read them
 grant execute on function epi.rule_limits() to public;
+-- a month's partition's name (the batch delete asks it as ops; no data behind it)
+grant execute on function epi.scan_partition_name(date) to public;
 grant execute on function epi.job_partitions(date), epi.job_retention(date), epi.job_discover(date), epi.job_counts(date, boolean), epi.job_alerts(date),
   epi.job_sms_queue(date) to epi_jobs;
 grant execute on procedure epi.run_job(text, date, bigint) to epi_jobs;

@@ -2,20 +2,31 @@
    month counts), the days whose counts the counts job checks next, the days with data in the whole
    city, each import's stored rows per month and in all — and every writer changes them by this
    one function, with one delta: the scan triggers (an insert's or a delete's rows, grouped), a
-   month's partition drop (the month's daily counts and batch months, negated: a DROP fires no
-   trigger) and the counts job's repair (a recount minus what was kept). A writer cannot forget one.
+   month's partition drop (the month's days emptied and its imports' rows negated: a DROP fires
+   no trigger) and the counts job's repair (a recount minus what was kept). A writer cannot forget one.
    p_venue/p_day/p_n: scans added (n > 0) or gone (n < 0) per venue and Asia/Shanghai day;
    p_batch/p_month/p_batch_n: the same per import batch and month. A count that reaches 0 goes.
    p_dirty: whether the days are marked for the counts job (not by its own repair).
+   p_emptied: days whose scans all went (a month's partition dropped): their counts go by the
+   range, by the day index — the same delta as every count of those days negated, without
+   150,000 keys matched one by one (0.33 s against 0.70-0.73 s for 5,000 venues' month).
    Runs with the rights of its callers, the owner's security-definer functions. */
+drop function if exists epi_private.apply_scan_delta(text[], date[], bigint[], bigint[], date[], bigint[], boolean);
 create or replace function epi_private.apply_scan_delta(p_venue text[], p_day date[], p_n bigint[],
                                                         p_batch bigint[], p_month date[], p_batch_n bigint[],
-                                                        p_dirty boolean default true)
+                                                        p_dirty boolean default true,
+                                                        p_emptied daterange default null)
 returns void
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
 begin
+  if p_emptied is not null then
+    delete from epi_private.daily_count
+     where day >= lower(p_emptied) and day < upper(p_emptied);
+    delete from epi_private.data_day
+     where day >= lower(p_emptied) and day < upper(p_emptied);
+  end if;
   if exists (select from unnest(p_n) n where n > 0) then
     insert into epi_private.daily_count as c (venue_id, day, n)
     select venue_id, day, sum(n) from unnest(p_venue, p_day, p_n) x(venue_id, day, n) where n > 0 group by 1, 2
@@ -66,5 +77,5 @@ begin
   end if;
 end
 $$;
-comment on function epi_private.apply_scan_delta(text[], date[], bigint[], bigint[], date[], bigint[], boolean) is
+comment on function epi_private.apply_scan_delta(text[], date[], bigint[], bigint[], date[], bigint[], boolean, daterange) is
   'The one change of everything derived from epi.scan: daily counts (month counts by their trigger), days to check, days with data, each import''s stored rows per month and in all.';

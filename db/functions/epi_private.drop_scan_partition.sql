@@ -1,9 +1,9 @@
 /* why: one whole month of scans goes by dropping its partition (ops' delete of a month, and the
    retention purge of the nightly). A DROP fires no delete trigger, so what is derived from the
    scans changes here, by the same function as the triggers' (epi_private.apply_scan_delta), with
-   the month's delta read from what was kept instead of counted: every daily count of those
-   Asia/Shanghai days (all their scans lie in that partition) and each import's rows of that month
-   (epi_private.batch_month: counting a peak month's 30M rows took seconds), negated. The audit
+   the month's delta read from what was kept instead of counted: the month's days emptied (all
+   their scans lie in that partition) and each import's rows of that month negated
+   (epi_private.batch_month: counting a peak month's 30M rows took seconds). The audit
    entry is written here too, with the rows and the reason (NULL: ops' delete; 'retention'). */
 create or replace function epi_private.drop_scan_partition(p_month date, p_reason text) returns bigint
 language plpgsql volatile security definer
@@ -13,9 +13,6 @@ declare
   v_month date := date_trunc('month', p_month)::date;
   v_name  text := epi.scan_partition_name(p_month);
   v_rows  bigint;
-  v_venue text[];
-  v_day   date[];
-  v_n     bigint[];
   v_batch bigint[];
   v_bmon  date[];
   v_bn    bigint[];
@@ -23,14 +20,12 @@ begin
   if to_regclass(format('epi.%I', v_name)) is null then
     return 0;
   end if;
-  select array_agg(c.venue_id), array_agg(c.day), array_agg(-c.n::bigint) into v_venue, v_day, v_n
-    from epi_private.daily_count c
-   where c.day >= v_month and c.day < (v_month + interval '1 month')::date;
   select array_agg(m.batch_id), array_agg(m.month), array_agg(-m.n), coalesce(sum(m.n), 0)::bigint
     into v_batch, v_bmon, v_bn, v_rows
     from epi_private.batch_month m where m.month = v_month;
-  perform epi_private.apply_scan_delta(coalesce(v_venue, '{}'), coalesce(v_day, '{}'), coalesce(v_n, '{}'),
-                                       coalesce(v_batch, '{}'), coalesce(v_bmon, '{}'), coalesce(v_bn, '{}'));
+  perform epi_private.apply_scan_delta('{}', '{}', '{}', coalesce(v_batch, '{}'), coalesce(v_bmon, '{}'),
+                                       coalesce(v_bn, '{}'), true,
+                                       daterange(v_month, (v_month + interval '1 month')::date));
   execute format('alter table epi.scan detach partition epi.%I', v_name);
   execute format('drop table epi.%I', v_name);
   perform epi_private.write_audit('scan.delete',

@@ -48,6 +48,9 @@ def menus_acting_as(kind: str) -> list[str]:
     return [code for code, menu in MENUS.items() if menu.acts_as == kind]
 
 
+SEPARATE_AUDIT = "审计账号不得兼任其他菜单：请在 OA 中为审计员单独设置账号，只授予“审计日志”菜单"
+
+
 class AuthError(Exception):
     def __init__(self, message: str, status: int = 401):
         super().__init__(message)
@@ -82,6 +85,11 @@ def user_from_claims(claims: dict) -> User:
     unit = claims.get("unit")
     if unit is not None and not isinstance(unit, str):
         raise AuthError("登录凭据中的机构编码（unit）格式错误")
+    # separation of duties (等保 2.0 level 3): the audit administrator is no system administrator and
+    # reveals no personal data, so the audit menu comes alone
+    known = [m for m in menus if m in MENUS]
+    if any(MENUS[m].acts_as == "auditor" for m in known) and any(MENUS[m].acts_as != "auditor" for m in known):
+        raise AuthError(SEPARATE_AUDIT, 403)
     return User(sub.strip(), str(claims.get("name") or sub), unit or None,
                 tuple(m for m in menus if m in MENUS))
 

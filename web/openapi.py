@@ -60,7 +60,7 @@ def spec(limits: dict[str, int]) -> dict:
         "security": [{"oa": []}],
         "components": {
             "securitySchemes": {"oa": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-            "schemas": {"Error": _obj({"error": {"type": "string"}}, ["error"])},
+            "schemas": {"Error": _obj({"error": {"type": "string"}, "field": {"type": "string"}}, ["error"])},
         },
         "paths": {
             "/api/venues": {"get": {

@@ -28,8 +28,13 @@ begin
   if v_ids is null then
     return;   -- nothing this caller may see
   end if;
-  if char_length(v_reason) < 2 or char_length(v_reason) > 200 then
-    raise exception '请填写查看事由（2–200 个字）' using errcode = 'invalid_parameter_value';
+  -- a reason is a reason: at least 2 letters, digits or CJK characters, whatever whitespace,
+  -- zero-width or bidi controls surround them (two zero-width spaces are no reason)
+  if char_length(regexp_replace(v_reason,
+       '[^0-9A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]',
+       '', 'g')) < 2 or char_length(v_reason) > 200 then
+    raise exception '请填写查看事由（2–200 个字，其中至少 2 个汉字、字母或数字）'
+      using errcode = 'EP400', column = 'reason';
   end if;
   if p_export then
     perform epi_private.write_audit('scan.export',

@@ -30,10 +30,13 @@ def test_a_unit_reveals_its_own_record_and_the_reveal_is_audited(conn, world):
 def test_the_reason_is_required_and_bounded(conn, world):
     own = scan_of(conn, "VA1")
     as_unit(conn, "T-A")
-    for reason in (None, "", " 看 ", "x" * 201):
+    invisible = ["\u200b\u200b", "\t\t", "\u00a0\u00a0", "\u202e\u202e", "\u2066\u2069", "\ufeff\u3000", "。，", "--"]
+    for reason in (None, "", " 看 ", "x" * 201, *invisible, "\u200b看\u200b"):
         err = attempt(conn, "select * from epi.reveal_scans(%s, %s)", ([own], reason))
-        assert isinstance(err, psycopg.errors.InvalidParameterValue) and "查看事由" in err.diag.message_primary
-    assert attempt(conn, "select * from epi.reveal_scans(%s, %s)", ([own], "x" * 200)) is not None
+        assert (err.sqlstate, err.diag.message_primary, err.diag.column_name) == \
+            ("EP400", "请填写查看事由（2–200 个字，其中至少 2 个汉字、字母或数字）", "reason"), repr(reason)
+    for reason in ("x" * 200, "核查", "a1", " 核查\u200b", "Контакт"):
+        assert attempt(conn, "select * from epi.reveal_scans(%s, %s)", ([own], reason)) == 1, repr(reason)
 
 
 def test_only_ops_and_units_may_reveal(conn, world, oa_login_a):

@@ -117,3 +117,17 @@ def test_ops_and_units_no_longer_read_the_log(app, client, seeded_db, conn, worl
     assert "未知的访问类型" in str(attempt(conn, "select epi.audit_log_access('scan.query', '{}', 0)"))
     become(conn, session="epi_web", role="epi_unit", unit="T-A", account="a.zhang")
     assert "permission denied" in str(attempt(conn, "select epi.audit_log_access('audit.query', '{}', 0)"))
+
+
+@pytest.mark.parametrize("others", [["venue_admin"], ["scan_admin"], ["scan_query", "scan_reveal"], ["alert"]])
+def test_the_audit_menu_comes_alone(client, others):
+    """Separation of duties (issue 42, point 4): a ticket carrying 审计日志 with any other menu is
+    refused with its reason, before any session is made; alone, it signs on."""
+    from tests.web.conftest import sign_on, ticket
+
+    res = sign_on(client, ticket(sub="audit.wang", unit=None, menus=["audit", *others], name="测试审计员"), "/audit")
+    assert res.status_code == 403
+    assert "审计账号不得兼任其他菜单" in res.get_data(as_text=True)
+    with client.session_transaction() as s:
+        assert "user" not in s
+    assert sign_on(client, ticket(sub="audit.wang", unit=None, menus=["audit"], name="测试审计员"), "/audit").status_code == 302

@@ -44,7 +44,7 @@ def upgrade(c):
     "unit": "机构编码 of the unit the login reads as",
     "ops": "read with the ops unit's rights instead of one unit's",
     "password": "set or change the login's password",
-    "reveal": "may also read oa.scan_full (full ID numbers, names, phones); without it only the masks",
+    "reveal": "retired: refused with what to use instead (the reveal API with a bearer ticket)",
 })
 def grant_oa(c, login, unit=None, ops=False, password=None, reveal=False):
     """Create or rebind a database login for an OA system that reads oa.* as one unit (or as ops)."""

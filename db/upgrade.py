@@ -199,7 +199,7 @@ def join_reader_groups(url: str, echo=print) -> None:
 
 
 # pgAudit session logging of an OA login: every read (SELECT, COPY TO) with each relation it reads —
-# so a read of oa.scan / oa.scan_full is a line of its own — and never the bound parameters (a
+# so a read of oa.scan is a line of its own — and never the bound parameters (a
 # searched ID number); catalog-only statements (a client's \d) are left out.
 PGAUDIT_SETTINGS = (("pgaudit.log", "read"), ("pgaudit.log_relation", "on"),
                     ("pgaudit.log_parameter", "off"), ("pgaudit.log_catalog", "off"))
@@ -222,6 +222,11 @@ def audit_reads(conn, login: str, superuser: bool, echo) -> None:
     echo(f"OA 读取账号 {login} 的每次读取将写入 pgAudit 审计日志（不记录参数值）")
 
 
+# issue 42, point 5: what an OA system that asks for full values is told
+REVEAL_RETIRED = ("--reveal 与 oa.scan_full 已停用：OA 读取账号只读取遮蔽后的个人信息。需要完整信息时，请由 OA 以用户的票据"
+                  "调用查看接口（POST /api/scans/<扫码记录编号>/reveal，Bearer 票据，逐条、需填写事由并记入审计日志）")
+
+
 def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None, reveal: bool = False,
              url: str | None = None, echo=print) -> None:
     """Create or rebind a database login for an OA system that reads oa.* as one unit (or as ops).
@@ -232,6 +237,8 @@ def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None, r
     """
     if bool(unit) == bool(ops):
         raise ValueError("请指定 --unit 机构编码 或 --ops 二者之一")
+    if reveal:
+        raise ValueError(REVEAL_RETIRED)
     if login in ROLES or login.startswith("pg_"):
         raise ValueError(f"{login} 是系统或项目角色，不能用作 OA 读取账号")
     url = url or database.admin_url()
@@ -259,7 +266,7 @@ def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None, r
             echo(f"提示：机构编码 {unit} 尚不在监管单位表中；导入该单位后此账号才能看到数据")
     with psycopg.connect(url) as conn, conn.transaction():
         conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
-        conn.execute(database.SQL["bind_oa_login"], {"login": login, "unit": unit, "ops": ops, "reveal": reveal})
+        conn.execute(database.SQL["bind_oa_login"], {"login": login, "unit": unit, "ops": ops, "reveal": False})
         conn.execute(database.SQL["grant_reader"], {"login": login, "ops": ops})
     echo(f"OA 读取账号 {login} 已绑定到 " + ("运维单位权限" if ops else f"监管单位 {unit}") + f"（数据库 {dbname}）"
-         + ("；可读取完整个人信息（oa.scan_full）" if reveal else "；个人信息只读取遮蔽值（oa.scan）"))
+         + "；个人信息只读取遮蔽值（oa.scan）")

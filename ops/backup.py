@@ -336,8 +336,10 @@ def restore(path: str | Path, *, url: str | None = None, key: str | None = None,
     if rebind:
         for login in roles["oa_logins"]:
             password = config.current().oa_password(oa_password_env(login["login"]))
-            upgrade.grant_oa(login["login"], unit=login["unit"], ops=login["ops"], reveal=login["reveal"],
-                             password=password, url=url, echo=echo)
+            upgrade.grant_oa(login["login"], unit=login["unit"], ops=login["ops"], password=password, url=url, echo=echo)
+            if login.get("reveal"):   # a backup of an earlier version: that right is retired, not rebound
+                outcome.notes.append(f"OA 读取账号 {login['login']} 在备份时可读取完整个人信息（--reveal）；该权限已停用，"
+                                     "恢复后只读取遮蔽值")
             if not password:
                 outcome.notes.append(f"OA 读取账号 {login['login']} 未设置密码（{oa_password_env(login['login'])}）："
                                      f"请执行 invoke db.grant-oa --login {login['login']} --password …")

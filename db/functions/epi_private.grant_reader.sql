@@ -2,14 +2,13 @@
    SET ROLE to that role), so it receives its read grants directly: the oa views, the tables
    under them (security_invoker checks the reader's own privileges; RLS filters the rows), and
    the identity functions the policies call. Of epi.scan it reads the masks only, like every
-   runtime role; the raw 被采集人身份证, 被采集人 and 联系电话 and oa.scan_full only when bound with
-   --reveal (epi_private.oa_login.may_reveal). Re-run for every bound login after each upgrade. */
+   runtime role: the raw 被采集人身份证, 被采集人 and 联系电话 never (oa.scan_full and --reveal are
+   retired, issue 42 point 5: a read there was audited only where pgAudit was loaded; an OA system
+   that needs a full value asks the reveal API with a bearer ticket, one record, a reason, an entry). */
 create or replace function epi_private.grant_reader(p_login name, p_is_ops boolean) returns void
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-  v_reveal boolean := coalesce((select b.may_reveal from epi_private.oa_login b where b.login = p_login), false);
 begin
   execute format('grant usage on schema oa to %I', p_login);
   execute format('grant select on oa.venue, oa.scan, oa.daily_count, oa.alert, oa.alert_day to %I', p_login);
@@ -27,13 +26,7 @@ begin
                     epi_private.current_unit(),
                     epi_private.current_account(), epi_private.supervised_venues(), epi_private.visible_alerts(),
                     epi_private.visible_daily_counts(), epi.find_scans(text, text, text) to %I', p_login);
-  if v_reveal then
-    execute format('grant select (id_card, person_name, phone) on epi.scan to %I', p_login);
-    execute format('grant select on oa.scan_full to %I', p_login);
-  else
-    execute format('revoke select (id_card, person_name, phone) on epi.scan from %I', p_login);
-    execute format('revoke select on oa.scan_full from %I', p_login);
-  end if;
+  execute format('revoke select (id_card, person_name, phone) on epi.scan from %I', p_login);
   if p_is_ops then
     execute format('grant select on oa.sms_log to %I', p_login);
     execute format('grant select on epi.sms_outbox to %I', p_login);
@@ -43,4 +36,4 @@ begin
   end if;
 end
 $$;
-comment on function epi_private.grant_reader(name, boolean) is 'Grant an OA reader login exactly what reading oa.* needs (run by the owner); full personal data only with --reveal.';
+comment on function epi_private.grant_reader(name, boolean) is 'Grant an OA reader login exactly what reading oa.* needs (run by the owner); never full personal data.';

@@ -8,18 +8,10 @@ grant usage on schema oa to epi_ops, epi_unit, epi_jobs;
 
 revoke execute on all functions in schema epi_private from public;
 revoke execute on all functions in schema epi from public;
--- the policies' predicate by kind, for every role whose statements meet those policies (the OA
--- logins get it from epi_private.grant_reader; those bound before it existed, here)
+-- the policies' predicate by kind, for every role whose statements meet those policies (each OA
+-- login gets it from epi_private.grant_reader, re-run for every bound login at every upgrade:
+-- zz_views_and_readers.sql)
 grant execute on function epi_private.caller_is(text[]) to epi_ops, epi_unit, epi_jobs, epi_auditor;
-do $$
-declare
-  v_login text;
-begin
-  for v_login in select o.login from epi_private.oa_login o join pg_catalog.pg_roles r on r.rolname = o.login loop
-    execute format('grant execute on function epi_private.caller_is(text[]) to %I', v_login);
-  end loop;
-end
-$$;
 grant execute on function epi_private.current_kind(), epi_private.current_unit(),
   epi_private.current_account(), epi_private.supervised_venues(), epi_private.visible_alerts(),
   epi_private.visible_daily_counts()

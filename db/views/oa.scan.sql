@@ -1,7 +1,7 @@
 /* why: scan records with 监管单位 looked up in the venue registry by 公共场所ID (NULL = 空 when the
    venue is unknown or unassigned). 被采集人身份证, 被采集人 and 联系电话 are the masks (SPEC section 3):
-   the full values are in oa.scan_full, for OA logins made with `invoke db.grant-oa --reveal`
-   only. security_invoker: a unit sees only scans of its venues. */
+   a full value is revealed one record at a time, with a reason (epi.reveal_scans; oa.scan_full is
+   retired). security_invoker: a unit sees only scans of its venues. */
 create or replace view oa.scan with (security_invoker = true) as
 select s.scan_id, s.venue_id, s.venue_name, s.category, s.city, s.street, s.venue_admin,
        s.id_card_masked as id_card, s.person_name_masked as person_name, s.phone_masked as phone,

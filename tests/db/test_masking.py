@@ -1,6 +1,6 @@
 """Personal data masked by default (SPEC section 3): the mask functions, the masks beside the
-values in epi.scan, raw values readable by no runtime role, oa.scan masked and oa.scan_full for
-OA logins bound with --reveal only, and the search by full value (epi.find_scans)."""
+values in epi.scan, raw values readable by no runtime role and no OA login (oa.scan_full and
+--reveal retired: issue 42, point 5), oa.scan masked, and the search by full value (epi.find_scans)."""
 from __future__ import annotations
 
 import psycopg
@@ -46,10 +46,13 @@ def test_no_runtime_role_reads_a_raw_column(conn, world, oa_login_a, column):
             is psycopg.errors.InsufficientPrivilege
 
 
-def test_oa_scan_full_is_for_reveal_logins_only(conn, world, oa_login_a):
+def test_no_oa_login_and_no_runtime_role_reads_a_full_value(conn, world, oa_login_a):
+    """oa.scan_full is retired (issue 42, point 5): gone, and the raw columns are nobody's."""
+    assert conn.execute("select to_regclass('oa.scan_full')").fetchone()[0] is None
     for become in (as_ops, lambda c: as_unit(c, "T-A"), as_jobs, lambda c: as_oa(c, oa_login_a)):
         become(conn)
-        assert isinstance(attempt(conn, "select * from oa.scan_full"), psycopg.errors.InsufficientPrivilege)
+        err = attempt(conn, "select id_card from epi.scan")
+        assert err.sqlstate == "42501", err
 
 
 def test_a_search_by_full_value_finds_the_units_own_scans(conn, world):
@@ -67,35 +70,37 @@ def test_a_search_by_full_value_finds_the_units_own_scans(conn, world):
     assert len(conn.execute(query, (WORLD_ID, WORLD_PHONE, WORLD_NAME)).fetchall()) == 7
 
 
-@pytest.fixture(scope="module")
-def oa_login_reveal(cluster_url, db_url):
-    """An OA login bound to T-A with --reveal."""
+def test_reveal_for_an_oa_login_is_refused_with_what_to_use_instead(db_url):
+    from db import upgrade
+    from tests.conftest import quiet
+
+    with pytest.raises(ValueError) as refused:
+        upgrade.grant_oa("oa_test_never", unit="T-A", ops=False, password=None, reveal=True, url=db_url, echo=quiet)
+    assert str(refused.value) == upgrade.REVEAL_RETIRED and "POST /api/scans/<扫码记录编号>/reveal" in str(refused.value)
+    with psycopg.connect(db_url) as c:
+        assert c.execute("select 1 from pg_roles where rolname = 'oa_test_never'").fetchone() is None
+
+
+def test_a_login_bound_with_reveal_by_an_earlier_version_loses_it_at_the_upgrade(cluster_url, fresh_db):
+    """What an upgrade does to a login an earlier version bound with --reveal: the raw columns
+    revoked (epi_private.grant_reader, re-run for every bound login), and the binding can no longer
+    say it reveals (migration 0022's constraint). A database of its own: an upgrade waits for every
+    open transaction on its tables."""
     import os
 
     from db import database, upgrade
     from tests.conftest import drop_role, quiet
 
-    login = f"oa_test_reveal_{os.getpid()}"
-    upgrade.grant_oa(login, unit="T-A", ops=False, password="not-a-real-secret", reveal=True, url=db_url, echo=quiet)
-    yield login
-    drop_role(cluster_url, login, [database.database_name(db_url)])
-
-
-def test_a_reveal_login_reads_full_values_of_its_unit_only(conn, world, oa_login_reveal):
-    as_oa(conn, oa_login_reveal)
-    rows = conn.execute("select venue_id, id_card, phone, person_name from oa.scan_full order by 1").fetchall()
-    assert rows == [("VA1", WORLD_ID, WORLD_PHONE, WORLD_NAME)] * 2 + [("VA2", WORLD_ID, WORLD_PHONE, WORLD_NAME)]
-    assert conn.execute("select distinct id_card from oa.scan").fetchall() == [("000000********000X",)]
-
-
-def test_rebinding_without_reveal_takes_the_full_values_away(conn, world, oa_login_reveal, db_url):
-    from db import upgrade
-    from tests.conftest import quiet
-
-    upgrade.grant_oa(oa_login_reveal, unit="T-A", ops=False, password=None, url=db_url, echo=quiet)
+    login = f"oa_test_was_reveal_{os.getpid()}"
+    upgrade.grant_oa(login, unit=None, ops=True, password=None, url=fresh_db, echo=quiet)
     try:
-        as_oa(conn, oa_login_reveal)
-        assert isinstance(attempt(conn, "select * from oa.scan_full"), psycopg.errors.InsufficientPrivilege)
+        with psycopg.connect(fresh_db, autocommit=True) as c:   # as an earlier version left it
+            c.execute(f"grant select (id_card, person_name, phone) on epi.scan to {login}")
+            err = attempt(c, "update epi_private.oa_login set may_reveal = true where login = %s", (login,))
+            assert err.sqlstate == "23514" and err.diag.constraint_name == "oa_login_never_reveals"
+        upgrade.upgrade(fresh_db, echo=quiet)
+        with psycopg.connect(fresh_db) as c:
+            assert not c.execute("select has_column_privilege(%s, 'epi.scan', 'id_card', 'select')", (login,)).fetchone()[0]
+            assert c.execute("select has_column_privilege(%s, 'epi.scan', 'id_card_masked', 'select')", (login,)).fetchone()[0]
     finally:
-        conn.rollback()
-        upgrade.grant_oa(oa_login_reveal, unit="T-A", ops=False, password=None, reveal=True, url=db_url, echo=quiet)
+        drop_role(cluster_url, login, [database.database_name(fresh_db)])

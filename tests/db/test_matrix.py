@@ -103,8 +103,6 @@ SELECTS = {
                 {"ops": ["V404:空", "VA1:T-A", "VA1:T-A", "VA2:T-A", "VB1:T-B", "VB1:T-B", "VX:空"],
                  "unit_a": ["VA1:T-A", "VA1:T-A", "VA2:T-A"], "unit_b": ["VB1:T-B", "VB1:T-B"],
                  "oa_a": ["VA1:T-A", "VA1:T-A", "VA2:T-A"], "nobody": DENIED, "no_unit": []}),
-    # full personal data: no runtime role, no OA login without --reveal (tests/db/test_masking.py has one with it)
-    "oa.scan_full": ("select venue_id from oa.scan_full order by 1", {k: DENIED for k in IDENTITIES}),
     "oa.daily_count": ("select venue_id || ':' || day || ':' || n from oa.daily_count order by 1",
                        {"ops": ["V404:2022-03-04:1", "VA1:2022-03-01:1", "VA1:2022-03-02:1", "VA2:2022-03-01:1",
                                 "VB1:2022-03-01:1", "VB1:2022-03-03:1", "VX:2022-03-01:1"],

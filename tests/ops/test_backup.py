@@ -69,11 +69,10 @@ def fresh_cluster(cluster_url, tmp_path_factory):
 
 @pytest.fixture
 def scenario(seeded_db, cluster_url):
-    """The small world, an OA login bound to T-A and one that may reveal, the audit log sealed."""
+    """The small world, an OA login bound to T-A and one bound as ops, the audit log sealed."""
     logins = [f"oa_bk_a_{uuid.uuid4().hex[:6]}", f"oa_bk_ops_{uuid.uuid4().hex[:6]}"]
     upgrade.grant_oa(logins[0], unit="T-A", ops=False, password="not-a-real-secret", url=seeded_db, echo=quiet)
-    upgrade.grant_oa(logins[1], unit=None, ops=True, password="not-a-real-secret", reveal=True, url=seeded_db,
-                     echo=quiet)
+    upgrade.grant_oa(logins[1], unit=None, ops=True, password="not-a-real-secret", url=seeded_db, echo=quiet)
     with psycopg.connect(seeded_db) as c:
         as_jobs(c)
         c.execute("select epi.audit_seal()")
@@ -122,10 +121,10 @@ def test_a_backup_restores_into_a_fresh_cluster_whole(scenario, fresh_cluster, t
     with psycopg.connect(oa) as c:                                   # the OA login, rebound, reads T-A only
         assert {r[0] for r in c.execute("select unit_code from oa.scan")} == {"T-A"}
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            c.execute("select * from oa.scan_full")
+            c.execute("select id_card from epi.scan")
     with psycopg.connect(target) as c:
         assert c.execute("select unit_code, is_ops, may_reveal from epi_private.oa_login where login = %s",
-                         (login_ops,)).fetchone() == (None, True, True)
+                         (login_ops,)).fetchone() == (None, True, False)
     verdict = audit.verify(target)
     assert verdict.ok and verdict.intact > 0, verdict.message
 

@@ -22,20 +22,16 @@ declare
   v_ids bigint[];
 begin
   perform epi_private.require_kind('没有查看完整个人信息的权限', 'ops', 'unit');
+  if p_export or cardinality(p_scan_ids) > 1 then   -- an export of full values is epi.export_scans_full's, narrow
+    raise exception '一次只能查看一条记录的完整信息' using errcode = 'invalid_parameter_value';
+  end if;
   select array_agg(s.scan_id order by s.collected_at desc, s.scan_id desc) into v_ids
     from epi.scan s
    where s.scan_id = any (p_scan_ids);
   if v_ids is null then
     return;   -- nothing this caller may see
   end if;
-  -- a reason is a reason: at least 2 letters, digits or CJK characters, whatever whitespace,
-  -- zero-width or bidi controls surround them (two zero-width spaces are no reason)
-  if char_length(regexp_replace(v_reason,
-       '[^0-9A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]',
-       '', 'g')) < 2 or char_length(v_reason) > 200 then
-    raise exception '请填写查看事由（2–200 个字，其中至少 2 个汉字、字母或数字）'
-      using errcode = 'EP400', column = 'reason';
-  end if;
+  v_reason := epi.reveal_reason(v_reason);   -- a reason is a reason (EP400 on reason)
   if p_export then
     perform epi_private.write_audit('scan.export',
       jsonb_build_object('full', true, 'scan_ids', to_jsonb(v_ids), 'rows', cardinality(v_ids), 'reason', v_reason,

@@ -11,6 +11,8 @@ as $$
   values ('threshold_max', 2147483647),            -- 场所日人流量阈值 (the columns are integer)
          ('scan_retention_min_days', 14),          -- 扫码记录保存期限, at least
          ('scan_retention_max_days', 36500),       -- ... and at most (a hundred years)
-         ('name_search_min_chars', 2)              -- 被采集人 searched by at least this many characters
+         ('name_search_min_chars', 2),             -- 被采集人 searched by at least this many characters
+         ('unmasked_export_max_rows', 5000),       -- an export with full personal data, at most
+         ('unmasked_export_window_hours', 24)      -- ... of one venue, within a 采集时间 window this long
 $$;
 comment on function epi.rule_limits() is 'The limits of the rules on values (threshold maximum, retention days, name search length), each once.';

@@ -37,6 +37,8 @@ grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(
   epi.data_days(date, date),
   epi.threshold_problems(text, text), epi.frontdb_sync_enabled(),
   epi.mask_id_card(text), epi.mask_phone(text), epi.mask_name(text), epi.name_bigrams(text) to epi_ops, epi_unit, epi_jobs;
+grant execute on function epi.export_scans_full(text, text, text, timestamptz, timestamptz, text, jsonb, text[]),
+  epi.reveal_reason(text) to epi_ops, epi_unit;
 grant execute on function epi.find_scans(text, text, text), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),
   epi.audit_scan_access(text, jsonb, bigint, text[]), epi.audit_stats_export(date, date, bigint) to epi_ops, epi_unit;
 grant execute on function epi.sms_resolve(bigint, text) to epi_ops;

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 
-from tests.conftest import as_auditor, as_jobs, as_oa, as_unit, attempt
+from tests.conftest import as_auditor, as_jobs, as_oa, as_ops, as_unit, attempt
 from tests.db.test_masking import WORLD_ID, WORLD_NAME, WORLD_PHONE
 
 
@@ -47,11 +48,12 @@ def test_only_ops_and_units_may_reveal(conn, world, oa_login_a):
     assert isinstance(attempt(conn, "select * from epi.reveal_scans(%s, 'x事由')", ([own],)), psycopg.errors.InsufficientPrivilege)
 
 
+EXPORT = "select venue_id, id_card, collected_at from epi.export_scans_full(%s, %s, %s, %s, %s, %s)"
+
+
 def test_an_export_reveals_only_the_visible_records_newest_first(conn, world):
-    ids = [r[0] for r in conn.execute("select scan_id from epi.scan order by scan_id")]
     as_unit(conn, "T-A", account="a.zhang")
-    rows = conn.execute("select venue_id, id_card, collected_at from epi.reveal_scans(%s, '导出核查', true)",
-                        (ids,)).fetchall()
+    rows = conn.execute(EXPORT, (WORLD_ID, None, None, None, None, "导出核查")).fetchall()
     assert [r[0] for r in rows] == ["VA1", "VA2", "VA1"] and {r[1] for r in rows} == {WORLD_ID}
     assert [r[2] for r in rows] == sorted((r[2] for r in rows), reverse=True)
     as_auditor(conn)
@@ -60,11 +62,65 @@ def test_an_export_reveals_only_the_visible_records_newest_first(conn, world):
 
 
 def test_an_unmasked_export_records_its_conditions_masked(conn, world):
-    ids = [r[0] for r in conn.execute("select scan_id from epi.scan order by scan_id")]
     as_unit(conn, "T-A", account="a.zhang")
-    conn.execute("select * from epi.reveal_scans(%s, '导出核查', true, %s, %s)",
-                 (ids, psycopg.types.json.Jsonb({"id_card": WORLD_ID, "venue_id": "VA1"}), ["ab" * 32]))
+    conn.execute("select * from epi.export_scans_full(%s, null, 'VA1', null, null, '导出核查', %s, %s)",
+                 (WORLD_ID, psycopg.types.json.Jsonb({"id_card": WORLD_ID, "venue_id": "VA1"}), ["ab" * 32]))
     as_auditor(conn)
     detail, hashes = conn.execute("select detail, subject_hashes from epi.audit_log where action = 'scan.export'").fetchone()
     assert detail["conditions"] == {"id_card": "000000********000X", "venue_id": "VA1"} and hashes == ["ab" * 32]
-    assert WORLD_ID not in str(detail)
+    assert WORLD_ID not in str(detail) and len(detail["scan_ids"]) == 2
+
+
+NARROW = "导出完整信息须按精确的被采集人身份证或联系电话，或一个公共场所ID加不超过 24 小时的采集时间范围"
+
+
+@pytest.mark.parametrize("condition", [
+    (None, None, None, None, None),                                          # everything the unit has
+    (None, None, "VA1", None, None),                                         # a venue's whole history
+    (None, None, "VA1", "2022-03-01 00:00+08", "2022-03-02 00:00:01+08"),    # a day and a second
+    (None, None, None, "2022-03-01 00:00+08", "2022-03-01 12:00+08"),        # a window at every venue
+    ("  ", "", "VA1", None, "2022-03-02 00:00+08"),
+])
+def test_an_unmasked_export_is_narrow_or_refused(conn, world, condition):
+    """Issue 42, point 1: one exact ID number or phone, or one venue within 24 hours — checked by
+    the function that returns the rows, so no caller widens it; nothing is audited when refused."""
+    as_unit(conn, "T-A", account="a.zhang")
+    err = attempt(conn, EXPORT, (*condition, "导出核查"))
+    assert (err.sqlstate, err.diag.message_primary, err.diag.column_name) == ("EP400", NARROW, "id_card")
+    as_auditor(conn)
+    assert conn.execute("select count(*) from epi.audit_log where action = 'scan.export'").fetchone()[0] == 0
+
+
+def test_a_venue_within_24_hours_and_a_phone_are_narrow(conn, world):
+    as_unit(conn, "T-A", account="a.zhang")
+    rows = conn.execute(EXPORT, (None, None, "VA1", "2022-03-01 08:00+08", "2022-03-02 08:00+08", "核查")).fetchall()
+    assert [r[0] for r in rows] == ["VA1"]
+    rows = conn.execute(EXPORT, (None, WORLD_PHONE, None, None, None, "核查")).fetchall()
+    assert sorted(r[0] for r in rows) == ["VA1", "VA1", "VA2"]    # the unit's own records only
+    as_unit(conn, "T-B", account="b.li")
+    assert conn.execute(EXPORT, (None, None, "VA1", "2022-03-01 08:00+08", "2022-03-02 08:00+08", "核查")).fetchall() == []
+
+
+def test_an_unmasked_export_has_at_most_5000_rows(conn, world):
+    as_ops(conn, account="ops.li")
+    batch = conn.execute("select min(batch_id) from epi.import_batch").fetchone()[0]
+    conn.execute("""insert into epi.scan (venue_id, id_card, person_name, phone, collected_at, batch_id, imported_by)
+                    select 'VA1', '11111111111111111X', '测试甲', '14400000001', '2022-03-05 00:00+08'::timestamptz
+                           + g * interval '1 second', %s, 'x' from generate_series(1, 5001) g""", (batch,))
+    as_unit(conn, "T-A", account="a.zhang")
+    err = attempt(conn, EXPORT, ("11111111111111111X", None, None, None, None, "核查"))
+    assert (err.sqlstate, err.diag.message_primary) == ("EP400", "符合条件的记录超过 5000 条，请缩小范围后再导出完整信息")
+    rows = conn.execute(EXPORT, ("11111111111111111X", None, None, "2022-03-05 00:00+08", "2022-03-05 01:00+08", "核查"))
+    assert len(rows.fetchall()) == 3599
+
+
+def test_a_reveal_is_one_record(conn, world):
+    """The export of full values is epi.export_scans_full's alone: no list of ids through a reveal."""
+    ids = [r[0] for r in conn.execute("select scan_id from epi.scan where venue_id = 'VA1' order by scan_id")]
+    as_unit(conn, "T-A", account="a.zhang")
+    for statement, params in (("select * from epi.reveal_scans(%s, '核查')", (ids,)),
+                              ("select * from epi.reveal_scans(%s, '核查', true)", (ids[:1],))):
+        err = attempt(conn, statement, params)
+        assert (err.sqlstate, err.diag.message_primary) == ("22023", "一次只能查看一条记录的完整信息")
+
+

@@ -90,7 +90,8 @@ def test_a_request_holds_one_connection_at_a_time(seeded_db, tmp_path):
         token = enter(client, sub="a.zhang", unit="T-A", menus=REVEAL)
         assert client.get("/scans").status_code == 200
         assert client.get("/scans/export?venue_id=VA1").status_code == 200
-        assert client.post("/scans/export/full?venue_id=VA1", data={"csrf_token": token, "reason": "核查"}).status_code == 200
+        assert client.post(f"/scans/export/full?venue_id=VA1&id_card={FULL_ID}",
+                           data={"csrf_token": token, "reason": "核查"}).status_code == 200
         assert client.get("/stats/export").status_code == 200
     finally:
         app.extensions["epi_pool"].close()

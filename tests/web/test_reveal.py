@@ -59,16 +59,36 @@ def test_an_unmasked_export_needs_the_menu_and_a_reason_and_is_audited(client, s
 
     token = enter(client, sub="a.zhang", unit="T-A", menus=REVEAL)
     assert "导出完整信息" in client.get("/scans").get_data(as_text=True)
-    res = client.post("/scans/export/full?venue_id=VA1", data={"csrf_token": token, "reason": "导出核查"})
+    res = client.post(f"/scans/export/full?id_card={FULL[0]}&venue_id=VA1", data={"csrf_token": token, "reason": "导出核查"})
     assert res.status_code == 200 and "attachment" in res.headers["Content-Disposition"]
     rows = workbook_rows(res.data)
     assert rows[0][:2] == ["公共场所ID", "公共场所"] and len(rows) == 3
     assert all(r[6] == FULL[0] and r[8] == FULL[1] and r[15] == "测试监管单位甲" for r in rows[1:])  # 监管单位 after 采集时间
-    assert client.post("/scans/export/full", data={"csrf_token": token, "reason": ""}).status_code == 400
+    assert client.post(f"/scans/export/full?id_card={FULL[0]}", data={"csrf_token": token, "reason": ""}).status_code == 400
     with psycopg.connect(seeded_db) as c:
         detail = c.execute("select detail from epi.audit_log where action = 'scan.export'").fetchone()[0]
     assert detail["full"] and detail["rows"] == 2 and detail["reason"] == "导出核查"
-    assert detail["conditions"] == {"venue_id": "VA1"} and len(detail["scan_ids"]) == 2
+    assert detail["conditions"] == {"id_card": "000000********000X", "venue_id": "VA1"} and len(detail["scan_ids"]) == 2
     enter(client, sub="a.zhang", unit="T-A")
     token = enter(client, sub="a.zhang", unit="T-A")
     assert client.post("/scans/export/full", data={"csrf_token": token, "reason": "导出核查"}).status_code == 403
+
+
+@pytest.mark.parametrize("query, message", [
+    ("", "导出完整信息须按精确的被采集人身份证或联系电话，或一个公共场所ID加不超过 24 小时的采集时间范围"),
+    ("?venue_id=VA1", "导出完整信息须按精确的被采集人身份证或联系电话，或一个公共场所ID加不超过 24 小时的采集时间范围"),
+    ("?venue_id=VA1&collected_from=2022-03-01&collected_to=2022-03-02",
+     "导出完整信息须按精确的被采集人身份证或联系电话，或一个公共场所ID加不超过 24 小时的采集时间范围"),
+    (f"?id_card={FULL[0]}&venue_name=测试", "导出完整信息只按被采集人身份证、联系电话，或公共场所ID加采集时间范围筛选，请去掉其他条件后再导出"),
+])
+def test_an_unmasked_export_is_narrow(client, seeded_db, query, message):
+    """Issue 42, point 1: the database refuses a wide one (a venue's history, two days); the page
+    names why; nothing is exported and nothing is audited."""
+    token = enter(client, sub="a.zhang", unit="T-A", menus=REVEAL)
+    res = client.post("/scans/export/full" + query, data={"csrf_token": token, "reason": "导出核查"})
+    assert res.status_code == 400 and message in res.get_data(as_text=True)
+    with psycopg.connect(seeded_db) as c:
+        assert c.execute("select count(*) from epi.audit_log where action = 'scan.export'").fetchone()[0] == 0
+    ok = client.post("/scans/export/full?venue_id=VA1&collected_from=2022-03-01 08:00&collected_to=2022-03-02 07:59",
+                     data={"csrf_token": token, "reason": "导出核查"})
+    assert ok.status_code == 200 and "attachment" in ok.headers["Content-Disposition"]

@@ -5,5 +5,11 @@
 -- Scan records in full (those of the ids the caller may see), with the reason; audited by the database.
 select * from epi.reveal_scans(%(scan_ids)s, %(reason)s, %(export)s, %(conditions)s::jsonb, %(hashes)s::text[]);
 
+-- name: export_scans_full
+-- An export with full personal data, narrow (one ID number or phone, or one venue within 24 hours;
+-- at most 5,000 rows), its condition checked and run by the database; audited there.
+select * from epi.export_scans_full(%(id_card)s, %(phone)s, %(venue_id)s, %(collected_from)s, %(collected_to)s,
+                                    %(reason)s, %(conditions)s::jsonb, %(hashes)s::text[]);
+
 -- name: scan_visible
 select 1 from oa.scan where scan_id = %(scan_id)s;

@@ -1,0 +1,78 @@
+/* why: contact tracing needs full values in bulk at times — everyone at a venue during a case's
+   visit — so an unmasked export exists, but narrow and accountable (issue 42, point 1; SPEC 3): one
+   exact 被采集人身份证 or 联系电话, or one 公共场所ID with a 采集时间 window of at most 24 hours, at most
+   5,000 rows (epi.rule_limits), a reason as for a reveal (epi.reveal_reason). The condition is
+   checked and run here, on the rows the caller may see (epi.scan's forced RLS with the caller's
+   identity), so no caller can widen it by handing a list of ids; the export is written to the audit
+   log in the same transaction as its rows (scan.export, "full": true, every scan_id, the reason,
+   the conditions masked and the searched values as keyed hashes). Each condition leads its own
+   query, so its index answers it (as epi.find_scans). Newest first. */
+create or replace function epi.export_scans_full(p_id_card text, p_phone text, p_venue_id text,
+                                                 p_from timestamptz, p_to timestamptz, p_reason text,
+                                                 p_conditions jsonb default '{}', p_subject_hashes text[] default '{}')
+returns table (scan_id bigint, venue_id text, venue_name text, category text, city text, street text,
+               venue_admin text, id_card text, person_name text, phone text, collect_result text,
+               nat_result text, nat_result_time text, health_code text, collector_location text,
+               collected_at timestamptz, imported_by text, imported_at timestamptz, unit_name text)
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_id_card text := nullif(btrim(coalesce(p_id_card, '')), '');
+  v_phone   text := nullif(btrim(coalesce(p_phone, '')), '');
+  v_venue   text := nullif(btrim(coalesce(p_venue_id, '')), '');
+  v_cap     bigint := (select l.value from epi.rule_limits() l where l.rule = 'unmasked_export_max_rows');
+  v_hours   bigint := (select l.value from epi.rule_limits() l where l.rule = 'unmasked_export_window_hours');
+  v_reason  text;
+  v_ids     bigint[];
+begin
+  perform epi_private.require_kind('没有导出完整个人信息的权限', 'ops', 'unit');
+  if v_id_card is null and v_phone is null
+     and not (v_venue is not null and p_from is not null and p_to is not null and p_to > p_from
+              and p_to - p_from <= make_interval(hours => v_hours::integer)) then
+    raise exception '导出完整信息须按精确的被采集人身份证或联系电话，或一个公共场所ID加不超过 % 小时的采集时间范围', v_hours
+      using errcode = 'EP400', column = 'id_card';
+  end if;
+  v_reason := epi.reveal_reason(p_reason);
+  if v_id_card is not null then
+    select array_agg(x.scan_id) into v_ids from (
+      select s.scan_id from epi.scan s
+       where s.id_card = v_id_card and (v_phone is null or s.phone = v_phone)
+         and (v_venue is null or s.venue_id = v_venue)
+         and (p_from is null or s.collected_at >= p_from) and (p_to is null or s.collected_at < p_to)
+       limit v_cap + 1) x;
+  elsif v_phone is not null then
+    select array_agg(x.scan_id) into v_ids from (
+      select s.scan_id from epi.scan s
+       where s.phone = v_phone and (v_venue is null or s.venue_id = v_venue)
+         and (p_from is null or s.collected_at >= p_from) and (p_to is null or s.collected_at < p_to)
+       limit v_cap + 1) x;
+  else
+    select array_agg(x.scan_id) into v_ids from (
+      select s.scan_id from epi.scan s
+       where s.venue_id = v_venue and s.collected_at >= p_from and s.collected_at < p_to
+       limit v_cap + 1) x;
+  end if;
+  if cardinality(v_ids) > v_cap then
+    raise exception '符合条件的记录超过 % 条，请缩小范围后再导出完整信息', v_cap using errcode = 'EP400', column = 'id_card';
+  end if;
+  if v_ids is null then
+    return;   -- nothing this caller may see: nothing exported, nothing audited
+  end if;
+  perform epi_private.write_audit('scan.export',
+    jsonb_build_object('full', true, 'scan_ids', to_jsonb(v_ids), 'rows', cardinality(v_ids), 'reason', v_reason,
+                       'conditions', epi_private.audit_conditions(p_conditions, p_subject_hashes)),
+    cardinality(v_ids), p_subject_hashes);
+  return query
+    select s.scan_id, s.venue_id, s.venue_name, s.category, s.city, s.street, s.venue_admin, s.id_card,
+           s.person_name, s.phone, s.collect_result, s.nat_result, s.nat_result_time, s.health_code,
+           s.collector_location, s.collected_at, s.imported_by, s.imported_at, u.unit_name
+      from epi.scan s
+      left join epi.venue v on v.venue_id = s.venue_id
+      left join epi.unit u on u.unit_code = v.unit_code
+     where s.scan_id = any (v_ids)
+     order by s.collected_at desc, s.scan_id desc;
+end
+$$;
+comment on function epi.export_scans_full(text, text, text, timestamptz, timestamptz, text, jsonb, text[]) is
+  'An unmasked export, narrow: one ID number or phone, or one venue within 24 hours; at most 5,000 rows; a reason; audited (scan.export, full).';

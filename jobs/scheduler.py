@@ -28,7 +28,6 @@ from db import database
 from db.vocabulary import SHANGHAI
 from jobs import audit, runner, sms, units
 from jobs import schedule as timetable
-from jobs.schedule import next_time  # noqa: F401  (the tests' and older callers' name for it)
 
 log = logging.getLogger("epi.scheduler")
 

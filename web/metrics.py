@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, has_app_context, jsonify, re
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from core import config
 from web import db as webdb
 
 bp = Blueprint("metrics", __name__)
@@ -25,10 +26,8 @@ BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
 def networks(text: str) -> list:
-    try:
-        return [ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()]
-    except ValueError as exc:
-        raise ValueError(f"EPI_METRICS_ALLOW 应为以逗号分隔的地址或网段（{exc}）") from None
+    """The addresses or networks of an allow list, parsed as EPI_METRICS_ALLOW is (core.config)."""
+    return list(config.BY_NAME["EPI_METRICS_ALLOW"].parse(text))
 
 
 class Metrics:

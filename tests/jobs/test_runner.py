@@ -13,7 +13,7 @@ import pytest
 from db import database
 from db.vocabulary import SHANGHAI
 from jobs import gateways, runner
-from jobs.scheduler import next_time
+from jobs.schedule import next_time
 from tests.jobs.helpers import seed_committed
 
 ROOT = Path(__file__).resolve().parents[2]

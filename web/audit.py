@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from db import audit_hmac
 from db.vocabulary import SHANGHAI
@@ -31,11 +31,26 @@ KINDS = {"ops": "运维单位", "unit": "监管单位", "jobs": "系统任务", 
 ACTIONS = ("scan.query", "scan.export", "scan.reveal", "scan.import", "scan.sync", "scan.delete", "venue.insert",
            "venue.update", "venue.delete", "venue.sync", "threshold.update", "alert.accept", "unit.insert",
            "unit.update", "unit.delete", "setting.update", "schedule.update", "sms.confirm", "sms.resend", "export.stats",
-           "counts.repair", "audit.query", "audit.export")
+           "counts.repair", "audit.query", "audit.export", "reveal.refused", "reveal.budget_80", "reveal.budget_raise")
+
+
+PERSONAL = ("id_card", "phone")   # searched only by a POST: never in a URL (issue 42, point 6)
+
+
+def _source():
+    """The search's conditions: the posted form's (a search by a person's ID number or phone, its
+    paging and export) or the query string's."""
+    if request.method == "POST":
+        return {k: v for k, v in request.form.items() if k != "csrf_token"}
+    return request.args
+
+
+def _personal(source) -> bool:
+    return any((source.get(k) or "").strip() for k in PERSONAL)
 
 
 def _day(name: str) -> dt.datetime | None:
-    text = (request.args.get(name) or "").strip()
+    text = (_source().get(name) or "").strip()
     if not text:
         return None
     try:
@@ -49,35 +64,41 @@ def _day(name: str) -> dt.datetime | None:
 
 def _conditions() -> tuple[dict, dict, list[str]]:
     """(the query's parameters, the conditions as typed — for the access entry —, the keyed hashes)."""
-    typed = {k: request.args[k].strip()[:200] for k in FILTERS if (request.args.get(k) or "").strip()}
+    source = _source()
+    typed = {k: source[k].strip()[:200] for k in FILTERS if (source.get(k) or "").strip()}
     hashes = [audit_hmac.subject_hash(typed[k]) for k in ("id_card", "phone") if k in typed]
     params = {"account": typed.get("account"), "unit_code": typed.get("unit_code"), "action": typed.get("action"),
               "at_from": _day("at_from"), "at_to": _day("at_to"), "hashes": hashes}
     return params, typed, hashes
 
 
-@bp.get("/audit")
+@bp.route("/audit", methods=["GET", "POST"])
 @requires("audit")
 def audit_log():
-    args = {k: v for k, v in request.args.items() if k not in ("page", "sort", "dir", "size") and v}
-    paging = listing.paging_of(request.args, dict(COLUMNS), "audit_id", desc=True)
+    source = _source()
+    args = {k: v for k, v in source.items() if k not in ("page", "sort", "dir", "size") and v}
+    posted = _personal(source)
+    if request.method == "POST" and not posted:   # a search without a person's number: its URL (303)
+        kept = {k: v for k, v in source.items() if v}
+        return redirect(url_for("audit.audit_log", **kept), 303)
+    paging = listing.paging_of(source, dict(COLUMNS), "audit_id", desc=True)
     try:
         params, typed, hashes = _conditions()
     except BadCondition as bad:  # shown beside the conditions; no rows read, so no entry
         with tx() as conn:
             head = conn.execute(SQL["audit_head"]).fetchone()
         return render_template("audit.html", rows=[], columns=COLUMNS, kinds=KINDS, actions=ACTIONS, args=args,
-                               paging=paging, head=head, bad=bad), 400
+                               paging=paging, head=head, bad=bad, posted=posted), 400
     with tx() as conn:
         rows, paging = listing.page_of(conn, "audit_list", params, paging, key=("audit_id",))
         head = conn.execute(SQL["audit_head"]).fetchone()
     place = {"page": str(paging.page)} if paging.page > 1 else {}
     write_access_entry("audit.query", typed | place, hashes, len(rows), query="audit_log_access")
     return render_template("audit.html", rows=rows, columns=COLUMNS, kinds=KINDS, actions=ACTIONS, args=args,
-                           paging=paging, head=head, bad=None)
+                           paging=paging, head=head, bad=None, posted=posted)
 
 
-@bp.get("/audit/export")
+@bp.route("/audit/export", methods=["GET", "POST"])
 @requires("audit")
 def audit_export():
     params, typed, hashes = _conditions()

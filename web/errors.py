@@ -20,7 +20,16 @@ from web import auth
 RULE_REFUSED = "EP400"
 
 HTTP_MESSAGES = {400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "找不到该页面或数据（可能不属于您的单位）",
-                 405: "不支持的请求方式"}
+                 405: "不支持的请求方式", 429: "操作过于频繁，请稍后重试"}
+
+
+class BudgetRefused(Exception):
+    """A reveal or an unmasked export past the caller's daily budget or per-minute rate (the
+    database's refusal, already audited): 429 with its message, which says when it resets."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def _chinese(text: str | None) -> bool:
@@ -67,6 +76,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(auth.AuthError)
     def auth_error(exc):
         return error(exc.status, exc.message)
+
+    @app.errorhandler(BudgetRefused)
+    def budget_refused(exc):
+        """A reveal or unmasked export past the account's budget or rate: the database's message,
+        which says when it resets (its refusal is already audited and committed)."""
+        return error(429, exc.message)
 
     @app.errorhandler(psycopg.DatabaseError)
     def rule_refused(exc):

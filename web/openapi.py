@@ -82,6 +82,15 @@ def spec(limits: dict[str, int]) -> dict:
                                                "next": NULLABLE_STR, "prev": NULLABLE_STR,
                                                "count": {"type": "integer"}, "count_exceeds": {"type": "boolean"}},
                                               ["scans", "next", "prev"])), **COMMON}}},
+            "/api/scans/search": {"post": {
+                "summary": "同 GET /api/scans，查询条件放在请求体中（推荐：被采集人身份证、联系电话等不会出现在网址和日志中）",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+                    {p["name"]: p["schema"] | {"description": p["description"]} for p in SCAN_FILTERS}
+                    | {"count": {"type": "boolean", "description": "是否返回符合条件的条数（最多精确到 10,000）"}}, [])}}},
+                "responses": {"200": _ok(_obj({"scans": {"type": "array", "items": {"type": "object"}},
+                                               "next": NULLABLE_STR, "prev": NULLABLE_STR,
+                                               "count": {"type": "integer"}, "count_exceeds": {"type": "boolean"}},
+                                              ["scans", "next", "prev"])), **COMMON}}},
             "/api/scans/{scan_id}/reveal": {"post": {
                 "summary": "查看一条扫码记录的完整个人信息（需菜单 scan_reveal 和查看事由；记入审计日志）",
                 "parameters": [{"name": "scan_id", "in": "path", "required": True, "schema": {"type": "integer"}}],

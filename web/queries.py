@@ -204,6 +204,23 @@ def stream_scans(args, limit: int, columns=SCAN_COLUMNS):
             yield row[1:len(columns) + 1]
 
 
+def personal(args) -> bool:
+    """Whether a scan list's conditions search by a personal value (被采集人身份证, 被采集人, 联系电话):
+    then they travel only in a POST's body, never in a URL, a redirect or a link (issue 42, point 6)."""
+    return any(typed(args, k) for k in PERSONAL)
+
+
+def request_conditions():
+    """A scan list's conditions: the posted form's (without its CSRF token) for a POST — a search
+    by a personal value, or its paging, sorting and export —, else the query string's."""
+    from flask import request
+    from werkzeug.datastructures import MultiDict
+
+    if request.method == "POST":
+        return MultiDict([(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"])
+    return request.args
+
+
 def list_args(args) -> dict:
     """A scan list's conditions and order, without its place (what every link of the page keeps)."""
     return {k: v for k, v in args.items() if k not in ("after", "before") and v}

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, render_template, request
 from db.vocabulary import SHEET_TITLES
 from web.auth import requires
 from web.db import SQL, committed, one
+from web.errors import BudgetRefused
 from web.exports import fields_workbook, xlsx_response
 from web.queries import CONDITIONS, SCAN_COLUMNS, access_conditions, scan_filters, typed
 
@@ -22,14 +23,25 @@ bp = Blueprint("reveal", __name__)
 REASON_HINT = "请填写查看事由（2–200 个字，其中至少 2 个汉字、字母或数字）"
 
 
+def refusal(conn, rows: list[dict]) -> str:
+    """The database's message when it refused the rows for the caller's budget or rate (no rows, the
+    message in epi.refused, its audit entry in this transaction), else ''. The caller raises
+    BudgetRefused (429) only after its block committed that entry (web.db.committed)."""
+    return "" if rows else conn.execute(SQL["reveal_refused"]).fetchone()["message"]
+
+
 def reveal_rows(scan_ids: list[int], reason: str | None) -> list[dict]:
     """The record in full (when the caller may see it); a reason the database's rule refuses is
     EP400 on the field reason, which web.errors answers (the database checks it after the record,
-    so an invisible record stays not found)."""
+    so an invisible record stays not found); past the budget or rate, BudgetRefused (429)."""
     with committed() as conn:
-        return conn.execute(SQL["reveal_scans"], {
+        rows = conn.execute(SQL["reveal_scans"], {
             "scan_ids": scan_ids, "reason": (reason or "")[:1000], "export": False,
             "conditions": "{}", "hashes": []}).fetchall()
+        refused = refusal(conn, rows)
+    if refused:
+        raise BudgetRefused(refused)
+    return rows
 
 
 def reveal(scan_id: int, reason: str | None) -> dict:
@@ -43,22 +55,26 @@ def reveal(scan_id: int, reason: str | None) -> dict:
 @bp.post("/scans/export/full")
 @requires("scan_reveal")
 def export_full():
-    """The query's records as an xlsx with full personal data (the conditions in the query string,
-    the reason in the form), narrow: one exact 被采集人身份证 or 联系电话, or one 公共场所ID within a
+    """The query's records as an xlsx with full personal data (the conditions and the reason posted
+    in the form: a personal value never in the URL), narrow: one exact 被采集人身份证 or 联系电话, or one 公共场所ID within a
     采集时间 window of at most 24 hours, at most 5,000 rows — checked and run by the database
     (epi.export_scans_full), which audits it as scan.export (full) with the conditions and every id."""
-    _, params = scan_filters(request.args)   # times parsed as the list parses them (a bad one: 400)
+    args = request.form
+    _, params = scan_filters(args)   # times parsed as the list parses them (a bad one: 400)
     other = [k for k in CONDITIONS if k not in FULL_EXPORT_CONDITIONS | {"after", "before", "sort", "dir"}
-             and typed(request.args, k)]
+             and typed(args, k)]
     if other:
         abort(400, description="导出完整信息只按被采集人身份证、联系电话，或公共场所ID加采集时间范围筛选，请去掉其他条件后再导出")
-    conditions, hashes = access_conditions(request.args)
+    conditions, hashes = access_conditions(args)
     with committed() as conn:
         full = conn.execute(SQL["export_scans_full"], {
-            "id_card": typed(request.args, "id_card") or None, "phone": typed(request.args, "phone") or None,
-            "venue_id": typed(request.args, "venue_id") or None, "collected_from": params.get("collected_from"),
+            "id_card": typed(args, "id_card") or None, "phone": typed(args, "phone") or None,
+            "venue_id": typed(args, "venue_id") or None, "collected_from": params.get("collected_from"),
             "collected_to": params.get("collected_to"), "reason": (request.form.get("reason") or "")[:1000],
             "conditions": json.dumps(conditions, ensure_ascii=False), "hashes": hashes}).fetchall()
+        refused = refusal(conn, full)
+    if refused:
+        raise BudgetRefused(refused)
     if not full:
         abort(404, description="没有符合条件的记录")
     data = fields_workbook(SHEET_TITLES["scans"], dict(SCAN_COLUMNS), full)

@@ -90,6 +90,8 @@ def scan_admin():
         days = {r["day"]: r["n"] for r in conn.execute(SQL["calendar"], {"from": first, "to": last})}
         retention = conn.execute(SQL["retention"]).fetchone()
         nightly = timetable.read(conn)["nightly"]
+        reveal_limits = conn.execute(SQL["reveal_limits"]).fetchone()
+        budgets = conn.execute(SQL["reveal_budgets"]).fetchall()
     prev_month = (first - dt.timedelta(days=1)).strftime("%Y-%m")
     next_month = (last + dt.timedelta(days=1)).strftime("%Y-%m")
     return render_template("scan_admin.html", latest=latest, history=history, locked=locked, last_sync=last_sync,
@@ -98,7 +100,8 @@ def scan_admin():
                            job_line=import_jobs.progress_line, paging=paging, history_columns=HISTORY,
                            args={"month": month} if month else {},
                            retention=retention, purge=next_purge(retention["scan_days"], nightly),
-                           saved=request.args.get("retention"))
+                           saved=request.args.get("retention"), reveal_limits=reveal_limits, budgets=budgets,
+                           limits_saved=request.args.get("limits") == "saved", raised=request.args.get("raised"))
 
 
 def next_purge(days: int | None, nightly: timetable.Slot) -> tuple[dt.datetime, dt.date] | None:
@@ -132,6 +135,34 @@ def retention_set():
     with tx() as conn:
         conn.execute(SQL["set_scan_retention"], {"days": days})
     return redirect(url_for("scan_admin.scan_admin", retention=text or "keep"))
+
+
+@bp.post("/scan-admin/reveal-limits")
+@requires("scan_admin")
+def reveal_limits_set():
+    """查看完整个人信息的限额: every account's daily budget and per-minute rate, checked by the
+    database (EP400 beside the field) and audited as setting.update."""
+    with tx() as conn:
+        conn.execute(SQL["set_reveal_limits"], {"daily_budget": (request.form.get("daily_budget") or "")[:20],
+                                                "per_minute": (request.form.get("per_minute") or "")[:20]})
+    return redirect(url_for("scan_admin.scan_admin", limits="saved") + "#reveal-limits")
+
+
+@bp.post("/scan-admin/reveal-raise")
+@requires("scan_admin")
+def reveal_raise():
+    """临时提高一个账号的查看额度 (an outbreak): confirmed on a page of its own first; checked and
+    audited (reveal.budget_raise) by the database."""
+    form = {k: (request.form.get(k) or "").strip()[:200] for k in ("account", "budget", "days", "reason")}
+    if request.form.get("confirmed") != "1":
+        message = (f"确认将账号 {form['account']} 今日起 {form['days']} 天内每日查看完整个人信息的额度提高到 "
+                   f"{form['budget']} 条？事由：{form['reason']}。此操作将记入审计日志。")
+        return render_template("confirm.html", title="临时提高查看额度", message=message,
+                               action=url_for("scan_admin.reveal_raise"), button="确认提高",
+                               hidden=form | {"confirmed": "1"}, back=url_for("scan_admin.scan_admin"))
+    with tx() as conn:
+        last = conn.execute(SQL["raise_reveal_budget"], form).fetchone()["last_day"]
+    return redirect(url_for("scan_admin.scan_admin", raised=f"{form['account']}:{last}") + "#reveal-limits")
 
 
 @bp.post("/scan-admin/upload")
@@ -217,15 +248,21 @@ def batch_delete(batch_id):
                            back=url_for("scan_admin.scan_admin"))
 
 
-@bp.get("/scan-admin/scans")
+@bp.route("/scan-admin/scans", methods=["GET", "POST"])
 @requires("scan_admin")
 def scan_records():
     """扫码进场信息管理's record list: every scan, the seed's 17 fields, the combined conditions of
-    扫码进场信息查询; masked like every scan output, and each page served is an access entry."""
-    page, bad = queries.page_or_message(request.args, queries.SCAN_ADMIN_COLUMNS)
+    扫码进场信息查询; masked like every scan output, and each page served is an access entry. A
+    search by a personal value is posted (web.scan_query.posted_without_personal_values)."""
+    from web.scan_query import posted_without_personal_values
+
+    args = queries.request_conditions()
+    if answer := posted_without_personal_values("/scan-admin/scans", args):
+        return answer
+    page, bad = queries.page_or_message(args, queries.SCAN_ADMIN_COLUMNS)
     return render_template("scans.html", page=page, bad=bad, rows=page.rows, columns=queries.SCAN_ADMIN_COLUMNS,
-                           args=queries.list_args(request.args), sorts=queries.SORTS, page_size=queries.PAGE,
-                           exact=queries.EXACT, contains=queries.CONTAINS,
+                           args=queries.list_args(args), sorts=queries.SORTS, page_size=queries.PAGE,
+                           exact=queries.EXACT, contains=queries.CONTAINS, posted=queries.personal(args),
                            base="/scan-admin/scans", title="扫码记录", export=False, reveal=False), 400 if bad else 200
 
 

@@ -13,12 +13,14 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from db.vocabulary import SHANGHAI
 from web import auth, charts
 from web.auth import login_required
-from web.db import all_rows, one
+from web.db import all_rows, one, write_access_entry
 from web.queries import today
 
 bp = Blueprint("signin", __name__)
 
 UNIT_MENUS = auth.menus_acting_as("unit")
+# the reveal budget's audit entries the auditor's home page lists (web/sql/signin.sql budget_events)
+BUDGET_ACTIONS = {"reveal.refused": "超限被拒", "reveal.budget_80": "已用额度超过80%", "reveal.budget_raise": "临时提高额度"}
 
 
 @bp.get("/")
@@ -27,6 +29,7 @@ def home():
     """The user's own unit's figures and, for ops, the jobs' and texts' state: the one page that
     acts as both, so it names the kind of each query."""
     unit = ops = runs = failures = in_doubt = chart = end = nightly = last_import = weeks = units_refresh = None
+    budget_events = None
     if any(g.user.has(m) for m in UNIT_MENUS) and g.user.unit:
         unit = one("home_unit", kind="unit")
         if g.user.has("scan_stats"):  # 30 days of scans of the unit's venues, up to the city's last day
@@ -53,11 +56,16 @@ def home():
             first = base.replace(day=1)
             counts = {r["day"]: r["n"] for r in all_rows("calendar", kind="ops", **{"from": first, "to": month_end(first)})}
             weeks = (first, month_weeks(first, counts))
+    if g.user.has("audit"):   # the reveal budget's events (issue 42): a read of the log, recorded as one
+        g.acts_as = "auditor"
+        budget_events = all_rows("budget_events")
+        write_access_entry("audit.query", {"action": " ".join(BUDGET_ACTIONS)}, [], len(budget_events),
+                           query="audit_log_access")
     from web.sms import DONE
 
     return render_template("home.html", unit=unit, ops=ops, runs=runs, failures=failures, in_doubt=in_doubt,
                            chart=chart, chart_end=end, nightly=nightly, last_import=last_import, weeks=weeks,
-                           units_refresh=units_refresh,
+                           units_refresh=units_refresh, budget_events=budget_events, budget_labels=BUDGET_ACTIONS,
                            done=DONE.get(request.args.get("done", "")))
 
 

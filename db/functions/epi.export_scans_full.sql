@@ -6,7 +6,9 @@
    identity), so no caller can widen it by handing a list of ids; the export is written to the audit
    log in the same transaction as its rows (scan.export, "full": true, every scan_id, the reason,
    the conditions masked and the searched values as keyed hashes). Each condition leads its own
-   query, so its index answers it (as epi.find_scans). Newest first. */
+   query, so its index answers it (as epi.find_scans). The rows count against the caller's daily
+   budget (epi_private.reveal_spend): past it, the refusal is audited, no row is returned and its
+   message is left in the transaction's setting epi.refused. Newest first. */
 create or replace function epi.export_scans_full(p_id_card text, p_phone text, p_venue_id text,
                                                  p_from timestamptz, p_to timestamptz, p_reason text,
                                                  p_conditions jsonb default '{}', p_subject_hashes text[] default '{}')
@@ -25,7 +27,9 @@ declare
   v_hours   bigint := (select l.value from epi.rule_limits() l where l.rule = 'unmasked_export_window_hours');
   v_reason  text;
   v_ids     bigint[];
+  v_refused text;
 begin
+  perform set_config('epi.refused', '', true);
   perform epi_private.require_kind('没有导出完整个人信息的权限', 'ops', 'unit');
   if v_id_card is null and v_phone is null
      and not (v_venue is not null and p_from is not null and p_to is not null and p_to > p_from
@@ -58,6 +62,13 @@ begin
   end if;
   if v_ids is null then
     return;   -- nothing this caller may see: nothing exported, nothing audited
+  end if;
+  v_refused := epi_private.reveal_spend(cardinality(v_ids), false,
+    jsonb_build_object('refused', 'scan.export', 'reason', v_reason,
+                       'conditions', epi_private.audit_conditions(p_conditions, p_subject_hashes)), p_subject_hashes);
+  if v_refused is not null then
+    perform set_config('epi.refused', v_refused, true);
+    return;
   end if;
   perform epi_private.write_audit('scan.export',
     jsonb_build_object('full', true, 'scan_ids', to_jsonb(v_ids), 'rows', cardinality(v_ids), 'reason', v_reason,

@@ -7,6 +7,9 @@
    the answer: no full value leaves without its entry. The entry is scan.reveal for one record,
    scan.export (with "full": true, the query's conditions masked and the searched IDs/phones as
    keyed hashes, see epi.audit_scan_access) for an unmasked export; both list the scan_ids.
+   Each reveal counts against the caller's daily budget and per-minute rate (epi_private.reveal_spend):
+   past either, the refusal is audited and no row is returned, and its message is left in the
+   transaction's setting epi.refused for the caller to show ('' when nothing was refused).
    Newest first, like the scan list. */
 create or replace function epi.reveal_scans(p_scan_ids bigint[], p_reason text, p_export boolean default false,
                                             p_conditions jsonb default '{}', p_subject_hashes text[] default '{}')
@@ -20,7 +23,9 @@ as $$
 declare
   v_reason text := btrim(coalesce(p_reason, ''));
   v_ids bigint[];
+  v_refused text;
 begin
+  perform set_config('epi.refused', '', true);
   perform epi_private.require_kind('没有查看完整个人信息的权限', 'ops', 'unit');
   if p_export or cardinality(p_scan_ids) > 1 then   -- an export of full values is epi.export_scans_full's, narrow
     raise exception '一次只能查看一条记录的完整信息' using errcode = 'invalid_parameter_value';
@@ -32,6 +37,12 @@ begin
     return;   -- nothing this caller may see
   end if;
   v_reason := epi.reveal_reason(v_reason);   -- a reason is a reason (EP400 on reason)
+  v_refused := epi_private.reveal_spend(cardinality(v_ids), true,
+    jsonb_build_object('refused', 'scan.reveal', 'scan_ids', to_jsonb(v_ids), 'reason', v_reason));
+  if v_refused is not null then
+    perform set_config('epi.refused', v_refused, true);
+    return;   -- the refusal's entry is committed with the transaction: no exception
+  end if;
   if p_export then
     perform epi_private.write_audit('scan.export',
       jsonb_build_object('full', true, 'scan_ids', to_jsonb(v_ids), 'rows', cardinality(v_ids), 'reason', v_reason,

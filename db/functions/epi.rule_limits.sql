@@ -13,6 +13,9 @@ as $$
          ('scan_retention_max_days', 36500),       -- ... and at most (a hundred years)
          ('name_search_min_chars', 2),             -- 被采集人 searched by at least this many characters
          ('unmasked_export_max_rows', 5000),       -- an export with full personal data, at most
-         ('unmasked_export_window_hours', 24)      -- ... of one venue, within a 采集时间 window this long
+         ('unmasked_export_window_hours', 24),     -- ... of one venue, within a 采集时间 window this long
+         ('reveal_budget_max', 1000000),           -- a daily reveal budget (setting or raise), at most
+         ('reveal_per_minute_max', 600),           -- reveals a minute (the setting), at most
+         ('reveal_raise_max_days', 30)             -- a raise of one account's budget lasts at most
 $$;
-comment on function epi.rule_limits() is 'The limits of the rules on values (threshold maximum, retention days, name search length), each once.';
+comment on function epi.rule_limits() is 'The limits of the rules on values (threshold maximum, retention days, name search length, unmasked exports, reveal budgets), each once.';

@@ -130,6 +130,7 @@ def test_an_auditor_finds_who_searched_for_a_person(server, page):
     assert re.search(r"尚未封存 [1-9]\d* 条", page.content())  # nothing sealed yet: no scheduler in this test
     assert "00000000000000000X" not in page.locator("tbody").inner_text()
     shot(page, "auditor-search")
+    assert "00000000000000000X" not in page.url    # posted (issue 42, point 6): so is the export
     with page.expect_download() as download:
-        page.get_by_role("link", name="导出 Excel").click()
+        page.get_by_role("button", name="导出 Excel").click()
     assert re.fullmatch(r"审计日志_导出于\d{4}-\d{2}-\d{2}\.xlsx", download.value.suggested_filename)

@@ -92,6 +92,8 @@ SELECTS = {
     "epi_private.batch_month": ("select batch_id from epi_private.batch_month", {k: DENIED for k in IDENTITIES}),
     "epi_private.month_count": ("select venue_id from epi_private.month_count", {k: DENIED for k in IDENTITIES}),
     "epi_private.used_ticket": ("select key from epi_private.used_ticket", {k: DENIED for k in IDENTITIES}),
+    "epi_private.reveal_use": ("select account from epi_private.reveal_use", {k: DENIED for k in IDENTITIES}),
+    "epi_private.reveal_raise": ("select account from epi_private.reveal_raise", {k: DENIED for k in IDENTITIES}),
     "epi_private.frontdb_watermark": ("select last_key from epi_private.frontdb_watermark",
                                       {k: DENIED for k in IDENTITIES}),
     "epi_private.audit_chain": ("select head_hash from epi_private.audit_chain", {k: DENIED for k in IDENTITIES}),
@@ -217,6 +219,17 @@ WRITES = {
     "inflate a venue's month": ("update epi_private.month_count set cum[31] = cum[31] + 100", None, {}),
     "add a venue's month": ("insert into epi_private.month_count values ('VA1', '2022-05-01', array_fill(1, array[31]))", None, {}),
     "forget a used ticket": ("delete from epi_private.used_ticket", None, {}),
+    "set the reveal limits": ("select epi.set_reveal_limits('6000', '20')", None, {"ops": OK}),
+    "set the reveal budget directly": ("update epi.setting set value = '1000000' where key = 'reveal_daily_budget'",
+                                       None, {}),
+    "raise an account's reveal budget": ("select epi.raise_reveal_budget('T-A.tester', '9000', '2', '疫情处置')", None,
+                                         {"ops": OK}),
+    "insert a raise directly": (("insert into epi_private.reveal_raise (account, budget, first_day, last_day, reason, "
+                                "raised_by) values ('T-A.tester', 1000000, '2022-01-01', '2099-01-01', 'x', 'x')"),
+                                None, {}),
+    "read every account's reveal use": ("select * from epi.reveal_budgets()", None, {"ops": NONE}),
+    "forget the reveals of the day": ("delete from epi_private.reveal_use", None, {}),
+    "count a reveal of one's own": ("select epi_private.reveal_spend(1, true)", None, {}),
     "move a front-database watermark": (
         "insert into epi_private.frontdb_watermark (front_table, key_column, last_key) values ('scan', 'id', '9')",
         None, {}),
@@ -264,6 +277,8 @@ REFUSED_BY_RULE = {
     "remove audit entries": ("42501", "审计日志只能追加，不能删除"),
     "rewrite an audit entry": ("42501", "审计日志只能追加，不能修改"),
     "rewrite alert period": ("42501", "预警内容不能修改"),
+    # reached only from epi.reveal_scans / epi.export_scans_full, for a caller who may reveal
+    "count a reveal of one's own": ("42501", 'new row violates row-level security policy for table "reveal_use"'),
 }
 
 

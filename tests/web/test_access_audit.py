@@ -90,8 +90,8 @@ def test_a_request_holds_one_connection_at_a_time(seeded_db, tmp_path):
         token = enter(client, sub="a.zhang", unit="T-A", menus=REVEAL)
         assert client.get("/scans").status_code == 200
         assert client.get("/scans/export?venue_id=VA1").status_code == 200
-        assert client.post(f"/scans/export/full?venue_id=VA1&id_card={FULL_ID}",
-                           data={"csrf_token": token, "reason": "核查"}).status_code == 200
+        assert client.post("/scans/export/full",
+                           data={"csrf_token": token, "reason": "核查", "venue_id": "VA1", "id_card": FULL_ID}).status_code == 200
         assert client.get("/stats/export").status_code == 200
     finally:
         app.extensions["epi_pool"].close()
@@ -105,7 +105,7 @@ def test_api_pages_exports_and_reveals_are_entries_under_their_menus(client, see
     assert client.post(f"/api/scans/{scan_id}/reveal", json={"reason": "核对身份"}, headers=headers).status_code == 200
     token = enter(client, sub="a.zhang", unit="T-A", menus=REVEAL)
     assert client.get(f"/scans/export?id_card={FULL_ID}").status_code == 200
-    assert client.post(f"/scans/export/full?phone={FULL_PHONE}", data={"csrf_token": token, "reason": "导出核查"}).status_code == 200
+    assert client.post("/scans/export/full", data={"csrf_token": token, "reason": "导出核查", "phone": FULL_PHONE}).status_code == 200
     assert client.get("/stats/export?from=2022-03-01&to=2022-03-07").status_code == 200
 
     queries = entries(seeded_db, "scan.query")

@@ -3,6 +3,8 @@ the query page, the form without script) and through the API; 403 without the me
 a reason, 404 for another unit's record; every reveal audited."""
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 import psycopg
 import pytest
 
@@ -59,12 +61,13 @@ def test_an_unmasked_export_needs_the_menu_and_a_reason_and_is_audited(client, s
 
     token = enter(client, sub="a.zhang", unit="T-A", menus=REVEAL)
     assert "导出完整信息" in client.get("/scans").get_data(as_text=True)
-    res = client.post(f"/scans/export/full?id_card={FULL[0]}&venue_id=VA1", data={"csrf_token": token, "reason": "导出核查"})
+    res = client.post("/scans/export/full", data={"csrf_token": token, "reason": "导出核查", "id_card": FULL[0],
+                                                    "venue_id": "VA1"})
     assert res.status_code == 200 and "attachment" in res.headers["Content-Disposition"]
     rows = workbook_rows(res.data)
     assert rows[0][:2] == ["公共场所ID", "公共场所"] and len(rows) == 3
     assert all(r[6] == FULL[0] and r[8] == FULL[1] and r[15] == "测试监管单位甲" for r in rows[1:])  # 监管单位 after 采集时间
-    assert client.post(f"/scans/export/full?id_card={FULL[0]}", data={"csrf_token": token, "reason": ""}).status_code == 400
+    assert client.post("/scans/export/full", data={"csrf_token": token, "reason": "", "id_card": FULL[0]}).status_code == 400
     with psycopg.connect(seeded_db) as c:
         detail = c.execute("select detail from epi.audit_log where action = 'scan.export'").fetchone()[0]
     assert detail["full"] and detail["rows"] == 2 and detail["reason"] == "导出核查"
@@ -85,10 +88,10 @@ def test_an_unmasked_export_is_narrow(client, seeded_db, query, message):
     """Issue 42, point 1: the database refuses a wide one (a venue's history, two days); the page
     names why; nothing is exported and nothing is audited."""
     token = enter(client, sub="a.zhang", unit="T-A", menus=REVEAL)
-    res = client.post("/scans/export/full" + query, data={"csrf_token": token, "reason": "导出核查"})
+    res = client.post("/scans/export/full", data=dict(parse_qsl(query.lstrip("?"))) | {"csrf_token": token, "reason": "导出核查"})
     assert res.status_code == 400 and message in res.get_data(as_text=True)
     with psycopg.connect(seeded_db) as c:
         assert c.execute("select count(*) from epi.audit_log where action = 'scan.export'").fetchone()[0] == 0
-    ok = client.post("/scans/export/full?venue_id=VA1&collected_from=2022-03-01 08:00&collected_to=2022-03-02 07:59",
-                     data={"csrf_token": token, "reason": "导出核查"})
+    ok = client.post("/scans/export/full", data={"csrf_token": token, "reason": "导出核查", "venue_id": "VA1",
+                                                 "collected_from": "2022-03-01 08:00", "collected_to": "2022-03-02 07:59"})
     assert ok.status_code == 200 and "attachment" in ok.headers["Content-Disposition"]

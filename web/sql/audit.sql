@@ -14,9 +14,5 @@ select a.audit_id, a.at, a.account, a.account_name, a.unit_code, a.caller_kind, 
    and (%(at_to)s::timestamptz is null or a.at < %(at_to)s)
    and (cardinality(%(hashes)s::text[]) = 0 or a.subject_hashes @> %(hashes)s::text[]);
 
--- name: audit_log_access
--- The auditor's own search page or export, recorded (conditions masked, hashes checked) by the database.
-select epi.audit_log_access(%(action)s, %(conditions)s::jsonb, %(rows)s, %(hashes)s::text[]);
-
 -- name: audit_head
 select head_seq, head_hash, hash_alg, unsealed from epi.audit_head();

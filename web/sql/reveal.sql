@@ -13,3 +13,8 @@ select * from epi.export_scans_full(%(id_card)s, %(phone)s, %(venue_id)s, %(coll
 
 -- name: scan_visible
 select 1 from oa.scan where scan_id = %(scan_id)s;
+
+-- name: reveal_refused
+-- The message of a reveal or unmasked export the database refused for the budget or rate in this
+-- transaction ('' when none; epi_private.reveal_spend wrote its audit entry).
+select coalesce(current_setting('epi.refused', true), '') as message;

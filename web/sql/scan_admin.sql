@@ -33,3 +33,20 @@ select epi.require_scan_writes();
 -- name: set_scan_retention
 -- Set scan_retention_days (ops; checked by the setting's constraint, audited by its trigger).
 select epi.set_scan_retention(%(days)s);
+
+-- name: reveal_limits
+-- How many records one account may reveal a day, and reveals a minute (epi.setting; ops set them).
+select (select (value #>> '{}')::bigint from epi.setting where key = 'reveal_daily_budget') as daily_budget,
+       (select (value #>> '{}')::bigint from epi.setting where key = 'reveal_per_minute') as per_minute;
+
+-- name: set_reveal_limits
+-- Checked by the database (EP400 on daily_budget or per_minute), audited as setting.update.
+select epi.set_reveal_limits(%(daily_budget)s, %(per_minute)s);
+
+-- name: raise_reveal_budget
+-- One account's budget raised for some days with a reason (checked; audited as reveal.budget_raise).
+select epi.raise_reveal_budget(%(account)s, %(budget)s, %(days)s, %(reason)s) as last_day;
+
+-- name: reveal_budgets
+-- Accounts that revealed anything today or hold a raise: use, budget, the raise in force.
+select account, used_today, budget, raised_until, raise_reason, raised_by from epi.reveal_budgets();

@@ -1,4 +1,4 @@
--- Queries more than one blueprint runs (each is here once): a venue, an alert and its days, 接收, the data calendar, the sync's state.
+-- Queries more than one blueprint runs (each is here once): a venue, an alert and its days, 接收, the data calendar, the sync's state, an auditor's read of the log.
 -- web/db.py loads every file of web/sql into one set of named queries (a name is used once).
 
 -- name: venue_get
@@ -28,3 +28,8 @@ select epi.frontdb_sync_enabled() as sync_on,
          order by r.run_id desc limit 1) as last_ok,
        (select extract(epoch from now() - max(r.finished_at))::float8 from epi.job_run r
          where r.job = 'frontdb' and r.ok) as lag_seconds;
+
+-- name: audit_log_access
+-- The auditor's own read of the log (the audit page's search or export, the home page's budget
+-- events), recorded (conditions masked, hashes checked) by the database.
+select epi.audit_log_access(%(action)s, %(conditions)s::jsonb, %(rows)s, %(hashes)s::text[]);

@@ -57,3 +57,16 @@ select unit_code, unit_name from epi.unit where active order by unit_code limit 
 -- name: dev_unit
 -- the unit of a demo account <unit code>.demo (the development sign-in's links)
 select unit_code, unit_name from epi.unit where active and lower(unit_code) || '.demo' = %(who)s;
+
+-- name: budget_events
+-- The auditor's home page: the reveal budget's events of the last 30 days (ops' raises, refusals,
+-- accounts past 80 percent of their budget), newest first.
+select a.audit_id, a.at, a.account, a.account_name, a.unit_code, a.action, a.row_count,
+       a.detail ->> 'message' as message, a.detail ->> 'for_account' as for_account,
+       a.detail ->> 'budget' as budget, a.detail ->> 'used_today' as used_today,
+       a.detail ->> 'last_day' as last_day, a.detail ->> 'reason' as reason
+  from epi.audit_log a
+ where a.action in ('reveal.budget_raise', 'reveal.refused', 'reveal.budget_80')
+   and a.at > now() - interval '30 days'
+ order by a.audit_id desc
+ limit 100;

@@ -167,7 +167,8 @@ def demo_links(base: str) -> list[tuple[str, str]]:
                           "load": "load the demo data set (default); --no-load serves what the database holds"})
 def demo(c, host="127.0.0.1", port=8000, load=True):
     """Create or upgrade the database, load the demo data unless already loaded, run the nightly
-    jobs, and serve the web app with sign-in links for one ops user and two unit users."""
+    jobs, and serve the web app with sign-in links for one ops user and two unit users; the audit
+    log's sealer and anchorer run beside it every minute."""
     import os
     import secrets
 
@@ -193,7 +194,19 @@ def demo(c, host="127.0.0.1", port=8000, load=True):
     for label, link in demo_links(base):
         print(f"  {label}: {link}")
     print(f"  或选择演示用户：{base}/dev-login")
-    serve(c, host=host, port=port)
+    # the sealer and the anchorer, as the scheduler runs them: every minute the audit log's new
+    # entries are sealed and the chain's head appended to the heads file (jobs/audit.py)
+    import threading
+
+    from jobs import audit
+
+    stop = threading.Event()
+    threading.Thread(target=audit.run_anchorer, args=(stop,), name="audit-anchorer", daemon=True).start()
+    print(f"审计日志每分钟封存一次，链头记入 {audit.anchor_dir()}", flush=True)
+    try:
+        serve(c, host=host, port=port)
+    finally:
+        stop.set()
 
 
 @task(name="data", help={"out": "directory to write the files into", "end": "last day with scans (default: yesterday)",

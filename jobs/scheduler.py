@@ -9,8 +9,9 @@ export, the units are re-read from it at the units slot (15 minutes before the n
 a caught-up nightly. Every EPI_SMS_DISPATCH_SECONDS (default 300) the dispatcher sends any pending
 text; every EPI_FRONTDB_SYNC_SECONDS (default 600), when EPI_FRONTDB_DSN is set and the sync is
 enabled, the front-database sync runs; every EPI_AUDIT_SEAL_SECONDS (default 60) the audit log's
-committed entries are sealed, and every day after the nightly time the chain's head is anchored in
-EPI_AUDIT_ANCHOR_DIR. In --dispatch-only mode (beside pg_cron, which runs the nightly and the full
+committed entries are sealed and the chain's new head is appended to the heads file in
+EPI_AUDIT_ANCHOR_DIR and logged (jobs/audit.py record_head), and every day after the nightly time the
+head is also anchored in a file of its own there. In --dispatch-only mode (beside pg_cron, which runs the nightly and the full
 check) the scheduler still sends texts, syncs (pg_cron cannot reach another database), seals and
 anchors (it cannot write files) and refreshes the units (a file). epi.run_job's advisory lock keeps
 a job from running twice at once, even beside pg_cron. Stops on Ctrl-C / SIGTERM.
@@ -98,7 +99,7 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
                 echo(runner.describe(runner.run("counts_full", when.date(), url=url, dispatch_sms=False)))
             if now >= next_seal:
                 next_seal = now + dt.timedelta(seconds=seal_every)
-                audit.seal()
+                audit.seal_and_record()   # the head of each seal goes to the heads file and the log
             if plan.due("anchor", now):  # after the nightly of the same time, above
                 echo(f"审计日志锚点已写入 {audit.anchor()}")
             if next_sync is not None and now >= next_sync:

@@ -11,10 +11,12 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import json
+import re
 import secrets
-import time
 from dataclasses import dataclass
 from typing import NamedTuple
+from urllib.parse import unquote
 
 import jwt
 from flask import abort, current_app, g, redirect, request, session
@@ -96,7 +98,7 @@ def user_from_claims(claims: dict) -> User:
 
 class Ticket(NamedTuple):
     user: User
-    key: bytes             # SHA-256 of its jti (of the whole ticket when it has none)
+    key: bytes             # SHA-256 of its jti (of its decoded header and claims when it has none)
     expires: dt.datetime
 
 
@@ -120,9 +122,20 @@ def verify_ticket(token: str) -> Ticket:
     limit = current_app.config["TICKET_MAX_MINUTES"]
     if not isinstance(claims["iat"], int | float) or claims["exp"] - claims["iat"] > limit * 60:
         raise AuthError(f"登录凭据的有效期超过 {limit} 分钟，不予接受，请从 OA 系统重新进入")
+    return Ticket(user_from_claims(claims), ticket_key(token, claims),
+                  dt.datetime.fromtimestamp(claims["exp"], dt.UTC))
+
+
+def ticket_key(token: str, claims: dict) -> bytes:
+    """The "used once" key: SHA-256 of the ticket's jti, or — without one — of its decoded header and
+    claims as canonical JSON (issue 43, point 2). Keyed on the raw token, a re-encoding of the same
+    ticket (padding appended to a segment) was a new ticket; decoded, it is the same one."""
     jti = claims.get("jti")
-    key = hashlib.sha256(("jti:" + jti if isinstance(jti, str) and jti else "jwt:" + token).encode()).digest()
-    return Ticket(user_from_claims(claims), key, dt.datetime.fromtimestamp(claims["exp"], dt.UTC))
+    if isinstance(jti, str) and jti:
+        return hashlib.sha256(("jti:" + jti).encode()).digest()
+    decoded = json.dumps([jwt.get_unverified_header(token), claims], sort_keys=True, ensure_ascii=False,
+                         separators=(",", ":"))
+    return hashlib.sha256(("jwt:" + decoded).encode()).digest()
 
 
 CLAIM_NAMES = {"iat": "签发时间", "exp": "过期时间", "sub": "账号"}
@@ -148,36 +161,66 @@ def sign_on(ticket: Ticket) -> None:
     start_session(ticket.user)
 
 
+def session_key(sid: str) -> bytes:
+    """The database's key of a session: SHA-256 of the random id the cookie carries."""
+    return hashlib.sha256(("sid:" + sid).encode()).digest()
+
+
+def _limits() -> tuple[int, int]:
+    """(idle seconds, absolute seconds): EPI_SESSION_IDLE_MINUTES (30), EPI_SESSION_MAX_HOURS (8)."""
+    return current_app.config["SESSION_IDLE_MINUTES"] * 60, current_app.config["SESSION_MAX_HOURS"] * 3600
+
+
 def start_session(user: User) -> None:
-    """A new session (a new CSRF token, the idle and absolute clocks started) for ``user``."""
-    now = time.time()
+    """A new session for ``user`` (issue 43, point 1): a random id in the cookie, its row in the
+    database (epi.session_begin, which ends the session this browser had and purges expired ones),
+    a new CSRF token kept with it."""
+    old, sid = session.get("sid"), secrets.token_urlsafe(32)
+    _ticket_call("select epi.session_begin(%s, %s, %s, %s, %s)",
+                 (session_key(sid), user.account, session_key(old) if isinstance(old, str) else None, *_limits()))
     session.clear()
     session["user"] = user.as_dict()
     session["csrf"] = secrets.token_urlsafe(32)
-    session["started"] = session["seen"] = now
+    session["sid"] = sid
     session.permanent = True
     g.user = user
 
 
+ENDED = {
+    "logout": "您已退出疫情防控监管专区，请从 OA 系统重新进入",
+    "switch": "此会话已因切换账号而结束，请从 OA 系统重新进入",
+    "unknown": "会话已失效，请从 OA 系统重新进入",
+}
+
+
 def _session_user() -> User | None:
-    """The session's user, unless the session idled past EPI_SESSION_IDLE_MINUTES (30) or is older
-    than EPI_SESSION_MAX_HOURS (8): then it is ended and the reason kept for the message."""
-    data = session.get("user")
+    """The session's user, while its row lives (epi.session_check, every request: 退出 anywhere, the
+    idle limit EPI_SESSION_IDLE_MINUTES and the absolute limit EPI_SESSION_MAX_HOURS end every copy of
+    the cookie in every web process); else the cookie is cleared — its CSRF token with it — and the
+    reason kept for the message."""
+    data, sid = session.get("user"), session.get("sid")
     if not data:
         return None
-    now = time.time()
-    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    absolute = current_app.config["SESSION_MAX_HOURS"] * 3600
-    if now - session.get("started", 0) > absolute:
-        g.session_ended = f"登录已超过 {current_app.config['SESSION_MAX_HOURS']} 小时，会话已结束，请从 OA 系统重新进入"
-    elif now - session.get("seen", 0) > idle:
-        g.session_ended = f"已超过 {current_app.config['SESSION_IDLE_MINUTES']} 分钟未操作，会话已结束，请从 OA 系统重新进入"
-    if g.get("session_ended"):
+    verdict = "unknown"
+    if isinstance(sid, str):   # the import page's polling is not the user's activity
+        verdict = _ticket_call("select epi.session_check(%s, %s, %s, %s)",
+                               (session_key(sid), *_limits(), not request.path.startswith(POLLS)))
+    if verdict != "ok":
+        g.session_ended = {
+            "absolute": f"登录已超过 {current_app.config['SESSION_MAX_HOURS']} 小时，会话已结束，请从 OA 系统重新进入",
+            "idle": f"已超过 {current_app.config['SESSION_IDLE_MINUTES']} 分钟未操作，会话已结束，请从 OA 系统重新进入",
+        }.get(verdict) or ENDED.get(verdict, ENDED["unknown"])
         session.clear()
         return None
-    if not request.path.startswith(POLLS):  # the import page's polling is not the user's activity
-        session["seen"] = now
     return User(data["account"], data["name"], data.get("unit"), tuple(data.get("menus", [])))
+
+
+def end_session() -> None:
+    """退出: the session's row ends (every copy of the cookie is signed out), then the cookie is cleared."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        _ticket_call("select epi.session_end(%s)", (session_key(sid),))
+    session.clear()
 
 
 POLLS = ("/scan-admin/jobs/",)
@@ -195,14 +238,16 @@ def load_user() -> None:
         g.user = token.user
         g.api_token = True
         return
+    if request.endpoint == "static":   # a stylesheet or script: no user, no session check
+        return
     current = _session_user()
     raw = request.args.get("ticket")
     if raw:
         ticket = verify_ticket(raw)
-        from urllib.parse import urlencode
+        from urllib.parse import quote, urlencode
 
         args = [(k, v) for k, v in request.args.items(multi=True) if k != "ticket"]
-        g.redirect_to = request.path + ("?" + urlencode(args) if args else "")
+        g.redirect_to = safe_next(quote(request.path) + ("?" + urlencode(args) if args else ""))
         if current is not None and current.account != ticket.user.account:
             g.user = current
             g.switch_to = (raw, ticket.user)  # asked first (web.signin.switch); the ticket stays unused
@@ -285,8 +330,21 @@ def redirect_after_ticket():
     return redirect(target) if target else None
 
 
+# what a browser drops from a URL before reading it: C0 controls and space, DEL and C1 controls, and
+# the invisible format characters (zero-width, bidi controls, BOM)
+_INVISIBLE = re.compile("[\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
 def safe_next(target: str | None) -> str:
-    """A path of this site to go on to (never another host: no scheme, no //, no backslash)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A path of this zone to go on to after sign-on or 切换账号 (issue 43, point 3): a single leading
+    ``/`` followed by neither ``/`` nor ``\\`` once percent-decoded and stripped of what browsers
+    ignore (``/%09/evil``, ``/\\t/evil``, ``/%2F%2Fevil``, ``/%5Cevil`` are other hosts); a target
+    holding a control character or a backslash anywhere, or any other, is ``/``."""
+    if not target or _INVISIBLE.search(target.replace(" ", "")) or "\\" in target:
+        return "/"
+    probe = target
+    for _ in range(3):   # %252F decoded twice by some proxy in between
+        probe = _INVISIBLE.sub("", unquote(probe))
+    if not probe.startswith("/") or probe[1:2] in ("/", "\\"):
         return "/"
     return target

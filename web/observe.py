@@ -2,7 +2,8 @@
 issue 26, point 1) and the request metrics of /metrics (web.metrics).
 
 A line says method, route pattern (never the path's IDs nor the query string's values: a scan
-search's conditions are ID numbers and phones), status, duration and the account."""
+search's conditions are ID numbers and phones), status, duration, the account and the client's
+address (as EPI_PROXY_HOPS trusts X-Forwarded-For: the same as the audit entries')."""
 from __future__ import annotations
 
 import logging
@@ -32,12 +33,13 @@ def init_app(app: Flask, on_done=None) -> None:
         method, rule, status = request.method, route(), response.status_code
         user = g.get("user")
         account = user.account if user else "-"
+        client = request.remote_addr or "-"
 
         def done():
             seconds = time.perf_counter() - started_at
-            log.info("%s %s %d %.1fms %s", method, rule, status, seconds * 1000, account,
+            log.info("%s %s %d %.1fms %s %s", method, rule, status, seconds * 1000, account, client,
                      extra={"method": method, "route": rule, "status": status,
-                            "duration_ms": round(seconds * 1000, 1), "account": account})
+                            "duration_ms": round(seconds * 1000, 1), "account": account, "client": client})
             if on_done is not None:
                 on_done(method, rule, status, seconds)
 

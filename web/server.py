@@ -9,7 +9,14 @@ def options(app) -> dict:
     upload limit (plus the form's other fields), so an oversized upload is refused (413) as soon as
     its Content-Length is read, or as soon as a chunked body passes the cap — never after it filled
     memory or a disk. The reverse proxy in front should cap it too (README)."""
-    return {"threads": THREADS, "max_request_body_size": app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024}
+    opts = {"threads": THREADS, "max_request_body_size": app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024}
+    if app.config.get("PROXY_HOPS", 0) > 0:
+        # waitress 3 removes X-Forwarded-* from every request whose peer it was not told to trust,
+        # before the app's ProxyFix (web/__init__.py) could read them: every entry then said
+        # 127.0.0.1 (issue 43, point 4). ProxyFix stays the one owner of the rule (trust exactly
+        # EPI_PROXY_HOPS proxies); waitress passes the headers on.
+        opts["clear_untrusted_proxy_headers"] = False
+    return opts
 
 
 def serve(app, host: str, port: int) -> None:

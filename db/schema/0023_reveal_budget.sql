@@ -3,9 +3,9 @@
    - reveal_daily_budget (default 5,000; never below the unmasked export's cap, so one allowed
      export always fits a fresh day) counts the records an account revealed plus the rows of its
      unmasked exports, per day of Asia/Shanghai;
-   - reveal_per_minute (default 30) counts one account's reveals per clock minute.
+   - reveal_per_minute (default 30) counts one account's reveals in the last 60 seconds.
    Both are settings that only ops change (epi.set_reveal_limits), audited by the setting's trigger.
-   epi_private.reveal_use holds each account's count of the day and of its current minute;
+   epi_private.reveal_use holds each account's count of the day and its reveals' times of the last minute;
    epi_private.reveal_raise the raises ops grant one account for some days, with a reason. */
 alter table epi.setting add constraint setting_reveal_limits_valid check (
   (key <> 'reveal_daily_budget'
@@ -27,13 +27,12 @@ create table epi_private.reveal_use (
   account        text        not null,
   day            date        not null,               -- Asia/Shanghai
   revealed       bigint      not null default 0 check (revealed >= 0),   -- reveals + unmasked exported rows
-  minute         timestamptz not null,               -- the clock minute minute_reveals counts
-  minute_reveals integer     not null default 0 check (minute_reveals >= 0),
+  recent         timestamptz[] not null default '{}',  -- the times of its reveals within the last minute
   warned         boolean     not null default false, -- the 80% entry of this day is written
   primary key (account, day)
 );
 comment on table epi_private.reveal_use is
-  'Each account''s revealed records of a day (reveals and unmasked exported rows) and reveals of its current minute.';
+  'Each account''s revealed records of a day (reveals and unmasked exported rows) and the times of its reveals in the last minute.';
 
 create table epi_private.reveal_raise (
   raise_id   bigint generated always as identity primary key,

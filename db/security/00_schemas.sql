@@ -54,5 +54,8 @@ grant execute on function epi_private.current_kind(), epi_private.current_unit()
 -- the web login itself, before it acts as anyone: records and checks OA sign-on tickets (one use each)
 grant usage on schema epi to epi_web;
 grant execute on function epi.ticket_use(bytea, timestamptz), epi.ticket_used(bytea) to epi_web;
+-- ... and keeps the browsers' sessions, which every web process checks on each request
+grant execute on function epi.session_begin(bytea, text, bytea, integer, integer),
+  epi.session_check(bytea, integer, integer, boolean), epi.session_end(bytea) to epi_web;
 -- /readyz: the schema's revision, asked before acting as anyone
 grant execute on function epi.schema_revision() to epi_web;

@@ -92,6 +92,7 @@ SELECTS = {
     "epi_private.batch_month": ("select batch_id from epi_private.batch_month", {k: DENIED for k in IDENTITIES}),
     "epi_private.month_count": ("select venue_id from epi_private.month_count", {k: DENIED for k in IDENTITIES}),
     "epi_private.used_ticket": ("select key from epi_private.used_ticket", {k: DENIED for k in IDENTITIES}),
+    "epi_private.web_session": ("select account from epi_private.web_session", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_use": ("select account from epi_private.reveal_use", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_raise": ("select account from epi_private.reveal_raise", {k: DENIED for k in IDENTITIES}),
     "epi_private.frontdb_watermark": ("select last_key from epi_private.frontdb_watermark",
@@ -219,6 +220,9 @@ WRITES = {
     "inflate a venue's month": ("update epi_private.month_count set cum[31] = cum[31] + 100", None, {}),
     "add a venue's month": ("insert into epi_private.month_count values ('VA1', '2022-05-01', array_fill(1, array[31]))", None, {}),
     "forget a used ticket": ("delete from epi_private.used_ticket", None, {}),
+    "revive an ended web session": ("update epi_private.web_session set ended_at = null", None, {}),
+    # the web login itself (before it acts as anyone) keeps the sessions: 退出 is its call
+    "end someone's web session": ("select epi.session_end(sha256('x'))", None, {"nobody": OK}),
     "set the reveal limits": ("select epi.set_reveal_limits('6000', '20')", None, {"ops": OK}),
     "set the reveal budget directly": ("update epi.setting set value = '1000000' where key = 'reveal_daily_budget'",
                                        None, {}),

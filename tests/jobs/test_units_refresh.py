@@ -61,7 +61,7 @@ def test_the_scheduler_refreshes_the_units_just_before_a_caught_up_nightly(monke
         return []
     monkeypatch.setattr(scheduler.runner, "run", nightly)
     monkeypatch.setattr(scheduler.runner, "describe", lambda runs: "")
-    monkeypatch.setattr(scheduler.audit, "seal", lambda: 0)
+    monkeypatch.setattr(scheduler.audit, "seal_and_record", lambda: 0)
     monkeypatch.setattr(scheduler.audit, "anchor", lambda: "-")
     monkeypatch.setattr(scheduler.sms, "dispatch", lambda: type("S", (), {"sent": 0, "failed": 0, "in_doubt": 0})())
     scheduler.run_forever(stop=stop, echo=lambda *_: None)

@@ -28,7 +28,9 @@ UPGRADE_LOCK = 0x6B61_6970  # 'kaip'
 
 ROLES = {
     # name: attributes enforced on every upgrade
-    database.OWNER: "nologin noinherit",
+    # inherit: of the roles granted to it, only pg_read_all_stats and pg_signal_backend (db.upgrade as a
+    # superuser), which epi.end_long_oa_transactions uses to end OA logins' long transactions
+    database.OWNER: "nologin inherit",
     database.OPS_ROLE: "nologin",
     database.UNIT_ROLE: "nologin",
     database.AUDITOR_ROLE: "nologin",
@@ -78,6 +80,29 @@ def ensure_roles(conn: psycopg.Connection) -> None:
 # longer (it would hold its locks and snapshot), no more connections at once.
 OA_STATEMENT_TIMEOUT = "60s"
 OA_IDLE_IN_TRANSACTION_TIMEOUT = "60s"
+# issue 44: no transaction longer than epi.rule_limits' oa_transaction_max_seconds (its statements'
+# limits restart with each statement: an OA login's transaction held a month's partition for 80 s;
+# PostgreSQL 17+ ends it by transaction_timeout, 15 and 16 by epi.end_long_oa_transactions, run every
+# minute with the sealer), no temporary files beyond
+OA_TEMP_FILE_LIMIT = "100MB"
+
+
+def limit_oa_login(conn: psycopg.Connection, login: str, superuser: bool, echo=print) -> None:
+    """An OA login's limits as role settings (PgBouncer passes no startup options): statements,
+    idle transactions, whole transactions where the server has transaction_timeout (17+), and
+    temporary files (temp_file_limit is a superuser's setting: without one, a warning)."""
+    settings = [("statement_timeout", OA_STATEMENT_TIMEOUT),
+                ("idle_in_transaction_session_timeout", OA_IDLE_IN_TRANSACTION_TIMEOUT)]
+    if conn.info.server_version >= 170000:
+        seconds = conn.execute(database.SQL["oa_transaction_limit"]).fetchone()[0]
+        settings.append(("transaction_timeout", f"{seconds}s"))
+    if superuser:
+        settings.append(("temp_file_limit", OA_TEMP_FILE_LIMIT))
+    else:
+        echo(f"警告：当前管理账号不是超级用户，无法为 OA 读取账号 {login} 设置 temp_file_limit；请由超级用户执行 invoke db.grant-oa")
+    for setting, value in settings:
+        conn.execute(sql.SQL("alter role {} set {} = {}").format(
+            sql.Identifier(login), sql.Identifier(setting), sql.Literal(value)))
 OA_CONNECTION_LIMIT = 5
 
 
@@ -96,6 +121,8 @@ def grant_database(conn: psycopg.Connection, dbname: str, echo=print) -> None:
     conn.execute(sql.SQL("grant connect, create on database {} to {}").format(db, sql.Identifier(database.OWNER)))
     if conn.execute(database.SQL["is_superuser"]).fetchone()[0]:
         conn.execute(database.SQL["protect_advisory_locks"])
+        conn.execute(database.SQL["protect_large_objects"])
+        conn.execute(database.SQL["signal_oa_backends"])
     else:
         echo("警告：升级所用的管理账号不是超级用户，无法收回 PUBLIC 对 pg_advisory_lock 等函数的执行权限；"
              "请由超级用户执行一次 invoke db.upgrade，否则任何登录账号都能占用任务锁")
@@ -191,9 +218,11 @@ def join_reader_groups(url: str, echo=print) -> None:
             with conn.transaction():
                 conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
                 bound = conn.execute(database.SQL["bound_oa_logins"]).fetchall()
+            superuser = conn.execute(database.SQL["is_superuser"]).fetchone()[0]
             for login, is_ops in bound:
                 conn.execute(sql.SQL("alter role {} inherit").format(sql.Identifier(login)))
                 join_reader_group(conn, login, is_ops)
+                limit_oa_login(conn, login, superuser, echo)   # limits added since it was granted
     except psycopg.errors.InsufficientPrivilege:
         echo("警告：升级所用的管理账号无权调整 OA 读取账号的角色归属；请由超级用户重新执行 invoke db.grant-oa")
 
@@ -252,10 +281,7 @@ def grant_oa(login: str, *, unit: str | None, ops: bool, password: str | None, r
                 conn.execute(sql.SQL("create role {} login").format(sql.Identifier(login)))
         conn.execute(sql.SQL("alter role {} login inherit " + SAFE + " connection limit {}").format(
             sql.Identifier(login), sql.Literal(OA_CONNECTION_LIMIT)))
-        for setting, value in (("statement_timeout", OA_STATEMENT_TIMEOUT),
-                               ("idle_in_transaction_session_timeout", OA_IDLE_IN_TRANSACTION_TIMEOUT)):
-            conn.execute(sql.SQL("alter role {} set {} = {}").format(
-                sql.Identifier(login), sql.Identifier(setting), sql.Literal(value)))
+        limit_oa_login(conn, login, conn.execute(database.SQL["is_superuser"]).fetchone()[0], echo)
         if password:
             conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(login), sql.Literal(password)))
         join_reader_group(conn, login, ops)

@@ -77,7 +77,11 @@ def seal(url: str | None = None) -> int:
             n = conn.execute("select epi.audit_seal(%s)", (SEAL_BATCH,)).fetchone()[0]
             total += n
             if n < SEAL_BATCH:
-                return total
+                break
+        # with the sealer, every minute: OA logins' transactions older than their limit end (issue 44;
+        # PostgreSQL 17+ ends them itself by transaction_timeout)
+        conn.execute("select epi.end_long_oa_transactions()")
+    return total
 
 
 @dataclass

@@ -31,7 +31,8 @@ KINDS = {"ops": "运维单位", "unit": "监管单位", "jobs": "系统任务", 
 ACTIONS = ("scan.query", "scan.export", "scan.reveal", "scan.import", "scan.sync", "scan.delete", "venue.insert",
            "venue.update", "venue.delete", "venue.sync", "threshold.update", "alert.accept", "unit.insert",
            "unit.update", "unit.delete", "setting.update", "schedule.update", "sms.confirm", "sms.resend", "export.stats",
-           "counts.repair", "audit.query", "audit.export", "reveal.refused", "reveal.budget_80", "reveal.budget_raise")
+           "counts.repair", "audit.query", "audit.export", "reveal.refused", "reveal.budget_80", "reveal.budget_raise",
+           "oa.transaction_ended")
 
 
 PERSONAL = ("id_card", "phone")   # searched only by a POST: never in a URL (issue 42, point 6)

@@ -30,7 +30,7 @@ grant execute on function epi.job_list(), epi.job_begin(text, date, bigint), epi
   epi.job_cron() to epi_jobs;
 -- epi.run_job answers the id of a refusal epi.job_begin recorded (currval of the run ids, this session's only)
 grant select on sequence epi.job_run_run_id_seq to epi_jobs;
-grant execute on function epi.audit_seal(integer), epi.audit_head() to epi_jobs;
+grant execute on function epi.audit_seal(integer), epi.audit_head(), epi.end_long_oa_transactions(integer) to epi_jobs;
 grant execute on function epi.frontdb_position(text, text), epi.frontdb_advance(text, text, text, text, bigint),
   epi.frontdb_merge_venues(jsonb) to epi_jobs;
 grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(date, date, text), epi.venue_totals(date, date),

@@ -28,6 +28,43 @@ begin
 end
 $$;
 
+-- name: protect_large_objects
+-- Nobody in this database creates or writes large objects (issue 44: a "read-only" OA login wrote
+-- 1 MB with lo_from_bytea, no size limit); the zone uses none. Reading stays as the catalogue has it.
+-- Needs a superuser: the functions are the catalogue's.
+do $$
+declare
+  f regprocedure;
+begin
+  for f in select p.oid::regprocedure from pg_catalog.pg_proc p
+            where p.pronamespace = 'pg_catalog'::regnamespace
+              and p.proname in ('lo_creat', 'lo_create', 'lo_from_bytea', 'lo_import', 'lo_put', 'lowrite',
+                                'lo_truncate', 'lo_truncate64', 'lo_unlink', 'lo_open')
+  loop
+    execute format('revoke execute on function %s from public', f);
+  end loop;
+end
+$$;
+
+-- name: signal_oa_backends
+-- The owner ends an OA login's transaction older than its limit on PostgreSQL before 17
+-- (epi.end_long_oa_transactions): it sees every session's transaction start and may signal them.
+-- PostgreSQL 16+ fixes a membership's inheritance when it is granted (say it); 15 follows the
+-- owner's INHERIT attribute.
+do $$
+begin
+  if current_setting('server_version_num')::integer >= 160000 then
+    execute 'grant pg_read_all_stats, pg_signal_backend to epi_owner with inherit true';
+  else
+    execute 'grant pg_read_all_stats, pg_signal_backend to epi_owner';
+  end if;
+end
+$$;
+
+-- name: oa_transaction_limit
+-- An OA reader login's longest transaction, in seconds (the rule's one statement of it).
+select value from epi.rule_limits() where rule = 'oa_transaction_max_seconds';
+
 -- name: database_exists
 select 1 from pg_database where datname = %(name)s;
 

@@ -53,6 +53,54 @@ def test_an_oa_login_has_timeouts_and_a_connection_limit(db_url, oa_login_a):
             upgrade.OA_CONNECTION_LIMIT
 
 
+@pytest.mark.parametrize("call, name", [("lo_from_bytea(0, convert_to(repeat('x', 1048576), 'UTF8'))", "lo_from_bytea"),
+                                        ("lo_create(0)", "lo_create"), ("lo_creat(-1)", "lo_creat"),
+                                        ("lo_put(1, 0, '\\x00')", "lo_put")])
+def test_an_oa_login_cannot_write_a_large_object(db_url, oa_login_a, call, name):
+    """Issue 44, point 3: a "read-only" OA login wrote 1 MB with lo_from_bytea (no size limit)."""
+    with psycopg.connect(login_url(db_url, oa_login_a), autocommit=True) as c:
+        err = attempt(c, f"select {call}")
+    assert (err.sqlstate, err.diag.message_primary) == ("42501", f"permission denied for function {name}")
+
+
+def test_an_oa_login_has_a_temp_file_limit_and_a_transaction_limit(db_url, oa_login_a):
+    """Issue 44, points 2 and 3: temp_file_limit set; on PostgreSQL 17+ transaction_timeout too (on
+    15 and 16 epi.end_long_oa_transactions ends the transaction: the next test)."""
+    with psycopg.connect(login_url(db_url, oa_login_a), autocommit=True) as c:
+        assert c.execute("show temp_file_limit").fetchone()[0] == upgrade.OA_TEMP_FILE_LIMIT
+        if c.info.server_version >= 170000:
+            assert c.execute("show transaction_timeout").fetchone()[0] == "2min"
+        err = attempt(c, "select count(*) from generate_series(1, 20000000) g order by 1")   # sorts on disk
+    # "temporary file size exceeds temp_file_limit (102400kB)" (PostgreSQL 18 quotes the name)
+    assert (err.sqlstate, err.diag.message_primary[:27]) == ("53400", "temporary file size exceeds")
+
+
+def test_an_oa_logins_long_transaction_is_ended_and_recorded(db_url, oa_login_a):
+    """Issue 44, point 2: two pg_sleep(40) in one transaction held a month for 80 s; the function the
+    sealer runs every minute ends a transaction older than the limit (here 1 s) and says so."""
+    import time
+
+    reader = psycopg.connect(login_url(db_url, oa_login_a))
+    try:
+        reader.execute("select count(*) from oa.scan")
+        time.sleep(1.5)
+        with psycopg.connect(db_url) as c:
+            as_ops(c)
+            err = attempt(c, "select epi.end_long_oa_transactions(1)")
+            assert (err.sqlstate, err.diag.message_primary) == ("42501", "permission denied for function end_long_oa_transactions")
+            as_jobs(c)
+            assert c.execute("select epi.end_long_oa_transactions(1)").fetchone()[0] == 1
+            assert c.execute("select epi.end_long_oa_transactions(1)").fetchone()[0] == 0   # only that one
+            c.commit()
+        with pytest.raises(psycopg.OperationalError):
+            reader.execute("select 1")
+    finally:
+        reader.close()
+    with psycopg.connect(db_url) as c:
+        rows = c.execute("select caller_kind, detail from epi.audit_log where action = 'oa.transaction_ended'").fetchall()
+    assert [(k, d["login"], d["limit_seconds"]) for k, d in rows] == [("jobs", oa_login_a, 1)]
+
+
 def test_an_oa_logins_idle_transaction_does_not_stall_an_import_of_a_new_month(cluster_url, fresh_db, web, tmp_path):
     """Before, the partition of a new month was attached with a default partition that every reader
     of epi.scan had locked: the import waited (38 s in the attack). Now nothing it needs is held."""

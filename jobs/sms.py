@@ -38,10 +38,12 @@ class Summary:
     failed: int = 0
     in_doubt: int = 0
     postponed: int = 0
+    skipped: int = 0
 
     def describe(self) -> str:
         later = f"，网关要求稍后再发 {self.postponed} 条" if self.postponed else ""
-        return f"短信：发送成功 {self.sent} 条，失败 {self.failed} 条，结果未知（不重发）{self.in_doubt} 条{later}"
+        once = f"，今日已发送未重发 {self.skipped} 条" if self.skipped else ""
+        return f"短信：发送成功 {self.sent} 条，失败 {self.failed} 条，结果未知（不重发）{self.in_doubt} 条{later}{once}"
 
 
 def backoff(attempt: int, base: float, cap: float, rng=random.random) -> float:
@@ -61,6 +63,7 @@ def dispatch(*, url: str | None = None, gateway=None, max_attempts: int | None =
         summary.in_doubt = len(conn.execute(SQL["in_doubt"], {"stale": stale}).fetchall())
         taken = 0
         while limit is None or taken < limit:
+            summary.skipped += len(conn.execute(SQL["skip_sent_today"]).fetchall())   # before each claim
             row = conn.execute(SQL["claim"]).fetchone()
             if row is None:
                 break

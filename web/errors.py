@@ -95,6 +95,13 @@ def init_app(app: Flask) -> None:
     def rule_broken(exc):
         return error(400, exc.diag.message_primary or "数据不符合规则")
 
+    @app.errorhandler(psycopg.errors.LockNotAvailable)
+    def lock_busy(exc):
+        """A month's drop that could not get its lock in time (epi_private.lock_scans_exclusively):
+        nothing changed; the user is told to retry."""
+        message = exc.diag.message_primary or ""
+        return error(503, message if _chinese(message) else "系统繁忙，请稍后重试")
+
     @app.errorhandler(psycopg.errors.QueryCanceled)
     def too_slow(exc):
         return error(503, "查询超时，请缩小查询范围（如日期范围）后重试")

@@ -17,6 +17,8 @@ as $$
          ('reveal_budget_max', 1000000),           -- a daily reveal budget (setting or raise), at most
          ('reveal_per_minute_max', 600),           -- reveals a minute (the setting), at most
          ('reveal_raise_max_days', 30),            -- a raise of one account's budget lasts at most
-         ('oa_transaction_max_seconds', 120)       -- an OA reader login's transaction lasts at most
+         ('oa_transaction_max_seconds', 120),      -- an OA reader login's transaction lasts at most
+         ('strong_lock_timeout_ms', 200),          -- a month's drop waits for its lock at most (each try)
+         ('strong_lock_wait_seconds', 10)          -- ... and tries again for at most
 $$;
 comment on function epi.rule_limits() is 'The limits of the rules on values (threshold maximum, retention days, name search length, unmasked exports, reveal budgets), each once.';

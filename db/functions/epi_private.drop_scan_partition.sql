@@ -4,7 +4,10 @@
    the month's delta read from what was kept instead of counted: the month's days emptied (all
    their scans lie in that partition) and each import's rows of that month negated
    (epi_private.batch_month: counting a peak month's 30M rows took seconds). The audit
-   entry is written here too, with the rows and the reason (NULL: ops' delete; 'retention'). */
+   entry is written here too, with the rows and the reason (NULL: ops' delete; 'retention'). The
+   strong lock is taken first, under a short lock timeout with bounded retries
+   (epi_private.lock_scans_exclusively: no scan reader queues behind it for long; when it cannot be
+   had, nothing has changed). */
 create or replace function epi_private.drop_scan_partition(p_month date, p_reason text) returns bigint
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -20,6 +23,7 @@ begin
   if to_regclass(format('epi.%I', v_name)) is null then
     return 0;
   end if;
+  perform epi_private.lock_scans_exclusively();
   select array_agg(m.batch_id), array_agg(m.month), array_agg(-m.n), coalesce(sum(m.n), 0)::bigint
     into v_batch, v_bmon, v_bn, v_rows
     from epi_private.batch_month m where m.month = v_month;

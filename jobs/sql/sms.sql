@@ -7,6 +7,21 @@ update epi.sms_outbox
  where status = 'pending' and sending_since < now() - %(stale)s::interval
 returning sms_id, unit_code, day;
 
+-- name: skip_sent_today
+-- One text per unit per day of sending (issue 44, point 6): a pending text of a unit that already got
+-- one today (Asia/Shanghai) — sent, or in doubt (it may have arrived) — is not sent.
+update epi.sms_outbox o
+   set status = 'skipped', response = '今日已发送，未重发', updated_at = now()
+ where o.status = 'pending' and o.sending_since is null
+   and exists (select from epi.sms_outbox x
+                where x.unit_code = o.unit_code and x.sms_id <> o.sms_id
+                  and ((x.status = 'sent' and x.sent_at >= (date_trunc('day', now() at time zone 'Asia/Shanghai')
+                                                            at time zone 'Asia/Shanghai'))
+                       or (x.in_doubt and x.updated_at >= (date_trunc('day', now() at time zone 'Asia/Shanghai')
+                                                           at time zone 'Asia/Shanghai'))
+                       or (x.status = 'pending' and x.sending_since is not null)))
+returning o.sms_id, o.unit_code, o.day;
+
 -- name: claim
 -- Take one pending text that nobody is sending; committed before the gateway is called.
 update epi.sms_outbox o

@@ -115,7 +115,8 @@ def test_the_rules_limits_are_stated_once_and_read_by_the_checks(conn):
     assert limits == {"threshold_max": 2147483647, "scan_retention_min_days": 14, "scan_retention_max_days": 36500,
                       "name_search_min_chars": 2, "unmasked_export_max_rows": 5000, "unmasked_export_window_hours": 24,
                       "reveal_budget_max": 1000000, "reveal_per_minute_max": 600, "reveal_raise_max_days": 30,
-                      "oa_transaction_max_seconds": 120}
+                      "oa_transaction_max_seconds": 120, "strong_lock_timeout_ms": 200,
+                      "strong_lock_wait_seconds": 10}
     problems = conn.execute("select field, message from epi.threshold_problems('1', '2147483648')").fetchall()
     assert problems == [("flow_max", "场所日人流量阈值（最大值）不能超过 2147483647")]
 

@@ -157,6 +157,8 @@ def test_the_demo_runs_the_sealer_and_the_anchorer(world_db, tmp_path, monkeypat
     monkeypatch.setenv("DATABASE_URL", world_db)
     monkeypatch.setenv("EPI_AUDIT_ANCHOR_DIR", str(tmp_path))
     monkeypatch.setenv("EPI_AUDIT_SEAL_SECONDS", "1")
+    for name, value in (("EPI_DEV_LOGIN", "1"), ("EPI_COOKIE_SECURE", "0"), ("EPI_OA_JWT_SECRET", "demo-test-secret")):
+        monkeypatch.setenv(name, value)   # what the demo sets for itself, undone after this test
     monkeypatch.setattr(tasks, "upgrade", lambda c: None)
     monkeypatch.setattr(runner, "run", lambda *a, **k: [])
     monkeypatch.setattr(runner, "describe", lambda runs: "")

@@ -46,7 +46,8 @@ def test_jobs_are_registered_in_utc_for_this_database_as_the_jobs_role(cron_url,
     with psycopg.connect(cron_url) as c:
         rows = c.execute("select jobname, schedule, command, database, username, active from cron.job "
                          "where database = %s order by jobname", (dbname,)).fetchall()
-    assert rows == [(f"epi_audit_seal_{dbname}", "* * * * *", "select epi.audit_seal();", dbname, "epi_jobs", True),
+    assert rows == [(f"epi_audit_seal_{dbname}", "* * * * *", "select epi.audit_seal(), epi.end_long_oa_transactions();",
+                     dbname, "epi_jobs", True),
                     (f"epi_counts_full_{dbname}", "0 19 * * 6", "call epi.run_job('counts_full');", dbname,
                      "epi_jobs", True),
                     (f"epi_nightly_{dbname}", "0 18 * * *", "call epi.run_job('nightly');", dbname, "epi_jobs", True)]

@@ -248,3 +248,50 @@ def test_gateway_configuration_errors_are_clear():
     with pytest.raises(RuntimeError, match="EPI_SMS_GATEWAY 应为 log、mas 或 http（当前为“pigeon”）"):
         gateways.from_env({"EPI_SMS_GATEWAY": "pigeon"})
     assert isinstance(gateways.from_env({}), gateways.LogGateway)
+
+
+@pytest.fixture
+def three_days(fresh_db):
+    """Texts of units T-A and T-B queued for three business dates, as three `jobs.run sms --date`
+    runs on one real day queue them."""
+    with psycopg.connect(fresh_db, autocommit=True) as c:
+        c.execute("insert into epi.unit (unit_code, unit_name, head_phone) values "
+                  "('T-A', '测试单位甲', '14400000001'), ('T-B', '测试单位乙', '14400000002')")
+    return database.jobs_url(database.database_name(fresh_db))
+
+
+def queue(fresh_db, day):
+    with psycopg.connect(fresh_db, autocommit=True) as c:
+        c.execute("insert into epi.sms_outbox (unit_code, phone, day, content) "
+                  "select unit_code, head_phone, %s, epi.sms_text() from epi.unit", (day,))
+
+
+@pytest.mark.parametrize("kind", ["log", "mas"])
+def test_three_dates_dispatched_on_one_day_text_each_unit_once(kind, three_days, fresh_db, request):
+    """Issue 44, point 6: one text per unit per day of sending; the queue itself keeps a text per
+    business date, and the others are recorded 今日已发送，未重发, not sent."""
+    mas = request.getfixturevalue("mas") if kind == "mas" else None
+    gateway = mas.gateway() if mas else gateways.LogGateway()
+    summaries = []
+    for day in ("2022-03-08", "2022-03-09", "2022-03-10"):
+        queue(fresh_db, day)
+        summaries.append(sms.dispatch(url=three_days, gateway=gateway))
+    assert [(s.sent, s.skipped) for s in summaries] == [(2, 0), (0, 2), (0, 2)]
+    assert "今日已发送未重发 2 条" in summaries[1].describe()
+    with psycopg.connect(fresh_db) as c:
+        rows = c.execute("select unit_code, day::text, status, response from epi.sms_outbox order by unit_code, day").fetchall()
+    assert [(u, d, s) for u, d, s, _ in rows] == [
+        ("T-A", "2022-03-08", "sent"), ("T-A", "2022-03-09", "skipped"), ("T-A", "2022-03-10", "skipped"),
+        ("T-B", "2022-03-08", "sent"), ("T-B", "2022-03-09", "skipped"), ("T-B", "2022-03-10", "skipped")]
+    assert {r[3] for r in rows if r[2] == "skipped"} == {"今日已发送，未重发"}
+    if mas:
+        assert [f["mobiles"] for f in mas.received] == ["14400000001", "14400000002"]
+
+
+def test_a_text_in_doubt_today_also_counts_as_sent_today(mas, three_days, fresh_db):
+    queue(fresh_db, "2022-03-08")
+    mas.answers = ["hang", "hang"]
+    assert sms.dispatch(url=three_days, gateway=mas.gateway(timeout=0.3)).in_doubt == 2   # may have arrived
+    queue(fresh_db, "2022-03-09")
+    summary = sms.dispatch(url=three_days, gateway=mas.gateway())
+    assert (summary.sent, summary.skipped) == (0, 2) and len(mas.received) == 2

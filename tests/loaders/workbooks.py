@@ -181,3 +181,43 @@ def entity_bomb(path: Path) -> Path:
             dst.writestr(item, data)
     tmp.replace(path)
     return path
+
+
+def lying_zip_bomb(path: Path, inflated: int = 1 << 30, declared: int = 10_000) -> Path:
+    """A real 20-row workbook whose sheet is padded with ``inflated`` bytes of spaces (a few MB on
+    the wire), its declared uncompressed size patched to ``declared`` in both zip headers — the bomb
+    of issue 44, point 4, which a check of the declared sizes let through."""
+    import struct
+
+    good = path.with_suffix(".good.xlsx")
+    xlsxwriter_book(good, {"Sheet1": rows_with_times([dt.datetime(2022, 3, 4, 8, i) for i in range(20)])})
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename != sheet:
+                dst.writestr(item.filename, data)
+                continue
+            head, tail = data.rsplit(b"</worksheet>", 1)
+            entry = zipfile.ZipInfo(sheet)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with dst.open(entry, "w", force_zip64=False) as out:
+                out.write(head)
+                pad = b" " * (16 << 20)
+                for _ in range(inflated // len(pad)):
+                    out.write(pad)
+                out.write(b"</worksheet>" + tail)
+    good.unlink()
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(sheet)
+    raw[info.header_offset + 22:info.header_offset + 26] = struct.pack("<I", declared)   # local header
+    central = raw.index(b"PK\x01\x02", info.header_offset + 30 + info.compress_size)   # the central directory
+    while True:   # the sheet's entry in it
+        name_len = struct.unpack("<H", raw[central + 28:central + 30])[0]
+        if raw[central + 46:central + 46 + name_len] == sheet.encode():
+            raw[central + 24:central + 28] = struct.pack("<I", declared)
+            break
+        central = raw.index(b"PK\x01\x02", central + 46)
+    path.write_bytes(bytes(raw))
+    return path

@@ -96,6 +96,17 @@ def _url(value: str) -> str:
     return value
 
 
+def _sso_methods(value: str) -> tuple[str, ...]:
+    """EPI_SSO: the sign-on methods enabled, comma-separated (jwt: OA's HS256 ticket; oidc: OpenID Connect)."""
+    methods = tuple(dict.fromkeys(m.strip().lower() for m in value.split(",") if m.strip()))
+    if not methods or any(m not in SSO_METHODS for m in methods):
+        raise ValueError
+    return methods
+
+
+SSO_METHODS = ("jwt", "oidc")
+
+
 def _http_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ValueError
@@ -138,6 +149,15 @@ VARS: tuple[Var, ...] = (
     Var("EPI_COOKIE_SAMESITE", _choice("Lax", "Strict", "None", lower=False), "Lax、Strict 或 None", default="Lax"),
     Var("EPI_COOKIE_PARTITIONED", _flag, "0 或 1", default="0"),
     Var("EPI_TICKET_MAX_MINUTES", _positive_int, "正整数（分钟）", default="10"),
+    # sign-on methods (issue 45): jwt (OA's ticket, /?ticket= and /sso/jwt) and OpenID Connect (/sso/oidc)
+    Var("EPI_SSO", _sso_methods, "以逗号分隔的登录方式：jwt、oidc", default="jwt"),
+    Var("EPI_OIDC_ISSUER", _http_url, "OpenID Connect 提供方的 issuer（https://…）"),
+    Var("EPI_OIDC_CLIENT_ID", _text, "在提供方登记的 client_id"),
+    Var("EPI_OIDC_CLIENT_SECRET", _text, "在提供方登记的 client_secret", secret=True),
+    Var("EPI_SSO_ACCOUNT_ATTR", _text, "账号所在的声明名", default="preferred_username"),
+    Var("EPI_SSO_NAME_ATTR", _text, "姓名所在的声明名", default="name"),
+    Var("EPI_SSO_UNIT_ATTR", _text, "机构编码所在的声明名", default="unit"),
+    Var("EPI_SSO_MENUS_ATTR", _text, "菜单权限所在的声明名", default="menus"),
     Var("EPI_SESSION_IDLE_MINUTES", _positive_int, "正整数（分钟）", default="30"),
     Var("EPI_SESSION_MAX_HOURS", _positive_int, "正整数（小时）", default="8"),
     Var("EPI_MAX_UPLOAD_MB", _positive_int, "正整数（MB）", default="200"),

@@ -61,13 +61,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         scan_query,
         signin,
         sms,
+        sso,
         stats,
         thresholds,
         venues,
     )
 
-    for area in (signin, venues, thresholds, scan_admin, scan_query, reveal, stats, alerts, sms, audit, api, openapi,
-                 health):
+    for area in (signin, sso, venues, thresholds, scan_admin, scan_query, reveal, stats, alerts, sms, audit, api,
+                 openapi, health):
         app.register_blueprint(area.bp)
     collected = metrics.init_app(app)
     observe.init_app(app, on_done=collected.request_done)

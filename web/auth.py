@@ -105,6 +105,8 @@ class Ticket(NamedTuple):
 def verify_ticket(token: str) -> Ticket:
     """An OA ticket's signature, account and times: ``iat`` and ``exp`` are required and a ticket may
     live at most EPI_TICKET_MAX_MINUTES (10) — a leaked one is worth little, and little for long."""
+    if "jwt" not in current_app.config.get("SSO_METHODS", ["jwt"]):
+        raise AuthError("本系统未启用 OA 票据登录（EPI_SSO），请从 OA 的单点登录入口进入")
     secret = current_app.config.get("OA_JWT_SECRET")
     if not secret:
         raise AuthError("系统未配置 OA 单点登录密钥，无法验证登录凭据")
@@ -148,6 +150,14 @@ def _ticket_call(sql: str, params: tuple):
 
     with pool().connection() as conn, conn.transaction():
         return next(iter(conn.execute(sql, params).fetchone().values()))
+
+
+def _ticket_row(sql: str, params: tuple) -> dict | None:
+    """The first row of a web-login call (a sign-on's state), or None."""
+    from web.db import pool
+
+    with pool().connection() as conn, conn.transaction():
+        return conn.execute(sql, params).fetchone()
 
 
 def use_ticket(ticket: Ticket) -> None:

@@ -29,6 +29,10 @@ def mapping(cfg: Config) -> dict:
         TICKET_MAX_MINUTES=cfg.ticket_max_minutes,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=cfg.session_max_hours),
         OA_ORIGIN=cfg.oa_origin or "",
+        SSO_METHODS=list(cfg.sso),
+        OIDC_ISSUER=cfg.oidc_issuer, OIDC_CLIENT_ID=cfg.oidc_client_id, OIDC_CLIENT_SECRET=cfg.oidc_client_secret,
+        SSO_ACCOUNT_ATTR=cfg.sso_account_attr, SSO_NAME_ATTR=cfg.sso_name_attr, SSO_UNIT_ATTR=cfg.sso_unit_attr,
+        SSO_MENUS_ATTR=cfg.sso_menus_attr,
         PROXY_HOPS=cfg.proxy_hops,
         METRICS_ALLOW=list(cfg.metrics_allow),
         METRICS_TOKEN=cfg.metrics_token or "",
@@ -50,5 +54,7 @@ def check(config: dict, cfg: Config, *, secret_given: bool) -> None:
         raise ConfigError("EPI_COOKIE_SAMESITE=None 时会话 Cookie 必须为 Secure（EPI_COOKIE_SECURE=1，经 https 访问）")
     if config["SESSION_COOKIE_PARTITIONED"] and not config["SESSION_COOKIE_SECURE"]:
         raise ConfigError("EPI_COOKIE_PARTITIONED=1 需要 Secure 的会话 Cookie（EPI_COOKIE_SECURE=1，经 https 访问）")
-    if not config["OA_JWT_SECRET"] and not config["DEV_LOGIN"]:
+    if "oidc" in config["SSO_METHODS"] and not (config["OIDC_ISSUER"] and config["OIDC_CLIENT_ID"]):
+        raise ConfigError("EPI_SSO 含 oidc 时必须设置 EPI_OIDC_ISSUER 和 EPI_OIDC_CLIENT_ID（及 EPI_OIDC_CLIENT_SECRET）")
+    if "jwt" in config["SSO_METHODS"] and not config["OA_JWT_SECRET"] and not config["DEV_LOGIN"]:
         raise ConfigError("必须设置 EPI_OA_JWT_SECRET（OA 单点登录密钥），或在本机开发时设置 EPI_DEV_LOGIN=1")

@@ -55,6 +55,8 @@ grant execute on function epi_private.current_kind(), epi_private.current_unit()
 grant usage on schema epi to epi_web;
 grant execute on function epi.ticket_use(bytea, timestamptz), epi.ticket_used(bytea) to epi_web;
 -- ... and keeps the browsers' sessions, which every web process checks on each request
+grant execute on function epi.sso_begin(bytea, text, text, text, text), epi.sso_take(bytea),
+  epi.sso_refused(text, text, text) to epi_web;
 grant execute on function epi.session_begin(bytea, text, bytea, integer, integer),
   epi.session_check(bytea, integer, integer, boolean), epi.session_end(bytea) to epi_web;
 -- /readyz: the schema's revision, asked before acting as anyone

@@ -15,6 +15,11 @@ drop policy if exists "Audited actions of identified callers are written" on epi
 create policy "Audited actions of identified callers are written" on epi.audit_log for insert
   to epi_owner
   with check ((select epi_private.current_kind()) is not null);
+-- a refused sign-on is written by the web login itself, before anybody is signed on (epi.sso_refused)
+drop policy if exists "Refused sign-ons are written by the web login" on epi.audit_log;
+create policy "Refused sign-ons are written by the web login" on epi.audit_log for insert
+  to epi_owner
+  with check (action = 'sso.refused' and caller_kind is null and session_user = 'epi_web');
 -- a DBA's direct change (a switch, a unit or venue fixed by hand) is audited as theirs: they act as
 -- the owner (SET ROLE epi_owner, which only the admin can do) or are a superuser in psql
 drop policy if exists "Switch changes by a DBA are written" on epi.audit_log;

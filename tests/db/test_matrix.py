@@ -92,6 +92,7 @@ SELECTS = {
     "epi_private.batch_month": ("select batch_id from epi_private.batch_month", {k: DENIED for k in IDENTITIES}),
     "epi_private.month_count": ("select venue_id from epi_private.month_count", {k: DENIED for k in IDENTITIES}),
     "epi_private.used_ticket": ("select key from epi_private.used_ticket", {k: DENIED for k in IDENTITIES}),
+    "epi_private.sso_state": ("select method from epi_private.sso_state", {k: DENIED for k in IDENTITIES}),
     "epi_private.web_session": ("select account from epi_private.web_session", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_use": ("select account from epi_private.reveal_use", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_raise": ("select account from epi_private.reveal_raise", {k: DENIED for k in IDENTITIES}),
@@ -222,6 +223,10 @@ WRITES = {
     "forget a used ticket": ("delete from epi_private.used_ticket", None, {}),
     # issue 44: nobody of the zone creates large objects (an OA login wrote 1 MB, no size limit)
     "create a large object": ("select lo_from_bytea(0, '\\x00')", None, {}),
+    "keep a sign-on of one's choosing": ("insert into epi_private.sso_state (key, method, nonce, verifier) "
+                                         "values (sha256('x'), 'oidc', 'n', 'v')", None, {}),
+    # the web login itself (before anybody is signed on) records a refused sign-on, and only that
+    "record a refused sign-on": ("select epi.sso_refused('oidc', '测试', 'x')", None, {"nobody": OK}),
     "revive an ended web session": ("update epi_private.web_session set ended_at = null", None, {}),
     # the web login itself (before it acts as anyone) keeps the sessions: 退出 is its call
     "end someone's web session": ("select epi.session_end(sha256('x'))", None, {"nobody": OK}),

@@ -159,7 +159,9 @@ OPEN = {"/healthz", "/static/<path:filename>", "/favicon.ico", "/dev-login", "/"
         # what a load balancer and monitoring ask (tests/web/test_health.py)
         "/readyz", "/healthz/jobs",
         # Prometheus: by address or token, not by session (tests/web/test_metrics.py)
-        "/metrics"}
+        "/metrics",
+        # the sign-on doors: before anybody is signed on (tests/web/test_sso_oidc.py)
+        "/sso/jwt", "/sso/oidc", "/sso/oidc/callback"}
 
 
 def every_route(app):

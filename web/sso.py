@@ -1,0 +1,209 @@
+"""Sign-on by OpenID Connect (issue 45), beside OA's own ticket (web.auth): `EPI_SSO` lists the
+methods; `oidc` is entered at /sso/oidc.
+
+The provider is found by discovery (EPI_OIDC_ISSUER/.well-known/openid-configuration, whose issuer
+must be the one configured). /sso/oidc sends the browser to the provider's authorization endpoint
+with the authorization code flow, PKCE (S256), a random `state` and `nonce`; the state's SHA-256,
+the nonce, the code verifier and the page to go on to are kept in the database (epi.sso_begin) —
+not in the cookie, which a frame may lose — and taken once when the provider sends the user back
+(epi.sso_take). The code is exchanged at the token endpoint (client_secret_basic); the ID token is
+checked by PyJWT against the provider's JWKS: signature, issuer, audience, expiry, and its nonce
+against the one kept. Account, name, 机构编码 and menus come from the claims EPI_SSO_*_ATTR name; the
+user then has a server-side session like any other (web.auth.start_session), with the same rules:
+the audit menu alone, a unit for the unit menus, the reveal budget. Every refusal is a Chinese
+message naming the cause, an audit entry (epi.sso_refused) and no session."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
+
+import jwt
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+
+from web import auth
+
+bp = Blueprint("sso", __name__)
+
+TIMEOUT = 10          # seconds a provider may take to answer
+DISCOVERY_TTL = 600   # seconds a provider's discovery document is kept
+
+
+class Refused(auth.AuthError):
+    """A sign-on refused: its message names the cause (401)."""
+
+
+def enabled(method: str) -> bool:
+    return method in current_app.config["SSO_METHODS"]
+
+
+def _fetch_json(url: str, data: dict | None = None, basic: tuple[str, str] | None = None) -> dict:
+    """GET (or POST a form to) a provider's endpoint; a provider that does not answer, or answers an
+    error, is a Refused naming it."""
+    body = urlencode(data).encode() if data is not None else None
+    req = urllib.request.Request(url, data=body, headers={"Accept": "application/json"})
+    if basic:
+        token = base64.b64encode(f"{basic[0]}:{basic[1]}".encode()).decode()
+        req.add_header("Authorization", "Basic " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as res:
+            return json.loads(res.read(1 << 20))
+    except urllib.error.HTTPError as exc:
+        if exc.code >= 500:
+            raise Refused(f"身份提供方出错（HTTP {exc.code}），请稍后重试") from None
+        raise Refused(f"身份提供方拒绝了请求（HTTP {exc.code}），请从 OA 系统重新进入") from None
+    except (urllib.error.URLError, TimeoutError, OSError):
+        raise Refused("身份提供方没有响应（连接失败或超时），请稍后重试") from None
+    except ValueError:
+        raise Refused("身份提供方的应答无法识别，请联系运维单位") from None
+
+
+def provider() -> dict:
+    """The provider's discovery document (kept DISCOVERY_TTL seconds per process)."""
+    cached = current_app.extensions.get("epi_oidc")
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    issuer = current_app.config["OIDC_ISSUER"]
+    doc = _fetch_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
+    if doc.get("issuer") != issuer:
+        raise Refused("身份提供方的 issuer 与配置（EPI_OIDC_ISSUER）不符，拒绝登录")
+    current_app.extensions["epi_oidc"] = (time.monotonic() + DISCOVERY_TTL, doc)
+    return doc
+
+
+def redirect_uri() -> str:
+    return url_for("sso.oidc_callback", _external=True)
+
+
+def _key(state: str) -> bytes:
+    return hashlib.sha256(("state:" + state).encode()).digest()
+
+
+def refuse(reason: str, account: str | None = None) -> Refused:
+    """The refusal's audit entry (committed), then the Refused to raise."""
+    auth._ticket_call("select epi.sso_refused(%s, %s, %s)", ("oidc", reason, account))
+    return Refused(reason)
+
+
+@bp.get("/sso/jwt")
+def jwt_entry():
+    """OA's ticket entered at /sso/jwt?ticket=…&next=/path (as on any page: web.auth.load_user signs
+    on and strips the ticket); then on to the page of the zone named by next."""
+    if not enabled("jwt"):
+        abort(404)
+    from flask import g
+
+    if g.user is None:
+        raise auth.not_signed_in()
+    return redirect(auth.safe_next(request.args.get("next")))
+
+
+@bp.get("/sso/oidc")
+def oidc_start():
+    """Send the browser to the provider: code flow, PKCE, state and nonce kept in the database."""
+    if not enabled("oidc"):
+        abort(404)
+    try:
+        doc = provider()
+    except Refused as exc:
+        raise refuse(exc.message) from None
+    state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    auth._ticket_call("select epi.sso_begin(%s, %s, %s, %s, %s)",
+                      (_key(state), "oidc", nonce, verifier, auth.safe_next(request.args.get("next"))))
+    return redirect(doc["authorization_endpoint"] + "?" + urlencode({
+        "response_type": "code", "client_id": current_app.config["OIDC_CLIENT_ID"], "redirect_uri": redirect_uri(),
+        "scope": "openid profile", "state": state, "nonce": nonce,
+        "code_challenge": challenge, "code_challenge_method": "S256"}))
+
+
+@bp.get("/sso/oidc/callback")
+def oidc_callback():
+    """The provider sent the user back: the state taken once, the code exchanged, the ID token
+    checked, the claims mapped to the user; a session, or a refusal (audited, no session)."""
+    if not enabled("oidc"):
+        abort(404)
+    if request.args.get("error"):
+        raise refuse(f"身份提供方未同意登录（{request.args['error'][:60]}），请从 OA 系统重新进入")
+    state, code = request.args.get("state") or "", request.args.get("code") or ""
+    kept = auth._ticket_row("select method, nonce, verifier, next from epi.sso_take(%s)", (_key(state),)) \
+        if state else None
+    if kept is None:
+        raise refuse("登录状态无效、已使用或已过期（state 不符），请从 OA 系统重新进入")
+    if not code:
+        raise refuse("身份提供方没有返回授权码，请从 OA 系统重新进入")
+    config = current_app.config
+    try:
+        doc = provider()
+        tokens = _fetch_json(doc["token_endpoint"], {
+            "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri(),
+            "code_verifier": kept["verifier"]}, basic=(config["OIDC_CLIENT_ID"], config["OIDC_CLIENT_SECRET"] or ""))
+    except Refused as exc:
+        raise refuse(exc.message) from None
+    claims = id_token_claims(tokens.get("id_token") or "", doc, kept["nonce"])
+    user = user_of(claims)
+    auth.start_session(user)
+    return redirect(kept["next"])
+
+
+def id_token_claims(token: str, doc: dict, nonce: str) -> dict:
+    """The ID token's claims, checked: signature by the provider's JWKS, issuer, audience, expiry
+    (30 s leeway), nonce; else a refusal naming the cause."""
+    config = current_app.config
+    try:
+        claims = jwt.decode(token, _signing_key(doc["jwks_uri"], token), algorithms=["RS256", "ES256", "PS256"], audience=config["OIDC_CLIENT_ID"],
+                            issuer=config["OIDC_ISSUER"], leeway=30, options={"require": ["iss", "aud", "exp", "sub"]})
+    except jwt.ExpiredSignatureError:
+        raise refuse("身份凭据（ID token）已过期，请从 OA 系统重新进入") from None
+    except jwt.InvalidIssuerError:
+        raise refuse("身份凭据的签发方（iss）与配置不符，拒绝登录") from None
+    except jwt.InvalidAudienceError:
+        raise refuse("身份凭据不是签发给本系统的（aud 不符），拒绝登录") from None
+    except jwt.PyJWKClientConnectionError:
+        raise refuse("身份提供方没有响应（无法取得签名公钥），请稍后重试") from None
+    except jwt.PyJWTError:
+        raise refuse("身份凭据（ID token）无效或签名不符，拒绝登录") from None
+    if not secrets.compare_digest(str(claims.get("nonce") or ""), nonce):
+        raise refuse("身份凭据的 nonce 与本次登录不符，拒绝登录", _account(claims))
+    return claims
+
+
+def _signing_key(jwks_uri: str, token: str):
+    """The provider's key that signed the token: by its kid, or the provider's only signing key when
+    the token names none (a provider with one key may leave kid out)."""
+    keys = jwt.PyJWKClient(jwks_uri, timeout=TIMEOUT).get_signing_keys()
+    kid = jwt.get_unverified_header(token).get("kid")
+    chosen = [k for k in keys if k.key_id == kid] if kid else (keys if len(keys) == 1 else [])
+    if not chosen:
+        raise jwt.InvalidSignatureError("no signing key matches")
+    return chosen[0].key
+
+
+def _account(claims: dict) -> str | None:
+    value = claims.get(current_app.config["SSO_ACCOUNT_ATTR"])
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def user_of(claims: dict) -> auth.User:
+    """The user the claims name (EPI_SSO_*_ATTR), checked as an OA ticket's are."""
+    config = current_app.config
+    account = _account(claims)
+    if account is None:
+        raise refuse(f"身份凭据缺少账号（声明 {config['SSO_ACCOUNT_ATTR']}），请联系运维单位检查身份提供方的配置")
+    menus = claims.get(config["SSO_MENUS_ATTR"])
+    if menus is None:
+        raise refuse(f"身份凭据缺少菜单权限（声明 {config['SSO_MENUS_ATTR']}），请联系运维单位", account)
+    try:
+        user = auth.user_from_claims({"sub": account, "name": claims.get(config["SSO_NAME_ATTR"]) or account,
+                                      "unit": claims.get(config["SSO_UNIT_ATTR"]), "menus": menus})
+    except auth.AuthError as exc:
+        raise refuse(exc.message, account) from None
+    if any(auth.MENUS[m].acts_as == "unit" for m in user.menus) and not user.unit:
+        raise refuse(f"账号 {account} 有监管单位的菜单，但身份凭据中没有机构编码（声明 {config['SSO_UNIT_ATTR']}），拒绝登录",
+                     account)
+    return user

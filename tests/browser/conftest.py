@@ -31,9 +31,10 @@ def pytest_collection_modifyitems(config, items):
 
 @contextlib.contextmanager
 def serve(admin_url: str, tmp_path: Path, **config):
+    """The app under a real waitress server on a free loopback port, as `invoke serve` runs it."""
     from waitress.server import create_server
 
-    from web import create_app
+    from web import create_app, server
 
     app = create_app({"OA_JWT_SECRET": SECRET, "SECRET_KEY": "browser-test-key-0123456789",
                       "DATABASE_WEB_URL": database.web_url(database.database_name(admin_url)),
@@ -41,7 +42,8 @@ def serve(admin_url: str, tmp_path: Path, **config):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = create_server(app, host="127.0.0.1", port=port, threads=4)
+    # the options `invoke serve` gives waitress (connections, proxy headers, body cap), 4 threads
+    srv = create_server(app, host="127.0.0.1", port=port, **(server.options(app) | {"threads": 4}))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     try:

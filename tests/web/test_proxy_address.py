@@ -4,39 +4,20 @@ server with the options `invoke serve` gives it (waitress 3 drops X-Forwarded-* 
 told to trust, so a test through Flask's client alone could not see it)."""
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
-import threading
 import urllib.request
 
 import psycopg
 import pytest
 
-from db import database
-from tests.web.conftest import SECRET, ticket
+from tests.web.conftest import ticket
 
 
-@contextlib.contextmanager
 def waitress_serving(seeded_db, tmp_path, hops: int):
-    from waitress.server import create_server
+    """The app under a real waitress server with the options `invoke serve` gives it."""
+    from tests.browser.conftest import serve
 
-    from web import create_app, server
-
-    app = create_app({"OA_JWT_SECRET": SECRET, "SECRET_KEY": "proxy-test-key", "PROXY_HOPS": hops,
-                      "DATABASE_WEB_URL": database.web_url(database.database_name(seeded_db)),
-                      "UPLOAD_DIR": str(tmp_path), "SESSION_COOKIE_SECURE": False})
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = create_server(app, host="127.0.0.1", port=port, **server.options(app))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.close()
-        app.extensions["epi_pool"].close()
+    return serve(seeded_db, tmp_path, PROXY_HOPS=hops)
 
 
 def get(url: str, forwarded: str | None):

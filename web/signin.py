@@ -8,7 +8,7 @@ import uuid
 from urllib.parse import urlencode
 
 import jwt
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from db.vocabulary import SHANGHAI
 from web import auth, charts
@@ -81,9 +81,15 @@ def switch_account():
 
 @bp.post("/logout")
 def logout():
-    """退出: the session ends here, for every copy of its cookie (OA's own session is OA's)."""
+    """退出: the session ends here, for every copy of its cookie (OA's own session is OA's); a session
+    signed on through OpenID Connect goes on to end the provider's too (web.sso.logout_redirect)."""
+    from web import sso
+
+    method = session.get("sso")
     auth.end_session()
     g.user = None
+    if (onward := sso.logout_redirect(method)) is not None:
+        return onward
     return render_template("message.html", message="您已退出疫情防控监管专区。如需继续使用，请从 OA 系统重新进入。",
                            back="/")
 

@@ -11,7 +11,8 @@ checked by PyJWT against the provider's JWKS: signature, issuer, audience, expir
 against the one kept. Account, name, 机构编码 and menus come from the claims EPI_SSO_*_ATTR name; the
 user then has a server-side session like any other (web.auth.start_session), with the same rules:
 the audit menu alone, a unit for the unit menus, the reveal budget. Every refusal is a Chinese
-message naming the cause, an audit entry (epi.sso_refused) and no session."""
+message naming the cause, an audit entry (epi.sso_refused) and no session. 退出 of such a session
+also sends the browser to the provider's end_session_endpoint (RP-initiated logout)."""
 from __future__ import annotations
 
 import base64
@@ -24,7 +25,7 @@ import urllib.request
 from urllib.parse import urlencode
 
 import jwt
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 
 from web import auth
 
@@ -148,7 +149,24 @@ def oidc_callback():
     claims = id_token_claims(tokens.get("id_token") or "", doc, kept["nonce"])
     user = user_of(claims)
     auth.start_session(user)
+    session["sso"] = "oidc"   # 退出 then also ends the provider's session (logout_redirect)
     return redirect(kept["next"])
+
+
+def logout_redirect(method: str | None):
+    """After 退出 of a session signed on through the provider: RP-initiated logout, so the provider's
+    own session ends too (its end_session_endpoint, back to the zone's home page); None when the
+    session came another way or the provider offers none."""
+    if method != "oidc" or not enabled("oidc"):
+        return None
+    try:
+        endpoint = provider().get("end_session_endpoint")
+    except Refused:
+        return None
+    if not endpoint:
+        return None
+    return redirect(endpoint + "?" + urlencode({"client_id": current_app.config["OIDC_CLIENT_ID"],
+                                                "post_logout_redirect_uri": url_for("signin.home", _external=True)}))
 
 
 def id_token_claims(token: str, doc: dict, nonce: str) -> dict:

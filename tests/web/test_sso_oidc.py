@@ -97,6 +97,25 @@ def test_a_user_signs_on_through_the_provider_and_lands_on_the_page_asked(oidc_a
     assert refusals(seeded_db) == []
 
 
+def test_logout_ends_the_zones_session_and_goes_on_to_the_providers(oidc_app, provider, seeded_db):
+    put_user(provider, "u-1001", {"preferred_username": "a.zhang", "name": "测试张", "unit": "T-A", "menus": ["alert"]})
+    client = oidc_app.test_client()
+    start = client.get("/sso/oidc?next=/alerts")
+    client.get(back_path(authorize(start.headers["Location"], "u-1001")))
+    with client.session_transaction() as s:
+        token = s["csrf"]
+    copied = client.get_cookie("epi_session").value
+    res = client.post("/logout", data={"csrf_token": token})
+    assert res.status_code == 302
+    onward = urllib.parse.urlsplit(res.headers["Location"])
+    assert f"{onward.scheme}://{onward.netloc}{onward.path}" == provider + "/oauth2/end_session"
+    assert dict(urllib.parse.parse_qsl(onward.query)) == {"client_id": CLIENT,
+                                                          "post_logout_redirect_uri": "http://localhost/"}
+    thief = oidc_app.test_client()
+    thief.set_cookie("epi_session", copied)
+    assert thief.get("/alerts").status_code == 401                      # the zone's session ended first
+
+
 def test_a_replayed_or_forged_state_is_refused_with_no_session(oidc_app, provider, seeded_db):
     put_user(provider, "u-1001", {"preferred_username": "a.zhang", "name": "测试张", "unit": "T-A", "menus": ["alert"]})
     client = oidc_app.test_client()

@@ -97,14 +97,15 @@ def _url(value: str) -> str:
 
 
 def _sso_methods(value: str) -> tuple[str, ...]:
-    """EPI_SSO: the sign-on methods enabled, comma-separated (jwt: OA's HS256 ticket; oidc: OpenID Connect)."""
+    """EPI_SSO: the sign-on methods enabled, comma-separated (jwt: OA's HS256 ticket; cas: CAS 3.0;
+    oidc: OpenID Connect)."""
     methods = tuple(dict.fromkeys(m.strip().lower() for m in value.split(",") if m.strip()))
     if not methods or any(m not in SSO_METHODS for m in methods):
         raise ValueError
     return methods
 
 
-SSO_METHODS = ("jwt", "oidc")
+SSO_METHODS = ("jwt", "cas", "oidc")
 
 
 def _http_url(value: str) -> str:
@@ -149,8 +150,10 @@ VARS: tuple[Var, ...] = (
     Var("EPI_COOKIE_SAMESITE", _choice("Lax", "Strict", "None", lower=False), "Lax、Strict 或 None", default="Lax"),
     Var("EPI_COOKIE_PARTITIONED", _flag, "0 或 1", default="0"),
     Var("EPI_TICKET_MAX_MINUTES", _positive_int, "正整数（分钟）", default="10"),
-    # sign-on methods (issue 45): jwt (OA's ticket, /?ticket= and /sso/jwt) and OpenID Connect (/sso/oidc)
-    Var("EPI_SSO", _sso_methods, "以逗号分隔的登录方式：jwt、oidc", default="jwt"),
+    # sign-on methods (issue 45): jwt (OA's ticket, /?ticket= and /sso/jwt), CAS 3.0 (/sso/cas) and
+    # OpenID Connect (/sso/oidc)
+    Var("EPI_SSO", _sso_methods, "以逗号分隔的登录方式：jwt、cas、oidc", default="jwt"),
+    Var("EPI_CAS_URL", _http_url, "CAS 服务器的地址（https://…/cas/）"),
     Var("EPI_OIDC_ISSUER", _http_url, "OpenID Connect 提供方的 issuer（https://…）"),
     Var("EPI_OIDC_CLIENT_ID", _text, "在提供方登记的 client_id"),
     Var("EPI_OIDC_CLIENT_SECRET", _text, "在提供方登记的 client_secret", secret=True),

@@ -251,7 +251,7 @@ def load_user() -> None:
     if request.endpoint == "static":   # a stylesheet or script: no user, no session check
         return
     current = _session_user()
-    raw = request.args.get("ticket")
+    raw = request.args.get("ticket") if request.endpoint != "sso.cas_entry" else None   # there: a CAS ticket
     if raw:
         ticket = verify_ticket(raw)
         from urllib.parse import quote, urlencode
@@ -318,6 +318,8 @@ def check_csrf() -> None:
     """State-changing requests of a signed-in browser must carry the session's token."""
     if request.method in ("GET", "HEAD", "OPTIONS") or g.get("api_token"):
         return
+    if request.endpoint == "sso.cas_entry" and "logoutRequest" in request.form:
+        return   # the CAS server's single logout, server to server: it names a service ticket, nothing else
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
     expected = session.get("csrf") or ""
     if not expected or not hmac.compare_digest(sent, expected):

@@ -29,7 +29,7 @@ def mapping(cfg: Config) -> dict:
         TICKET_MAX_MINUTES=cfg.ticket_max_minutes,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=cfg.session_max_hours),
         OA_ORIGIN=cfg.oa_origin or "",
-        SSO_METHODS=list(cfg.sso),
+        SSO_METHODS=list(cfg.sso), CAS_URL=cfg.cas_url,
         OIDC_ISSUER=cfg.oidc_issuer, OIDC_CLIENT_ID=cfg.oidc_client_id, OIDC_CLIENT_SECRET=cfg.oidc_client_secret,
         SSO_ACCOUNT_ATTR=cfg.sso_account_attr, SSO_NAME_ATTR=cfg.sso_name_attr, SSO_UNIT_ATTR=cfg.sso_unit_attr,
         SSO_MENUS_ATTR=cfg.sso_menus_attr,
@@ -54,6 +54,8 @@ def check(config: dict, cfg: Config, *, secret_given: bool) -> None:
         raise ConfigError("EPI_COOKIE_SAMESITE=None 时会话 Cookie 必须为 Secure（EPI_COOKIE_SECURE=1，经 https 访问）")
     if config["SESSION_COOKIE_PARTITIONED"] and not config["SESSION_COOKIE_SECURE"]:
         raise ConfigError("EPI_COOKIE_PARTITIONED=1 需要 Secure 的会话 Cookie（EPI_COOKIE_SECURE=1，经 https 访问）")
+    if "cas" in config["SSO_METHODS"] and not config["CAS_URL"]:
+        raise ConfigError("EPI_SSO 含 cas 时必须设置 EPI_CAS_URL（CAS 服务器地址）")
     if "oidc" in config["SSO_METHODS"] and not (config["OIDC_ISSUER"] and config["OIDC_CLIENT_ID"]):
         raise ConfigError("EPI_SSO 含 oidc 时必须设置 EPI_OIDC_ISSUER 和 EPI_OIDC_CLIENT_ID（及 EPI_OIDC_CLIENT_SECRET）")
     if "jwt" in config["SSO_METHODS"] and not config["OA_JWT_SECRET"] and not config["DEV_LOGIN"]:

@@ -1,5 +1,11 @@
-"""Sign-on by OpenID Connect (issue 45), beside OA's own ticket (web.auth): `EPI_SSO` lists the
-methods; `oidc` is entered at /sso/oidc.
+"""Sign-on by CAS 3.0 and OpenID Connect (issue 45), beside OA's own ticket (web.auth): `EPI_SSO`
+lists the methods; `cas` is entered at /sso/cas, `oidc` at /sso/oidc.
+
+CAS: /sso/cas?next=/path sends the browser to the CAS server's login with this URL as the service;
+back with a service ticket, the ticket is validated at `p3/serviceValidate` (python-cas) with the
+same service — the server answers success once, for that service only — and the account is the CAS
+user, the name, 机构编码 and menus its attributes (EPI_SSO_*_ATTR). The session keeps the ticket's
+hash; the CAS server's single logout (a logoutRequest POSTed to /sso/cas naming the ticket) ends it.
 
 The provider is found by discovery (EPI_OIDC_ISSUER/.well-known/openid-configuration, whose issuer
 must be the one configured). /sso/oidc sends the browser to the provider's authorization endpoint
@@ -24,7 +30,9 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlencode
 
+import cas
 import jwt
+import requests
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 
 from web import auth
@@ -85,10 +93,66 @@ def _key(state: str) -> bytes:
     return hashlib.sha256(("state:" + state).encode()).digest()
 
 
-def refuse(reason: str, account: str | None = None) -> Refused:
+def refuse(reason: str, account: str | None = None, method: str = "oidc") -> Refused:
     """The refusal's audit entry (committed), then the Refused to raise."""
-    auth._ticket_call("select epi.sso_refused(%s, %s, %s)", ("oidc", reason, account))
+    auth._ticket_call("select epi.sso_refused(%s, %s, %s)", (method, reason, account))
     return Refused(reason)
+
+
+class _TimedSession(requests.Session):
+    """python-cas asks the CAS server without a timeout: every request of it gets TIMEOUT."""
+
+    def request(self, *args, **kwargs):
+        kwargs.setdefault("timeout", TIMEOUT)
+        return super().request(*args, **kwargs)
+
+
+def cas_client(next_path: str):
+    return cas.CASClient(version=3, server_url=current_app.config["CAS_URL"].rstrip("/") + "/",
+                         service_url=url_for("sso.cas_entry", next=next_path, _external=True),
+                         session=_TimedSession())
+
+
+def _sso_ticket_key(ticket: str) -> bytes:
+    return hashlib.sha256(("cas:" + ticket).encode()).digest()
+
+
+@bp.route("/sso/cas", methods=["GET", "POST"])
+def cas_entry():
+    """CAS 3.0: to the CAS login, back with a service ticket (validated once, for this service), or —
+    POSTed by the CAS server — a single logout ending the session begun from the ticket it names."""
+    if not enabled("cas"):
+        abort(404)
+    if request.method == "POST":
+        found = cas.CASClientV3.get_saml_slos(request.form.get("logoutRequest") or "")
+        if not found or not (found[0].text or "").strip():
+            abort(400, description="单点登出请求无法识别")
+        auth._ticket_call("select epi.session_end_sso(%s)", (_sso_ticket_key(found[0].text.strip()),))
+        return "", 200
+    next_path = auth.safe_next(request.args.get("next"))
+    client = cas_client(next_path)
+    ticket = (request.args.get("ticket") or "").strip()
+    if not ticket:
+        return redirect(client.get_login_url())
+    try:
+        account, attributes, _ = client.verify_ticket(ticket[:256])
+    except requests.RequestException:
+        raise refuse("CAS 服务器没有响应（连接失败或超时），请稍后重试", method="cas") from None
+    except Exception:   # an answer that is no CAS XML (python-cas parses it with ElementTree)
+        raise refuse("CAS 服务器的应答无法识别，请联系运维单位", method="cas") from None
+    if not account:
+        raise refuse("CAS 服务器未确认此票据（已使用、已过期或不是签发给本系统的），请从 OA 系统重新进入", method="cas")
+    claims = dict(attributes or {})
+    config = current_app.config
+    claims.setdefault(config["SSO_ACCOUNT_ATTR"], account)
+    menus = claims.get(config["SSO_MENUS_ATTR"])
+    if isinstance(menus, str):   # one menu: CAS sends one attribute value
+        claims[config["SSO_MENUS_ATTR"]] = [menus]
+    user = user_of(claims, method="cas")
+    auth.start_session(user)
+    auth._ticket_call("select epi.session_mark_sso(%s, %s)", (auth.session_key(session["sid"]), _sso_ticket_key(ticket)))
+    session["sso"] = "cas"
+    return redirect(next_path)
 
 
 @bp.get("/sso/jwt")
@@ -154,9 +218,11 @@ def oidc_callback():
 
 
 def logout_redirect(method: str | None):
-    """After 退出 of a session signed on through the provider: RP-initiated logout, so the provider's
-    own session ends too (its end_session_endpoint, back to the zone's home page); None when the
-    session came another way or the provider offers none."""
+    """After 退出 of a session signed on through CAS or the OpenID provider: their logout too (CAS
+    `logout?service=`; OIDC RP-initiated logout at its end_session_endpoint), back to the zone's home
+    page; None when the session came another way or the provider offers none."""
+    if method == "cas" and enabled("cas"):
+        return redirect(cas_client("/").get_logout_url(redirect_url=url_for("signin.home", _external=True)))
     if method != "oidc" or not enabled("oidc"):
         return None
     try:
@@ -207,21 +273,22 @@ def _account(claims: dict) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def user_of(claims: dict) -> auth.User:
-    """The user the claims name (EPI_SSO_*_ATTR), checked as an OA ticket's are."""
+def user_of(claims: dict, method: str = "oidc") -> auth.User:
+    """The user the claims (or CAS attributes) name (EPI_SSO_*_ATTR), checked as an OA ticket's are."""
     config = current_app.config
     account = _account(claims)
     if account is None:
-        raise refuse(f"身份凭据缺少账号（声明 {config['SSO_ACCOUNT_ATTR']}），请联系运维单位检查身份提供方的配置")
+        raise refuse(f"身份凭据缺少账号（声明 {config['SSO_ACCOUNT_ATTR']}），请联系运维单位检查身份提供方的配置",
+                     method=method)
     menus = claims.get(config["SSO_MENUS_ATTR"])
     if menus is None:
-        raise refuse(f"身份凭据缺少菜单权限（声明 {config['SSO_MENUS_ATTR']}），请联系运维单位", account)
+        raise refuse(f"身份凭据缺少菜单权限（声明 {config['SSO_MENUS_ATTR']}），请联系运维单位", account, method)
     try:
         user = auth.user_from_claims({"sub": account, "name": claims.get(config["SSO_NAME_ATTR"]) or account,
                                       "unit": claims.get(config["SSO_UNIT_ATTR"]), "menus": menus})
     except auth.AuthError as exc:
-        raise refuse(exc.message, account) from None
+        raise refuse(exc.message, account, method) from None
     if any(auth.MENUS[m].acts_as == "unit" for m in user.menus) and not user.unit:
         raise refuse(f"账号 {account} 有监管单位的菜单，但身份凭据中没有机构编码（声明 {config['SSO_UNIT_ATTR']}），拒绝登录",
-                     account)
+                     account, method)
     return user

@@ -57,6 +57,7 @@ grant execute on function epi.ticket_use(bytea, timestamptz), epi.ticket_used(by
 -- ... and keeps the browsers' sessions, which every web process checks on each request
 grant execute on function epi.sso_begin(bytea, text, text, text, text), epi.sso_take(bytea),
   epi.sso_refused(text, text, text) to epi_web;
+grant execute on function epi.session_mark_sso(bytea, bytea), epi.session_end_sso(bytea) to epi_web;
 grant execute on function epi.session_begin(bytea, text, bytea, integer, integer),
   epi.session_check(bytea, integer, integer, boolean), epi.session_end(bytea) to epi_web;
 -- /readyz: the schema's revision, asked before acting as anyone

@@ -227,6 +227,8 @@ WRITES = {
                                          "values (sha256('x'), 'oidc', 'n', 'v')", None, {}),
     # the web login itself (before anybody is signed on) records a refused sign-on, and only that
     "record a refused sign-on": ("select epi.sso_refused('oidc', '测试', 'x')", None, {"nobody": OK}),
+    # ... and ends the session a CAS single logout names (only the web login: unit and ops roles have no grant)
+    "end a session by its CAS ticket": ("select epi.session_end_sso(sha256('x'))", None, {"nobody": OK}),
     "revive an ended web session": ("update epi_private.web_session set ended_at = null", None, {}),
     # the web login itself (before it acts as anyone) keeps the sessions: 退出 is its call
     "end someone's web session": ("select epi.session_end(sha256('x'))", None, {"nobody": OK}),

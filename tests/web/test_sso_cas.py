@@ -193,3 +193,18 @@ def test_logout_goes_on_to_cas_logout(cas_app, cas_server):
 
 def test_cas_is_off_unless_configured(app):
     assert app.test_client().get("/sso/cas").status_code == 404
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"SSO_METHODS": ["cas"], "CAS_URL": None}, "EPI_SSO 含 cas 时必须设置 EPI_CAS_URL（CAS 服务器地址）"),
+    ({"SSO_METHODS": ["oidc"], "OIDC_ISSUER": None},
+     "EPI_SSO 含 oidc 时必须设置 EPI_OIDC_ISSUER 和 EPI_OIDC_CLIENT_ID（及 EPI_OIDC_CLIENT_SECRET）"),
+])
+def test_a_method_without_its_settings_stops_the_app_at_start(seeded_db, config, message):
+    from core.config import ConfigError
+    from web import create_app
+
+    with pytest.raises(ConfigError) as stopped:
+        create_app({"TESTING": True, "SECRET_KEY": "k", "OA_JWT_SECRET": SECRET,
+                    "DATABASE_WEB_URL": database.web_url(database.database_name(seeded_db))} | config)
+    assert str(stopped.value) == message

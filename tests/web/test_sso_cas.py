@@ -176,8 +176,12 @@ def test_single_logout_ends_the_session_begun_from_the_ticket(cas_app, cas_serve
     assert res.status_code == 200                                    # server to server: no session, no CSRF token
     assert client.get("/alerts").status_code == 401
     assert bystander.get("/alerts").status_code == 200               # only the session of that ticket
-    bad = cas_app.test_client().post("/sso/cas", data={"logoutRequest": "<not-saml/>"})
-    assert bad.status_code == 400 and "单点登出请求无法识别" in bad.get_data(as_text=True)
+    for bad in ("<not-saml/>", "not xml", SLO.format(ticket="x" * 10_000),
+                '<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]><samlp:LogoutRequest '
+                'xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><samlp:SessionIndex>&e;</samlp:SessionIndex>'
+                '</samlp:LogoutRequest>'):
+        res = cas_app.test_client().post("/sso/cas", data={"logoutRequest": bad})
+        assert res.status_code == 400 and "单点登出请求无法识别" in res.get_data(as_text=True), bad[:40]
 
 
 def test_logout_goes_on_to_cas_logout(cas_app, cas_server):

@@ -97,7 +97,7 @@ def scan_admin():
     return render_template("scan_admin.html", latest=latest, history=history, locked=locked, last_sync=last_sync,
                            weeks=month_weeks(first, days), month=first, prev_month=prev_month, next_month=next_month,
                            jobs=jobs().recent(g.user.account), job_id=request.args.get("job"),
-                           job_line=import_jobs.progress_line, paging=paging, history_columns=HISTORY,
+                           job_line=import_jobs.progress_line, job_percent=import_jobs.percent, paging=paging, history_columns=HISTORY,
                            args={"month": month} if month else {},
                            retention=retention, purge=next_purge(retention["scan_days"], nightly),
                            saved=request.args.get("retention"), reveal_limits=reveal_limits, budgets=budgets,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import threading
 import time
 import uuid
@@ -22,6 +21,7 @@ import jwt
 import psycopg
 from psycopg import sql
 
+from bench.world import world_database
 from db import database, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,34 +78,17 @@ def run(url: str, hold: float) -> dict:
 
 
 def main() -> int:
-    from tests.conftest import build_world
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hold", type=float, default=5.0)
     parser.add_argument("--before", default="63194b3", help="a revision before the bounded lock wait")
     args = parser.parse_args()
-    admin = database.admin_url()
-    database.ensure_database(admin)
     for version in ("before", "after"):
-        name = f"epi_bench_locks_{version}"
-        with psycopg.connect(database.with_params(admin, dbname="postgres"), autocommit=True) as c:
-            c.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        url = database.with_params(admin, dbname=name)
-        upgrade.upgrade(url, echo=lambda *a, **k: None)
-        with psycopg.connect(url) as c:
-            build_world(c)
-            if version == "before":
-                c.execute("reset role")
-                c.execute("set role epi_owner")
-                c.execute(subprocess.run(["git", "show", f"{args.before}:db/functions/epi_private.drop_scan_partition.sql"],
-                                         cwd=ROOT, capture_output=True, text=True, check=True).stdout)
-            c.commit()
-        result = run(url, args.hold)
+        with world_database(f"epi_bench_locks_{version}", function_file="epi_private.drop_scan_partition.sql",
+                            rev=args.before if version == "before" else None) as url:
+            result = run(url, args.hold)
         print(f"{version}: scan page during the held month and its delete: median {result['median_ms']} ms, "
               f"slowest {result['max_ms']} ms over {result['requests']} requests, answers {result['answers']}",
               flush=True)
-        with psycopg.connect(database.with_params(admin, dbname="postgres"), autocommit=True) as c:
-            c.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
     return 0
 
 

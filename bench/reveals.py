@@ -9,16 +9,15 @@ revealed records a minute (200s ÷ seconds × 60)."""
 from __future__ import annotations
 
 import argparse
-import subprocess
 import time
 import uuid
 from pathlib import Path
 
 import jwt
 import psycopg
-from psycopg import sql
 
-from db import database, upgrade
+from bench.world import world_database
+from db import database
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-oa-secret-not-real-0123456789abcdef"
@@ -50,35 +49,16 @@ def measure(url: str, seconds: float) -> dict:
 
 
 def main() -> int:
-    from tests.conftest import build_world
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--before", default="30d9f0f", help="the revision before the budget (default 30d9f0f)")
     args = parser.parse_args()
-    admin = database.admin_url()
-    database.ensure_database(admin)
-    results = {}
     for version in ("before", "after"):
-        name = f"epi_bench_reveals_{version}"
-        with psycopg.connect(database.with_params(admin, dbname="postgres"), autocommit=True) as c:
-            c.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-            c.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-        url = database.with_params(admin, dbname=name)
-        upgrade.upgrade(url, echo=lambda *a, **k: None)
-        with psycopg.connect(url) as c:
-            build_world(c)
-            if version == "before":
-                c.execute("reset role")
-                c.execute("set role epi_owner")
-                c.execute(subprocess.run(["git", "show", f"{args.before}:db/functions/epi.reveal_scans.sql"], cwd=ROOT,
-                                         capture_output=True, text=True, check=True).stdout)
-            c.commit()
-        results[version] = measure(url, args.seconds)
-        print(f"{version}: {results[version]['per_minute']} reveals a minute "
-              f"(answers {results[version]['answers']} in {args.seconds:g} s)", flush=True)
-        with psycopg.connect(database.with_params(admin, dbname="postgres"), autocommit=True) as c:
-            c.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        with world_database(f"epi_bench_reveals_{version}", function_file="epi.reveal_scans.sql",
+                            rev=args.before if version == "before" else None) as url:
+            result = measure(url, args.seconds)
+        print(f"{version}: {result['per_minute']} reveals a minute (answers {result['answers']} in {args.seconds:g} s)",
+              flush=True)
     return 0
 
 

@@ -258,6 +258,20 @@ def load_units(c, file, by="dba"):
         raise _fail(exc) from None
 
 
+@task(name="menu-grants", help={"file": "OA's role export (.xlsx/.xls/.csv) with 授权对象类型 (账号/角色), 授权对象, 菜单",
+                                "by": "login account recorded in the audit log"})
+def load_menu_grants(c, file, by="dba"):
+    """Make OA's menu grants those of its role export (grantees no longer in it lose their menus)."""
+    _command("load.menu-grants")
+    from loaders import registry
+    from loaders.errors import LoadError
+
+    try:
+        print(registry.load_menu_grants(file, account=by).describe("菜单授权导入完成"))
+    except LoadError as exc:
+        raise _fail(exc) from None
+
+
 @task(name="venues", help={"file": "the venue template (.xlsx/.xls/.csv)",
                            "by": "login account recorded in the audit log"})
 def load_venues(c, file, by="dba"):
@@ -613,7 +627,7 @@ def audit_verify(c, anchor=None):
 
 db = Collection("db", upgrade, grant_oa, backup, restore, backup_key, url, stop, reset)
 audit_ns = Collection("audit", audit_seal, audit_anchor, audit_verify)
-load = Collection("load", load_units, load_venues, load_scans)
+load = Collection("load", load_units, load_menu_grants, load_venues, load_scans)
 scans_ns = Collection("scans", scans_delete)
 jobs_ns = Collection("jobs", jobs_run, jobs_list, jobs_schedule)
 sms_ns = Collection("sms", sms_dispatch)

@@ -161,6 +161,7 @@ VARS: tuple[Var, ...] = (
     Var("EPI_SSO_NAME_ATTR", _text, "姓名所在的声明名", default="name"),
     Var("EPI_SSO_UNIT_ATTR", _text, "机构编码所在的声明名", default="unit"),
     Var("EPI_SSO_MENUS_ATTR", _text, "菜单权限所在的声明名", default="menus"),
+    Var("EPI_SSO_ROLES_ATTR", _text, "OA 角色所在的声明名", default="roles"),
     Var("EPI_SESSION_IDLE_MINUTES", _positive_int, "正整数（分钟）", default="30"),
     Var("EPI_SESSION_MAX_HOURS", _positive_int, "正整数（小时）", default="8"),
     Var("EPI_MAX_UPLOAD_MB", _positive_int, "正整数（MB）", default="200"),
@@ -186,6 +187,7 @@ VARS: tuple[Var, ...] = (
     Var("EPI_SMS_WEBHOOK_URL", _http_url, "http(s):// 开头的地址"),
     Var("EPI_SMS_WEBHOOK_TOKEN", _text, "Bearer 令牌", secret=True),
     Var("EPI_OA_UNITS_FILE", _path, "OA 机构导出文件的路径"),
+    Var("EPI_OA_MENUS_FILE", _path, "OA 菜单授权导出文件的路径"),
     # provincial front database
     Var("EPI_FRONTDB_DSN", _text, "前置库的 PostgreSQL 连接串", secret=True),
     Var("EPI_FRONTDB_CONFIG", _path, "前置库表名配置（JSON 文件）的路径"),

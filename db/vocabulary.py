@@ -17,6 +17,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNIT = {"unit_code": "机构编码", "unit_name": "监管单位", "head_name": "监管单位负责人",
         "head_phone": "监管单位负责人手机号"}
 
+# OA's role export (菜单授权管理, issue 45): which account or role has which of the zone's menus;
+# 授权对象类型 is 账号 or 角色, 菜单 one or more menu codes or names (separated by 、 , ; or spaces)
+MENU_GRANT = {"grantee_kind": "授权对象类型", "grantee": "授权对象", "menus": "菜单"}
+GRANTEE_KINDS = {"账号": "account", "角色": "role"}
+
 # 场所信息: a venue's own descriptive columns (the form, the front database's venue table)
 VENUE = {"venue_id": "公共场所ID", "venue_name": "公共场所", "category": "类别", "city": "所在市区",
          "street": "所在街道", "venue_admin": "公共场所管理员", "location": "所在位置"}

@@ -66,15 +66,6 @@ def job_list(conn: psycopg.Connection) -> dict[str, dict]:
         return {r["job"]: r for r in cur.execute(SQL["job_list"])}
 
 
-def _units(*, url: str | None, as_of: dt.date | None) -> int | None:
-    from jobs import units
-
-    if not units.configured_path():
-        raise ValueError(f"未设置 {units.ENV}（OA 机构导出文件的路径），没有可刷新的监管单位")
-    run_id, _summary = units.run(jobs_url=url, echo=lambda *_: None)
-    return run_id
-
-
 def _frontdb(*, url: str | None, as_of: dt.date | None) -> int | None:
     from jobs import frontdb
 
@@ -86,8 +77,17 @@ def _frontdb(*, url: str | None, as_of: dt.date | None) -> int | None:
         return exc.run_id   # the failure is recorded in epi.job_run, shown with the run below
 
 
+def _oa_file(module: str) -> Callable[..., int | None]:
+    def run_now(*, url: str | None, as_of: dt.date | None) -> int | None:
+        import importlib
+
+        return importlib.import_module(f"jobs.{module}").FILE.run_now(url=url, as_of=as_of)
+    return run_now
+
+
 # The jobs of epi.job_list() that run in Python, each answering its run's id (None: no run)
-PYTHON_JOBS: dict[str, Callable[..., int | None]] = {"units": _units, "frontdb": _frontdb}
+PYTHON_JOBS: dict[str, Callable[..., int | None]] = {"units": _oa_file("units"), "menus": _oa_file("menus"),
+                                                     "frontdb": _frontdb}
 
 
 def run(job: str, as_of: dt.date | None = None, *, url: str | None = None, dispatch_sms: bool = True,

@@ -6,14 +6,15 @@ loop, so `invoke jobs.schedule --nightly-at` needs no restart). By default: ever
 nightly has not finished well, e.g. because the scheduler was killed during it, it runs the nightly
 at once); on Sundays at 03:00 the full count check; when EPI_OA_UNITS_FILE names OA's organisation
 export, the units are re-read from it at the units slot (15 minutes before the nightly), and before
-a caught-up nightly. Every EPI_SMS_DISPATCH_SECONDS (default 300) the dispatcher sends any pending
+a caught-up nightly; when EPI_OA_MENUS_FILE names OA's role export, it is looked at every minute
+and re-read when it changed (jobs/menus.py). Every EPI_SMS_DISPATCH_SECONDS (default 300) the dispatcher sends any pending
 text; every EPI_FRONTDB_SYNC_SECONDS (default 600), when EPI_FRONTDB_DSN is set and the sync is
 enabled, the front-database sync runs; every EPI_AUDIT_SEAL_SECONDS (default 60) the audit log's
 committed entries are sealed and the chain's new head is appended to the heads file in
 EPI_AUDIT_ANCHOR_DIR and logged (jobs/audit.py record_head), and every day after the nightly time the
 head is also anchored in a file of its own there. In --dispatch-only mode (beside pg_cron, which runs the nightly and the full
 check) the scheduler still sends texts, syncs (pg_cron cannot reach another database), seals and
-anchors (it cannot write files) and refreshes the units (a file). epi.run_job's advisory lock keeps
+anchors (it cannot write files) and refreshes the units and the menus (files). epi.run_job's advisory lock keeps
 a job from running twice at once, even beside pg_cron. Stops on Ctrl-C / SIGTERM.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ import threading
 from core import config
 from db import database
 from db.vocabulary import SHANGHAI
-from jobs import audit, runner, sms, units
+from jobs import audit, menus, runner, sms, units
 from jobs import schedule as timetable
 
 log = logging.getLogger("epi.scheduler")
@@ -78,6 +79,7 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
     next_sync = now if cfg.frontdb_dsn else None
     plan: Plan | None = None
     announced = False
+    menus_watch = menus.Watch()
     while not stop.is_set():
         now = dt.datetime.now(SHANGHAI)
         try:
@@ -91,6 +93,8 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
                       f"下次夜间任务：{plan.next['nightly']:%Y-%m-%d %H:%M}（北京时间，{slots['nightly'].describe()}）")
                      + ("，按 Ctrl-C 停止" if not announced else "（任务时间已更改）"))
                 announced = True
+            if menus_watch.due(menus.configured_path()):
+                menus.refresh(echo=echo)   # a menu revoked in OA is gone at the sessions' next click
             if plan.due("units", now):
                 _refresh_units(echo)   # texts of the nightly go to today's heads and phones
             if when := plan.due("nightly", now):

@@ -1,12 +1,16 @@
-"""OA units (`invoke load.units`) and the venue template (`invoke load.venues`). Each file is
-loaded in one transaction acting as ops: every row or none, with every bad row named."""
+"""OA units (`invoke load.units`), OA's menu grants (`invoke load.menu-grants`) and the venue template
+(`invoke load.venues`). Each file is loaded in one transaction acting as ops: every row or none,
+with every bad row named."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from psycopg.types.json import Jsonb
+
 from db import database, queries
-from db.vocabulary import FLOW, UNIT, VENUE, VENUE_TEMPLATE
+from db.vocabulary import FLOW, GRANTEE_KINDS, MENU_GRANT, UNIT, VENUE, VENUE_TEMPLATE
 from loaders.records import read_records
 
 SQL = queries.load(Path(__file__).with_name("sql") / "registry.sql")
@@ -20,6 +24,10 @@ class LoadSummary:
     unchanged: int
     deactivated: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return self.inserted + self.updated + len(self.deactivated)
 
     def describe(self, what: str) -> str:
         text = f"{what}：共 {self.rows} 行，新增 {self.inserted}，更新 {self.updated}，未变 {self.unchanged}"
@@ -125,3 +133,81 @@ def load_venues(path: str | Path, *, account: str, file_name: str | None = None,
         for row in rows:
             _count(summary, conn.execute(SQL["upsert_venue"], row).fetchone())
     return summary
+
+
+@dataclass
+class GrantSummary:
+    rows: int
+    grantees: int
+    inserted: int
+    updated: int
+    unchanged: int
+    deleted: int
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return self.inserted + self.updated + self.deleted
+
+    def describe(self, what: str) -> str:
+        text = (f"{what}：共 {self.rows} 行、{self.grantees} 个授权对象，新增 {self.inserted}，更新 {self.updated}，"
+                f"未变 {self.unchanged}，收回（OA 中已无授权）{self.deleted}")
+        if self.ignored_columns:
+            text += "；已忽略的列：" + "、".join(self.ignored_columns)
+        return text
+
+
+_SEPARATORS = re.compile(r"[、,，;；\s]+")
+
+
+def load_menu_grants(path: str | Path, *, account: str, file_name: str | None = None,
+                     url: str | None = None) -> GrantSummary:
+    """OA's role export (issue 45, point 2): 授权对象类型 (账号 or 角色), 授权对象, 菜单 (menu codes or
+    names). Rows of the same grantee add up (OA exports one row per role and menu). The grants become
+    exactly the file's (epi.menu_grants_replace: grantees no longer in it lose their menus), every
+    change audited, in one transaction acting as ops; a bad row is named and nothing is written."""
+    from web.auth import MENUS, SEPARATE_AUDIT, mixes_audit
+
+    path = Path(path)
+    name = file_name or path.name
+    kind_label, grantee_label, menus_label = (MENU_GRANT[k] for k in ("grantee_kind", "grantee", "menus"))
+    records, ignored, problems = read_records(path, list(MENU_GRANT.values()), list(MENU_GRANT.values()), name)
+    by_label = {menu.label: code for code, menu in MENUS.items()}
+    grants: dict[tuple[str, str], set[str]] = {}
+    for rec in records:
+        kind_text, grantee, menus_text = (rec.text(label) or "" for label in (kind_label, grantee_label, menus_label))
+        kind = GRANTEE_KINDS.get(str(kind_text))
+        if kind is None:
+            problems.add(rec.sheet, rec.row, kind_label, f"应为“账号”或“角色”，而不是“{str(kind_text)[:20]}”")
+        grantee = str(grantee)
+        if not grantee:
+            problems.add(rec.sheet, rec.row, grantee_label, "不能为空")
+        elif len(grantee) > 100:
+            problems.add(rec.sheet, rec.row, grantee_label, "不能超过 100 个字符")
+        codes = set()
+        for item in filter(None, _SEPARATORS.split(str(menus_text))):
+            code = item if item in MENUS else by_label.get(item)
+            if code is None:
+                problems.add(rec.sheet, rec.row, menus_label,
+                             f"未知的菜单“{item[:40]}”（可填菜单编码或名称：" +
+                             "、".join(f"{c}（{m.label}）" for c, m in MENUS.items()) + "）")
+            else:
+                codes.add(code)
+        if not str(menus_text).strip():
+            problems.add(rec.sheet, rec.row, menus_label, "不能为空")
+        if kind and grantee and codes:
+            held = grants.setdefault((kind, grantee), set())
+            held |= codes
+            if mixes_audit(held):
+                problems.add(rec.sheet, rec.row, menus_label, f"{grantee}：{SEPARATE_AUDIT}")
+    if not records and not problems:
+        problems.add(None, None, None, "文件中没有菜单授权数据（导入空的授权会收回所有人的菜单）")
+    problems.raise_for(name)
+    payload = [{"kind": kind, "grantee": grantee, "menus": sorted(codes)}
+               for (kind, grantee), codes in sorted(grants.items())]
+    with database.connect_loader(url) as conn, \
+            database.acting_as(conn, kind="ops", account=account,
+                               operation={"load": "menu_grants", "file_name": name}):
+        inserted, updated, unchanged, deleted = conn.execute(SQL["replace_menu_grants"],
+                                                             {"grants": Jsonb(payload)}).fetchone()
+    return GrantSummary(len(records), len(payload), inserted, updated, unchanged, deleted, ignored_columns=ignored)

@@ -32,7 +32,7 @@ ACTIONS = ("scan.query", "scan.export", "scan.reveal", "scan.import", "scan.sync
            "venue.update", "venue.delete", "venue.sync", "threshold.update", "alert.accept", "unit.insert",
            "unit.update", "unit.delete", "setting.update", "schedule.update", "sms.confirm", "sms.resend", "export.stats",
            "counts.repair", "audit.query", "audit.export", "reveal.refused", "reveal.budget_80", "reveal.budget_raise",
-           "oa.transaction_ended")
+           "oa.transaction_ended", "sso.refused", "menu_grant.insert", "menu_grant.update", "menu_grant.delete")
 
 
 PERSONAL = ("id_card", "phone")   # searched only by a POST: never in a URL (issue 42, point 6)

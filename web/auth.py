@@ -50,6 +50,12 @@ def menus_acting_as(kind: str) -> list[str]:
     return [code for code, menu in MENUS.items() if menu.acts_as == kind]
 
 
+def mixes_audit(menus) -> bool:
+    """Whether menu codes mix the auditor's menu with others (separation of duties forbids it)."""
+    kinds = {MENUS[m].acts_as for m in menus if m in MENUS}
+    return "auditor" in kinds and len(kinds) > 1
+
+
 SEPARATE_AUDIT = "审计账号不得兼任其他菜单：请在 OA 中为审计员单独设置账号，只授予“审计日志”菜单"
 
 
@@ -90,7 +96,7 @@ def user_from_claims(claims: dict) -> User:
     # separation of duties (等保 2.0 level 3): the audit administrator is no system administrator and
     # reveals no personal data, so the audit menu comes alone
     known = [m for m in menus if m in MENUS]
-    if any(MENUS[m].acts_as == "auditor" for m in known) and any(MENUS[m].acts_as != "auditor" for m in known):
+    if mixes_audit(known):
         raise AuthError(SEPARATE_AUDIT, 403)
     return User(sub.strip(), str(claims.get("name") or sub), unit or None,
                 tuple(m for m in menus if m in MENUS))
@@ -181,13 +187,15 @@ def _limits() -> tuple[int, int]:
     return current_app.config["SESSION_IDLE_MINUTES"] * 60, current_app.config["SESSION_MAX_HOURS"] * 3600
 
 
-def start_session(user: User) -> None:
+def start_session(user: User, roles: list[str] | None = None) -> None:
     """A new session for ``user`` (issue 43, point 1): a random id in the cookie, its row in the
     database (epi.session_begin, which ends the session this browser had and purges expired ones),
-    a new CSRF token kept with it."""
+    a new CSRF token kept with it. With ``roles`` (a sign-on that released no menus, issue 45), the
+    session's menus are OA's grants to the account and these roles, read on every request."""
     old, sid = session.get("sid"), secrets.token_urlsafe(32)
-    _ticket_call("select epi.session_begin(%s, %s, %s, %s, %s)",
-                 (session_key(sid), user.account, session_key(old) if isinstance(old, str) else None, *_limits()))
+    _ticket_call("select epi.session_begin(%s, %s, %s, %s, %s, %s)",
+                 (session_key(sid), user.account, session_key(old) if isinstance(old, str) else None, *_limits(),
+                  roles))
     session.clear()
     session["user"] = user.as_dict()
     session["csrf"] = secrets.token_urlsafe(32)
@@ -211,10 +219,11 @@ def _session_user() -> User | None:
     data, sid = session.get("user"), session.get("sid")
     if not data:
         return None
-    verdict = "unknown"
+    verdict, granted = "unknown", None
     if isinstance(sid, str):   # the import page's polling is not the user's activity
-        verdict = _ticket_call("select epi.session_check(%s, %s, %s, %s)",
-                               (session_key(sid), *_limits(), not request.path.startswith(POLLS)))
+        row = _ticket_row("select verdict, menus from epi.session_check(%s, %s, %s, %s)",
+                          (session_key(sid), *_limits(), not request.path.startswith(POLLS)))
+        verdict, granted = row["verdict"], row["menus"]
     if verdict != "ok":
         g.session_ended = {
             "absolute": f"登录已超过 {current_app.config['SESSION_MAX_HOURS']} 小时，会话已结束，请从 OA 系统重新进入",
@@ -222,7 +231,12 @@ def _session_user() -> User | None:
         }.get(verdict) or ENDED.get(verdict, ENDED["unknown"])
         session.clear()
         return None
-    return User(data["account"], data["name"], data.get("unit"), tuple(data.get("menus", [])))
+    menus = tuple(data.get("menus", []))
+    if granted is not None:   # OA's grants as they are now (issue 45): a revoked menu is gone at once
+        menus = tuple(m for m in MENUS if m in granted)
+        if mixes_audit(menus):
+            menus = ()   # separation of duties: OA's grants mix the audit menu with others — none until fixed
+    return User(data["account"], data["name"], data.get("unit"), menus)
 
 
 def end_session() -> None:

@@ -32,7 +32,7 @@ def mapping(cfg: Config) -> dict:
         SSO_METHODS=list(cfg.sso), CAS_URL=cfg.cas_url,
         OIDC_ISSUER=cfg.oidc_issuer, OIDC_CLIENT_ID=cfg.oidc_client_id, OIDC_CLIENT_SECRET=cfg.oidc_client_secret,
         SSO_ACCOUNT_ATTR=cfg.sso_account_attr, SSO_NAME_ATTR=cfg.sso_name_attr, SSO_UNIT_ATTR=cfg.sso_unit_attr,
-        SSO_MENUS_ATTR=cfg.sso_menus_attr,
+        SSO_MENUS_ATTR=cfg.sso_menus_attr, SSO_ROLES_ATTR=cfg.sso_roles_attr,
         PROXY_HOPS=cfg.proxy_hops,
         METRICS_ALLOW=list(cfg.metrics_allow),
         METRICS_TOKEN=cfg.metrics_token or "",

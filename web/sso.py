@@ -168,8 +168,8 @@ def cas_entry():
     menus = claims.get(config["SSO_MENUS_ATTR"])
     if isinstance(menus, str):   # one menu: CAS sends one attribute value
         claims[config["SSO_MENUS_ATTR"]] = [menus]
-    user = user_of(claims, method="cas")
-    auth.start_session(user)
+    user, roles = user_of(claims, method="cas")
+    auth.start_session(user, roles)
     auth._ticket_call("select epi.session_mark_sso(%s, %s)", (auth.session_key(session["sid"]), _sso_ticket_key(ticket)))
     session["sso"] = "cas"
     return redirect(next_path)
@@ -231,8 +231,8 @@ def oidc_callback():
     except Refused as exc:
         raise refuse(exc.message) from None
     claims = id_token_claims(tokens.get("id_token") or "", doc, kept["nonce"])
-    user = user_of(claims)
-    auth.start_session(user)
+    user, roles = user_of(claims)
+    auth.start_session(user, roles)
     session["sso"] = "oidc"   # 退出 then also ends the provider's session (logout_redirect)
     return redirect(kept["next"])
 
@@ -293,16 +293,27 @@ def _account(claims: dict) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def user_of(claims: dict, method: str = "oidc") -> auth.User:
-    """The user the claims (or CAS attributes) name (EPI_SSO_*_ATTR), checked as an OA ticket's are."""
+def user_of(claims: dict, method: str = "oidc") -> tuple[auth.User, list[str] | None]:
+    """The user the claims (or CAS attributes) name (EPI_SSO_*_ATTR), checked as an OA ticket's are,
+    and — when the claims hold no menus — the OA roles they name, whose grants (OA's role export,
+    epi.menus_granted) are then the user's menus, read again on every request (None: menus given)."""
     config = current_app.config
     account = _account(claims)
     if account is None:
         raise refuse(f"身份凭据缺少账号（声明 {config['SSO_ACCOUNT_ATTR']}），请联系运维单位检查身份提供方的配置",
                      method=method)
-    menus = claims.get(config["SSO_MENUS_ATTR"])
-    if menus is None:
-        raise refuse(f"身份凭据缺少菜单权限（声明 {config['SSO_MENUS_ATTR']}），请联系运维单位", account, method)
+    menus, roles = claims.get(config["SSO_MENUS_ATTR"]), None
+    if menus is None:   # identity only: the menus are OA's grants to the account and its roles
+        roles = claims.get(config["SSO_ROLES_ATTR"]) or []
+        roles = [roles] if isinstance(roles, str) else roles
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise refuse(f"身份凭据中的角色（声明 {config['SSO_ROLES_ATTR']}）格式错误，请联系运维单位", account, method)
+        roles = sorted({r.strip()[:100] for r in roles if r.strip()})[:200]
+        menus = list(auth._ticket_call("select epi.menus_granted(%s, %s)", (account, roles)) or [])
+        if not menus:
+            raise refuse(f"账号 {account} 在 OA 的菜单授权中没有本专区的菜单（身份凭据未带菜单权限，声明 "
+                         f"{config['SSO_MENUS_ATTR']}；OA 菜单授权导出中也没有此账号或其角色），请联系运维单位",
+                         account, method)
     try:
         user = auth.user_from_claims({"sub": account, "name": claims.get(config["SSO_NAME_ATTR"]) or account,
                                       "unit": claims.get(config["SSO_UNIT_ATTR"]), "menus": menus})
@@ -311,4 +322,4 @@ def user_of(claims: dict, method: str = "oidc") -> auth.User:
     if any(auth.MENUS[m].acts_as == "unit" for m in user.menus) and not user.unit:
         raise refuse(f"账号 {account} 有监管单位的菜单，但身份凭据中没有机构编码（声明 {config['SSO_UNIT_ATTR']}），拒绝登录",
                      account, method)
-    return user
+    return user, roles

@@ -3,7 +3,7 @@
    tasks.py list and check names from it, the scheduler and pg_cron run the jobs it names.
    A composite job (nightly) lists its steps, each a job of its own; a job with no call and
    in_database = false runs in Python with the same bookkeeping (jobs/runner.py: recorded): the
-   front-database sync reads another database, the units refresh reads OA's file. */
+   front-database sync reads another database, the units and menus refreshes read OA's files. */
 create or replace function epi.job_list()
 returns table (job text, label text, steps text[], call text, in_database boolean)
 language sql immutable
@@ -18,7 +18,8 @@ as $$
          ('sms', '短信生成', array['sms'], 'epi.job_sms_queue($1)', true),
          ('nightly', '夜间任务', array['partitions', 'retention', 'discover', 'counts', 'alerts', 'sms'], null, true),
          ('frontdb', '前置库同步', array['frontdb'], null, false),
-         ('units', '监管单位刷新（OA）', array['units'], null, false)
+         ('units', '监管单位刷新（OA）', array['units'], null, false),
+         ('menus', '菜单授权刷新（OA）', array['menus'], null, false)
 $$;
 comment on function epi.job_list() is
   'Every job: its name, Chinese label, steps (nightly: six), the SQL call of a one-step job (of $1, the as-of day) and whether epi.run_job runs it.';

@@ -47,6 +47,8 @@ grant execute on function epi.set_reveal_limits(text, text), epi.raise_reveal_bu
   epi.reveal_budgets() to epi_ops;
 -- the ops home page names the jobs in Chinese (epi.job_list holds names and labels only)
 grant execute on function epi.job_list() to epi_ops;
+-- OA's role export (菜单授权管理): only ops load it (invoke load.menu-grants, the scheduler), audited
+grant execute on function epi.menu_grants_replace(jsonb) to epi_ops;
 -- the audit menu: its identity, masks for its page, and the record of its own searches
 grant execute on function epi_private.current_kind(), epi_private.current_unit(), epi_private.current_account(),
   epi.mask_id_card(text), epi.mask_phone(text), epi.mask_name(text), epi.audit_head(),
@@ -58,7 +60,9 @@ grant execute on function epi.ticket_use(bytea, timestamptz), epi.ticket_used(by
 grant execute on function epi.sso_begin(bytea, text, text, text, text), epi.sso_take(bytea),
   epi.sso_refused(text, text, text) to epi_web;
 grant execute on function epi.session_mark_sso(bytea, bytea), epi.session_end_sso(bytea) to epi_web;
-grant execute on function epi.session_begin(bytea, text, bytea, integer, integer),
+-- ... and, for a sign-on without menus, asks which menus OA's role export grants the account and roles
+grant execute on function epi.menus_granted(text, text[]) to epi_web;
+grant execute on function epi.session_begin(bytea, text, bytea, integer, integer, text[]),
   epi.session_check(bytea, integer, integer, boolean), epi.session_end(bytea) to epi_web;
 -- /readyz: the schema's revision, asked before acting as anyone
 grant execute on function epi.schema_revision() to epi_web;

@@ -39,3 +39,7 @@ select t.ord, p.field, p.cell_message
   from unnest(%(flow_min)s::text[], %(flow_max)s::text[]) with ordinality as t (flow_min, flow_max, ord)
  cross join lateral epi.threshold_problems(t.flow_min, t.flow_max) p
  order by t.ord;
+
+-- name: replace_menu_grants
+-- OA's role export becomes the grants (the database checks, counts and audits each change).
+select inserted, updated, unchanged, deleted from epi.menu_grants_replace(%(grants)s);

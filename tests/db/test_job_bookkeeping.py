@@ -15,11 +15,11 @@ def test_the_job_list_names_every_job_once_with_its_steps(conn):
     as_jobs(conn)
     jobs = {r[0]: (r[1], r[2], r[4]) for r in conn.execute("select * from epi.job_list()")}
     assert list(jobs) == ["partitions", "retention", "discover", "counts", "counts_full", "alerts", "sms", "nightly", "frontdb",
-                          "units"]
+                          "units", "menus"]
     assert jobs["nightly"] == ("夜间任务", ["partitions", "retention", "discover", "counts", "alerts", "sms"], True)
-    # the sync and the units' refresh run in Python (another database, a file)
-    assert jobs["frontdb"][2] is False and jobs["units"][2] is False
-    assert all(ok for name, (_, _, ok) in jobs.items() if name not in ("frontdb", "units"))
+    # the sync and the units' and menus' refreshes run in Python (another database, files)
+    assert jobs["frontdb"][2] is False and jobs["units"][2] is False and jobs["menus"][2] is False
+    assert all(ok for name, (_, _, ok) in jobs.items() if name not in ("frontdb", "units", "menus"))
 
 
 def test_every_step_in_the_database_has_a_call_that_exists_and_run_job_has_no_list_of_its_own(conn):
@@ -32,7 +32,7 @@ def test_every_step_in_the_database_has_a_call_that_exists_and_run_job_has_no_li
     for step in steps:
         function = calls[step].split("(")[0]
         assert conn.execute("select to_regproc(%s) is not null", (function,)).fetchone()[0], step
-    assert calls["nightly"] is None and calls["frontdb"] is None and calls["units"] is None
+    assert calls["nightly"] is None and calls["frontdb"] is None and calls["units"] is None and calls["menus"] is None
     body = conn.execute("select prosrc from pg_proc where oid = 'epi.run_job'::regproc").fetchone()[0]
     assert "job_alerts" not in body and "job_counts" not in body
 

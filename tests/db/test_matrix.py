@@ -94,6 +94,7 @@ SELECTS = {
     "epi_private.used_ticket": ("select key from epi_private.used_ticket", {k: DENIED for k in IDENTITIES}),
     "epi_private.sso_state": ("select method from epi_private.sso_state", {k: DENIED for k in IDENTITIES}),
     "epi_private.web_session": ("select account from epi_private.web_session", {k: DENIED for k in IDENTITIES}),
+    "epi_private.menu_grant": ("select grantee from epi_private.menu_grant", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_use": ("select account from epi_private.reveal_use", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_raise": ("select account from epi_private.reveal_raise", {k: DENIED for k in IDENTITIES}),
     "epi_private.frontdb_watermark": ("select last_key from epi_private.frontdb_watermark",
@@ -230,6 +231,13 @@ WRITES = {
     # ... and ends the session a CAS single logout names (only the web login: unit and ops roles have no grant)
     "end a session by its CAS ticket": ("select epi.session_end_sso(sha256('x'))", None, {"nobody": OK}),
     "revive an ended web session": ("update epi_private.web_session set ended_at = null", None, {}),
+    # issue 45: OA's role export is loaded by ops (invoke load.menu-grants, the scheduler), audited
+    "load OA's menu grants": ("""select * from epi.menu_grants_replace('[{"kind": "role", "grantee": "r", "menus": ["alert"]}]')""",
+                              None, {"ops": OK}),
+    "grant oneself a menu directly": ("insert into epi_private.menu_grant values ('account', 'x', '{audit}')", None, {}),
+    "widen a role's menus directly": ("update epi_private.menu_grant set menus = '{audit}'", None, {}),
+    # ... and read by the web login as a user signs on without menus
+    "ask which menus OA grants an account": ("select epi.menus_granted('x', '{r}')", None, {"nobody": OK}),
     # the web login itself (before it acts as anyone) keeps the sessions: 退出 is its call
     "end someone's web session": ("select epi.session_end(sha256('x'))", None, {"nobody": OK}),
     "set the reveal limits": ("select epi.set_reveal_limits('6000', '20')", None, {"ops": OK}),

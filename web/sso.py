@@ -33,7 +33,8 @@ from urllib.parse import urlencode
 import cas
 import jwt
 import requests
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from psycopg.types.json import Jsonb
 
 from web import auth
 
@@ -107,9 +108,9 @@ class _TimedSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
-def cas_client(next_path: str):
+def cas_client(next_path: str, popup: str | None = None):
     return cas.CASClient(version=3, server_url=current_app.config["CAS_URL"].rstrip("/") + "/",
-                         service_url=url_for("sso.cas_entry", next=next_path, _external=True),
+                         service_url=url_for("sso.cas_entry", next=next_path, popup=popup, _external=True),
                          session=_TimedSession())
 
 
@@ -149,8 +150,12 @@ def cas_entry():
             abort(400, description="单点登出请求无法识别")
         auth._ticket_call("select epi.session_end_sso(%s)", (_sso_ticket_key(index),))
         return "", 200
-    next_path = auth.safe_next(request.args.get("next"))
-    client = cas_client(next_path)
+    next_path, popup = auth.safe_next(request.args.get("next")), request.args.get("popup")
+    if popup:                    # the pop-up of a sign-on begun in OA's frame
+        next_path = pending(popup, "cas")
+    elif framed():               # CAS's login refuses to be framed: on in a pop-up
+        return break_out("cas", next_path)
+    client = cas_client(next_path, popup)
     ticket = (request.args.get("ticket") or "").strip()
     if not ticket:
         return redirect(client.get_login_url())
@@ -169,10 +174,8 @@ def cas_entry():
     if isinstance(menus, str):   # one menu: CAS sends one attribute value
         claims[config["SSO_MENUS_ATTR"]] = [menus]
     user, roles = user_of(claims, method="cas")
-    auth.start_session(user, roles)
-    auth._ticket_call("select epi.session_mark_sso(%s, %s)", (auth.session_key(session["sid"]), _sso_ticket_key(ticket)))
-    session["sso"] = "cas"
-    return redirect(next_path)
+    return signed_on(user, roles, "cas", next_path, _handoff_key("popup", popup) if popup else None,
+                     _sso_ticket_key(ticket))
 
 
 @bp.get("/sso/jwt")
@@ -197,10 +200,15 @@ def oidc_start():
         doc = provider()
     except Refused as exc:
         raise refuse(exc.message) from None
+    next_path, popup = auth.safe_next(request.args.get("next")), request.args.get("popup")
+    if popup:                    # the pop-up of a sign-on begun in OA's frame
+        next_path = pending(popup, "oidc")
+    elif framed():               # the provider refuses to be framed: on in a pop-up
+        return break_out("oidc", next_path)
     state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    auth._ticket_call("select epi.sso_begin(%s, %s, %s, %s, %s)",
-                      (_key(state), "oidc", nonce, verifier, auth.safe_next(request.args.get("next"))))
+    auth._ticket_call("select epi.sso_begin(%s, %s, %s, %s, %s, %s)",
+                      (_key(state), "oidc", nonce, verifier, next_path, _handoff_key("popup", popup) if popup else None))
     return redirect(doc["authorization_endpoint"] + "?" + urlencode({
         "response_type": "code", "client_id": current_app.config["OIDC_CLIENT_ID"], "redirect_uri": redirect_uri(),
         "scope": "openid profile", "state": state, "nonce": nonce,
@@ -216,7 +224,7 @@ def oidc_callback():
     if request.args.get("error"):
         raise refuse(f"身份提供方未同意登录（{request.args['error'][:60]}），请从 OA 系统重新进入")
     state, code = request.args.get("state") or "", request.args.get("code") or ""
-    kept = auth._ticket_row("select method, nonce, verifier, next from epi.sso_take(%s)", (_key(state),)) \
+    kept = auth._ticket_row("select method, nonce, verifier, next, handoff from epi.sso_take(%s)", (_key(state),)) \
         if state else None
     if kept is None:
         raise refuse("登录状态无效、已使用或已过期（state 不符），请从 OA 系统重新进入")
@@ -232,9 +240,83 @@ def oidc_callback():
         raise refuse(exc.message) from None
     claims = id_token_claims(tokens.get("id_token") or "", doc, kept["nonce"])
     user, roles = user_of(claims)
+    return signed_on(user, roles, "oidc", kept["next"], kept["handoff"])
+
+
+def framed() -> bool:
+    """Whether the browser says this page is loaded in a frame (OA's)."""
+    return request.headers.get("Sec-Fetch-Dest") == "iframe"
+
+
+def _handoff_key(kind: str, value: str) -> bytes:
+    return hashlib.sha256(f"handoff-{kind}:{value}".encode()).digest()
+
+
+EXPIRED = "登录窗口已过期或已使用（须在 10 分钟内完成登录），请关闭此窗口，回到 OA 重新进入"
+
+
+def break_out(method: str, next_path: str):
+    """Inside OA's frame (issue 45, point 4): identity providers refuse to be framed, so the frame
+    shows a page that opens the sign-on in a pop-up, top level on the zone's own site. The frame keeps
+    a secret (in this page only), the pop-up gets a public id; both are kept server-side as hashes
+    (epi.sso_handoff_begin) — not in a cookie, which the frame's partition would not share with the
+    pop-up."""
+    secret, popup = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    auth._ticket_call("select epi.sso_handoff_begin(%s, %s, %s, %s)",
+                      (_handoff_key("frame", secret), _handoff_key("popup", popup), method, next_path))
+    entry = "sso.cas_entry" if method == "cas" else "sso.oidc_start"
+    return render_template("sso_breakout.html", popup_url=url_for(entry, popup=popup), secret=secret,
+                           window_url=url_for(entry, next=next_path)), 200
+
+
+def pending(popup: str, method: str) -> str:
+    """The page to go on to of the framed sign-on this pop-up was opened for; else a refusal."""
+    row = auth._ticket_row("select method, next from epi.sso_handoff_pending(%s)", (_handoff_key("popup", popup[:100]),))
+    if row is None or row["method"] != method:
+        raise refuse(EXPIRED, method=method)
+    return row["next"]
+
+
+def signed_on(user: auth.User, roles: list[str] | None, method: str, next_path: str, handoff: bytes | None,
+              cas_ticket: bytes | None = None):
+    """A sign-on succeeded: the user's session and on to the page asked — or, in the pop-up of a sign-on
+    begun in OA's frame, the user left for the frame under a one-time code, which the pop-up's page
+    passes to the window that opened it (and to no other: postMessage to the zone's own origin)."""
+    if handoff is None:
+        _begin(user, roles, method, cas_ticket)
+        return redirect(next_path)
+    code = secrets.token_urlsafe(32)
+    left = auth._ticket_call("select epi.sso_handoff_complete(%s, %s, %s)", (handoff, _handoff_key("code", code), Jsonb(
+        {"user": user.as_dict(), "roles": roles, "ticket": cas_ticket.hex() if cas_ticket else None})))
+    if not left:
+        raise refuse(EXPIRED, user.account, method)
+    return render_template("sso_popup_done.html", code=code)
+
+
+def _begin(user: auth.User, roles: list[str] | None, method: str, cas_ticket: bytes | None) -> None:
     auth.start_session(user, roles)
-    session["sso"] = "oidc"   # 退出 then also ends the provider's session (logout_redirect)
-    return redirect(kept["next"])
+    if cas_ticket:   # the CAS server's single logout names it
+        auth._ticket_call("select epi.session_mark_sso(%s, %s)", (auth.session_key(session["sid"]), cas_ticket))
+    session["sso"] = method   # 退出 then also ends the provider's session (logout_redirect)
+
+
+HANDOFF_REFUSED = "登录交接无效或已过期（须在 10 分钟内完成登录），请从 OA 系统重新进入"
+
+
+@bp.post("/sso/handoff")
+def handoff():
+    """The frame brings its secret and the code the pop-up handed it: the user signed on in the pop-up
+    is taken once (epi.sso_handoff_take) and the frame's own session begins — in the frame's cookie
+    partition, which the pop-up could not reach."""
+    secret, code = (request.form.get("secret") or "")[:100], (request.form.get("code") or "")[:100]
+    row = auth._ticket_row("select method, next, signed_on from epi.sso_handoff_take(%s, %s)",
+                           (_handoff_key("frame", secret), _handoff_key("code", code))) if secret and code else None
+    if row is None or not enabled(row["method"]):
+        raise refuse(HANDOFF_REFUSED, method="frame")
+    data, kept = row["signed_on"], row["signed_on"]["user"]
+    user = auth.User(kept["account"], kept["name"], kept.get("unit"), tuple(kept["menus"]))
+    _begin(user, data["roles"], row["method"], bytes.fromhex(data["ticket"]) if data.get("ticket") else None)
+    return redirect(row["next"])
 
 
 def logout_redirect(method: str | None):

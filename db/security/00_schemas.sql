@@ -57,8 +57,11 @@ grant execute on function epi_private.current_kind(), epi_private.current_unit()
 grant usage on schema epi to epi_web;
 grant execute on function epi.ticket_use(bytea, timestamptz), epi.ticket_used(bytea) to epi_web;
 -- ... and keeps the browsers' sessions, which every web process checks on each request
-grant execute on function epi.sso_begin(bytea, text, text, text, text), epi.sso_take(bytea),
+grant execute on function epi.sso_begin(bytea, text, text, text, text, bytea), epi.sso_take(bytea),
   epi.sso_refused(text, text, text) to epi_web;
+-- ... and hands a sign-on made in a pop-up to OA's frame
+grant execute on function epi.sso_handoff_begin(bytea, bytea, text, text), epi.sso_handoff_pending(bytea),
+  epi.sso_handoff_complete(bytea, bytea, jsonb), epi.sso_handoff_take(bytea, bytea) to epi_web;
 grant execute on function epi.session_mark_sso(bytea, bytea), epi.session_end_sso(bytea) to epi_web;
 -- ... and, for a sign-on without menus, asks which menus OA's role export grants the account and roles
 grant execute on function epi.menus_granted(text, text[]) to epi_web;

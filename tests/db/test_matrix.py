@@ -95,6 +95,7 @@ SELECTS = {
     "epi_private.sso_state": ("select method from epi_private.sso_state", {k: DENIED for k in IDENTITIES}),
     "epi_private.web_session": ("select account from epi_private.web_session", {k: DENIED for k in IDENTITIES}),
     "epi_private.menu_grant": ("select grantee from epi_private.menu_grant", {k: DENIED for k in IDENTITIES}),
+    "epi_private.sso_handoff": ("select method from epi_private.sso_handoff", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_use": ("select account from epi_private.reveal_use", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_raise": ("select account from epi_private.reveal_raise", {k: DENIED for k in IDENTITIES}),
     "epi_private.frontdb_watermark": ("select last_key from epi_private.frontdb_watermark",
@@ -236,6 +237,12 @@ WRITES = {
                               None, {"ops": OK}),
     "grant oneself a menu directly": ("insert into epi_private.menu_grant values ('account', 'x', '{audit}')", None, {}),
     "widen a role's menus directly": ("update epi_private.menu_grant set menus = '{audit}'", None, {}),
+    # issue 45, point 4: a framed sign-on's hand-off is the web login's, by a secret and a code only
+    "hand a user of one's choosing to a frame": (
+        """insert into epi_private.sso_handoff (key, popup, method, code, signed_on) """
+        """values (sha256('k'), sha256('p'), 'oidc', sha256('c'), '{"user": {"account": "x"}}')""", None, {}),
+    "take a hand-off without its code": ("select * from epi.sso_handoff_take(sha256('k'), sha256('guess'))", None,
+                                         {"nobody": NONE}),
     # ... and read by the web login as a user signs on without menus
     "ask which menus OA grants an account": ("select epi.menus_granted('x', '{r}')", None, {"nobody": OK}),
     # the web login itself (before it acts as anyone) keeps the sessions: 退出 is its call

@@ -33,7 +33,9 @@ OPEN = {"/", "/healthz", "/static/<path:filename>", "/favicon.ico", "/dev-login"
         # Prometheus: by address or token, not by session (tests/web/test_metrics.py)
         "/metrics",
         # the sign-on doors (tests/web/test_sso_oidc.py): before anybody is signed on
-        "/sso/jwt", "/sso/cas", "/sso/oidc", "/sso/oidc/callback"}
+        "/sso/jwt", "/sso/cas", "/sso/oidc", "/sso/oidc/callback",
+        # a framed sign-on's hand-off from its pop-up (tests/web/test_sso_frame.py): a secret and a code
+        "/sso/handoff"}
 ALLOWED_BODY = {"/api/venues/<anyid:venue_id>/threshold": {"flow_min": 1, "flow_max": 100},
                 "/api/scans/<int:scan_id>/reveal": {"reason": "测试：核对身份"}}
 OTHER_MARKERS = ("VB1", "测试场所乙一")

@@ -161,7 +161,9 @@ OPEN = {"/healthz", "/static/<path:filename>", "/favicon.ico", "/dev-login", "/"
         # Prometheus: by address or token, not by session (tests/web/test_metrics.py)
         "/metrics",
         # the sign-on doors: before anybody is signed on (tests/web/test_sso_oidc.py)
-        "/sso/jwt", "/sso/cas", "/sso/oidc", "/sso/oidc/callback"}
+        "/sso/jwt", "/sso/cas", "/sso/oidc", "/sso/oidc/callback",
+        # a framed sign-on's hand-off from its pop-up (tests/web/test_sso_frame.py): a secret and a code
+        "/sso/handoff"}
 
 
 def every_route(app):

@@ -240,3 +240,38 @@ document.addEventListener("keydown", (event) => {
   if (input && event.key === "ArrowDown" && event.altKey) { event.preventDefault(); openPicker(input); picker.querySelector("button").focus(); }
   if (picker && event.key === "Escape") closePicker();
 });
+
+// Signing on from inside OA's frame (issue 45): the identity provider refuses to be framed, so the
+// frame opens the sign-on in a pop-up; the pop-up's last page hands a one-time code to the window
+// that opened it — only to a window of this origin — and closes; the frame posts its secret and the
+// code, and its own session begins (its cookies are not the pop-up's when the browser partitions them).
+document.addEventListener("DOMContentLoaded", () => {
+  const breakout = document.getElementById("sso-breakout");
+  if (breakout) {
+    const status = document.getElementById("sso-status");
+    const say = (text) => { status.textContent = text; status.hidden = false; };
+    let popup = null;
+    document.getElementById("sso-open").addEventListener("click", () => {
+      popup = window.open(breakout.dataset.popup, "epi_sso", "width=760,height=680");
+      say(popup ? "请在新窗口中完成登录……" : "浏览器拦截了登录窗口：请允许本网站弹出窗口后重试");
+    });
+    window.addEventListener("message", (event) => {
+      if (event.origin !== window.location.origin || !popup || event.source !== popup) return;
+      const data = event.data || {};
+      if (data.type !== "epi-sso-done" || typeof data.code !== "string") return;
+      const form = document.getElementById("sso-handoff");
+      form.elements.code.value = data.code;
+      say("登录成功，正在进入……");
+      form.submit();
+    });
+  }
+  const done = document.getElementById("sso-done");
+  if (done) {
+    if (window.opener && !window.opener.closed) {
+      window.opener.postMessage({ type: "epi-sso-done", code: done.dataset.code }, window.location.origin);
+      window.close();
+    } else {
+      document.getElementById("sso-orphan").hidden = false;
+    }
+  }
+});

@@ -82,16 +82,19 @@ def switch_account():
 @bp.post("/logout")
 def logout():
     """退出: the session ends here, for every copy of its cookie (OA's own session is OA's); a session
-    signed on through OpenID Connect goes on to end the provider's too (web.sso.logout_redirect)."""
+    signed on through CAS or OpenID Connect goes on to end the provider's too (web.sso.logout_url) —
+    inside OA's frame by a link that opens it in a window of its own."""
     from web import sso
 
     method = session.get("sso")
     auth.end_session()
     g.user = None
-    if (onward := sso.logout_redirect(method)) is not None:
-        return onward
+    onward = sso.logout_url(method)
+    if onward is not None and not g.get("embedded"):
+        return redirect(onward)
+    # inside OA's frame the provider's logout page would be refused: it opens in a window of its own
     return render_template("message.html", message="您已退出疫情防控监管专区。如需继续使用，请从 OA 系统重新进入。",
-                           back="/")
+                           back="/", link=(onward, "同时退出统一身份认证（在新窗口中打开）") if onward else None)
 
 
 @bp.route("/dev-login", methods=["GET", "POST"])

@@ -18,7 +18,8 @@ against the one kept. Account, name, 机构编码 and menus come from the claims
 user then has a server-side session like any other (web.auth.start_session), with the same rules:
 the audit menu alone, a unit for the unit menus, the reveal budget. Every refusal is a Chinese
 message naming the cause, an audit entry (epi.sso_refused) and no session. 退出 of such a session
-also sends the browser to the provider's end_session_endpoint (RP-initiated logout)."""
+also sends the browser to the provider's end_session_endpoint (RP-initiated logout; inside OA's
+frame, which the provider refuses, a link opens it in a new window)."""
 from __future__ import annotations
 
 import base64
@@ -319,12 +320,12 @@ def handoff():
     return redirect(row["next"])
 
 
-def logout_redirect(method: str | None):
+def logout_url(method: str | None) -> str | None:
     """After 退出 of a session signed on through CAS or the OpenID provider: their logout too (CAS
     `logout?service=`; OIDC RP-initiated logout at its end_session_endpoint), back to the zone's home
     page; None when the session came another way or the provider offers none."""
     if method == "cas" and enabled("cas"):
-        return redirect(cas_client("/").get_logout_url(redirect_url=url_for("signin.home", _external=True)))
+        return cas_client("/").get_logout_url(redirect_url=url_for("signin.home", _external=True))
     if method != "oidc" or not enabled("oidc"):
         return None
     try:
@@ -333,8 +334,8 @@ def logout_redirect(method: str | None):
         return None
     if not endpoint:
         return None
-    return redirect(endpoint + "?" + urlencode({"client_id": current_app.config["OIDC_CLIENT_ID"],
-                                                "post_logout_redirect_uri": url_for("signin.home", _external=True)}))
+    return endpoint + "?" + urlencode({"client_id": current_app.config["OIDC_CLIENT_ID"],
+                                       "post_logout_redirect_uri": url_for("signin.home", _external=True)})
 
 
 def id_token_claims(token: str, doc: dict, nonce: str) -> dict:

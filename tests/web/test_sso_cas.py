@@ -59,6 +59,12 @@ class CasServer:
             return (f'<cas:serviceResponse xmlns:cas="{NS}"><cas:authenticationFailure code="{code}">{escape(text)}'
                     "</cas:authenticationFailure></cas:serviceResponse>", 200, {"Content-Type": "application/xml"})
 
+        @app.after_request
+        def refuse_frames(response):   # as CAS servers do: their login is never framed
+            response.headers["X-Frame-Options"] = "DENY"
+            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+            return response
+
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/cas/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -49,10 +49,17 @@ def test_a_framed_oidc_sign_on_goes_on_in_a_pop_up_and_the_frame_gets_the_sessio
     again = oidc_app.test_client().post("/sso/handoff", data={"secret": secret, "code": code})
     assert again.status_code == 401 and HANDOFF_REFUSED in again.get_data(as_text=True)
     assert refusals(seeded_db) == [("sso:-", HANDOFF_REFUSED)]
-    # 退出 in the frame ends the session and goes on to the provider's logout, as at top level
+    # 退出专区 in the frame ends the session; the provider's logout, which refuses the frame, opens in a window
+    page = frame.get("/alerts", headers=FRAMED).get_data(as_text=True)
+    assert '<footer class="frame-foot">测试张（a.zhang）' in page and "退出专区" in page
     with frame.session_transaction() as s:
         token = s["csrf"]
-    assert frame.post("/logout", data={"csrf_token": token}).headers["Location"].startswith(provider + "/oauth2/end_session")
+    out = frame.post("/logout", data={"csrf_token": token}, headers=FRAMED)
+    text = out.get_data(as_text=True)
+    assert out.status_code == 200 and "您已退出疫情防控监管专区" in text
+    link = html.unescape(re.search(r'<a href="([^"]+)" target="_blank" rel="noopener">同时退出统一身份认证', text).group(1))
+    assert link.startswith(provider + "/oauth2/end_session?client_id=")
+    assert frame.get("/alerts").status_code == 401
 
 
 def test_half_a_hand_off_is_worth_nothing(oidc_app, provider, seeded_db):

@@ -42,7 +42,7 @@ class Watch:
     """The scheduler's eye on the file: due when its signature differs from the last re-reading's."""
 
     def __init__(self):
-        self.seen: tuple | None | bool = False   # False: not looked at yet
+        self.seen: tuple | bool | None = False   # False: not looked at yet
 
     def due(self, path: Path | None) -> bool:
         if path is None:

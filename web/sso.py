@@ -405,4 +405,19 @@ def user_of(claims: dict, method: str = "oidc") -> tuple[auth.User, list[str] | 
     if any(auth.MENUS[m].acts_as == "unit" for m in user.menus) and not user.unit:
         raise refuse(f"账号 {account} 有监管单位的菜单，但身份凭据中没有机构编码（声明 {config['SSO_UNIT_ATTR']}），拒绝登录",
                      account, method)
+    if any(auth.MENUS[m].acts_as == "unit" for m in user.menus) and not _unit_active(user.unit, account):
+        raise refuse(f"机构编码 {user.unit[:40]} 不对应本专区在用的监管单位（OA 机构导出中没有此单位，或已停用），拒绝登录",
+                     account, method)
     return user, roles
+
+
+def _unit_active(code: str, account: str) -> bool:
+    """Whether the 机构编码 is an active unit of the zone, asked acting as that unit (it sees its own
+    row and nothing else), in a short transaction of its own."""
+    from db import database
+    from web.db import SQL, pool
+
+    with pool().connection() as conn, conn.transaction():
+        database.act_as(conn, kind="unit", unit=code, account=account)
+        row = conn.execute(SQL["sso_unit_active"]).fetchone()
+    return bool(row and row["active"])

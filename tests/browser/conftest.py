@@ -77,3 +77,7 @@ def open_filters(page):
     closed = page.locator("details.filter-box:not([open]) > summary")
     if closed.count():
         closed.first.click()
+
+
+# the OpenID provider process of the sign-on tests (issue 45), refusing to be framed
+from tests.web.sso_servers import provider  # noqa: E402, F401

@@ -11,12 +11,8 @@ import http.server
 import socket
 import threading
 
-import pytest
-from werkzeug.serving import make_server
-
 from tests.browser.conftest import serve, shot
-from tests.web.test_sso_cas import CasServer
-from tests.web.test_sso_oidc import CLIENT, put_user
+from tests.web.sso_servers import CLIENT, CasServer, put_user
 
 CROSS_SITE = {"SESSION_COOKIE_SAMESITE": "None", "SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_PARTITIONED": True}
 
@@ -54,25 +50,6 @@ def oa_portal(port: int, entry: str):
         server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def oidc_provider():
-    """oidc-provider-mock (Authlib) on loopback, refusing to be framed as identity providers do."""
-    import oidc_provider_mock
-
-    app = oidc_provider_mock.app(require_nonce=True)
-
-    @app.after_request
-    def refuse_frames(response):
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-        return response
-
-    server = make_server("localhost", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{server.server_port}"
-    server.shutdown()
-
-
 def sign_on_in_the_pop_up(page, frame, sign_on):
     """Click 在新窗口中登录 in the frame; do what the provider asks in the pop-up; it closes itself."""
     with page.expect_popup() as opened:
@@ -95,12 +72,12 @@ def use_and_leave(page, frame, who: str, name: str):
     frame.get_by_text("请从 OA 系统进入疫情防控监管专区").wait_for()
 
 
-def test_oidc_from_inside_a_cross_site_oa_frame(seeded_db, tmp_path, page, oidc_provider):
-    put_user(oidc_provider, "u-1001", {"preferred_username": "a.zhang", "name": "测试张", "unit": "T-A",
+def test_oidc_from_inside_a_cross_site_oa_frame(seeded_db, tmp_path, page, provider):
+    put_user(provider, "u-1001", {"preferred_username": "a.zhang", "name": "测试张", "unit": "T-A",
                                        "menus": ["alert", "scan_query"]})
     oa_port = free_port()
     config = CROSS_SITE | {"OA_ORIGIN": f"http://localhost:{oa_port}", "SSO_METHODS": ["jwt", "oidc"],
-                           "OIDC_ISSUER": oidc_provider, "OIDC_CLIENT_ID": CLIENT, "OIDC_CLIENT_SECRET": "not-a-real-secret"}
+                           "OIDC_ISSUER": provider, "OIDC_CLIENT_ID": CLIENT, "OIDC_CLIENT_SECRET": "not-a-real-secret"}
     with serve(seeded_db, tmp_path, **config) as zone, oa_portal(oa_port, f"{zone}/sso/oidc?next=/alerts") as oa:
         page.goto(oa + "/")
         frame = page.frame_locator("iframe")

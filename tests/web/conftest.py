@@ -71,3 +71,7 @@ def unit_a(client):
 def ops(client):
     token = enter(client, sub="ops.li", unit="OPS", menus=OPS_MENUS)
     return client, token
+
+
+# the sign-on servers' fixtures (issue 45): an OpenID provider process and a CAS 3.0 stand-in
+from tests.web.sso_servers import cas_app, cas_server, oidc_app, provider  # noqa: E402, F401

@@ -7,117 +7,21 @@ logoutRequest (SAML 2.0, the ticket as SessionIndex) POSTed to the service."""
 from __future__ import annotations
 
 import secrets
-import threading
-import urllib.error
 import urllib.parse
-import urllib.request
-from xml.sax.saxutils import escape
 
 import psycopg
 import pytest
-from flask import Flask, redirect, request
-from werkzeug.serving import make_server
 
 from db import database
 from tests.web.conftest import SECRET
-
-NS = "http://www.yale.edu/tp/cas"
-
-
-class CasServer:
-    def __init__(self):
-        self.users: dict[str, dict] = {}
-        self.tickets: dict[str, tuple[str, str]] = {}   # ticket -> (service, user), until validated
-        self.validations: list[dict] = []
-        app = Flask("cas-stand-in")
-
-        @app.get("/cas/login")
-        def login():
-            service, user = request.args["service"], request.args.get("user", "u-1001")
-            ticket = "ST-" + secrets.token_urlsafe(24)
-            self.tickets[ticket] = (service, user)
-            return redirect(service + ("&" if "?" in service else "?") + "ticket=" + ticket)
-
-        @app.get("/cas/p3/serviceValidate")
-        def validate():
-            ticket, service = request.args.get("ticket", ""), request.args.get("service", "")
-            self.validations.append(dict(request.args))
-            issued = self.tickets.pop(ticket, None)   # a ticket is validated once, whatever the outcome
-            if issued is None:
-                return failure("INVALID_TICKET", f"Ticket {ticket} not recognized")
-            if issued[0] != service:
-                return failure("INVALID_SERVICE", "Ticket was issued for another service")
-            user = issued[1]
-            attributes = "".join(
-                "".join(f"<cas:{k}>{escape(v)}</cas:{k}>" for v in (vs if isinstance(vs, list) else [vs]))
-                for k, vs in self.users.get(user, {}).items())
-            return (f'<cas:serviceResponse xmlns:cas="{NS}"><cas:authenticationSuccess><cas:user>{escape(user)}'
-                    f"</cas:user><cas:attributes>{attributes}</cas:attributes></cas:authenticationSuccess>"
-                    "</cas:serviceResponse>", 200, {"Content-Type": "application/xml"})
-
-        def failure(code, text):
-            return (f'<cas:serviceResponse xmlns:cas="{NS}"><cas:authenticationFailure code="{code}">{escape(text)}'
-                    "</cas:authenticationFailure></cas:serviceResponse>", 200, {"Content-Type": "application/xml"})
-
-        @app.after_request
-        def refuse_frames(response):   # as CAS servers do: their login is never framed
-            response.headers["X-Frame-Options"] = "DENY"
-            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-            return response
-
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/cas/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture(scope="module")
-def cas_server():
-    server = CasServer()
-    yield server
-    server.server.shutdown()
-
-
-@pytest.fixture
-def cas_app(seeded_db, tmp_path, cas_server):
-    from web import create_app
-
-    app = create_app({"TESTING": True, "OA_JWT_SECRET": SECRET, "SECRET_KEY": "test-session-key",
-                      "DATABASE_WEB_URL": database.web_url(database.database_name(seeded_db)),
-                      "UPLOAD_DIR": str(tmp_path), "SESSION_COOKIE_SECURE": False,
-                      "SSO_METHODS": ["jwt", "cas"], "CAS_URL": cas_server.url})
-    yield app
-    app.extensions["epi_pool"].close()
-
-
-def through_cas(client, cas_server, path="/sso/cas?next=/alerts", user="u-1001"):
-    """The browser's round trip: the zone sends it to CAS login, CAS sends it back with a ticket."""
-    start = client.get(path)
-    assert start.status_code == 302 and start.headers["Location"].startswith(cas_server.url + "login?service=")
-    service = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(start.headers["Location"]).query))["service"]
-
-    class Stay(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    try:   # the user signs on at the CAS login, which sends them back with a service ticket
-        urllib.request.build_opener(Stay).open(start.headers["Location"] + "&user=" + urllib.parse.quote(user))
-        raise AssertionError("the CAS login did not send the browser back")
-    except urllib.error.HTTPError as exc:
-        assert exc.code == 302
-        back = urllib.parse.urlsplit(exc.headers["Location"])
-    ticket = dict(urllib.parse.parse_qsl(back.query))["ticket"]
-    return client.get(back.path + "?" + back.query), ticket, service
+from tests.web.sso_servers import signed_in, through_cas
 
 
 def refusals(seeded_db) -> list[tuple]:
+    """The sign-on refusals, with their method (cas)."""
     with psycopg.connect(seeded_db) as c:
         return [(a, d["method"], d["reason"]) for a, d in c.execute(
             "select account, detail from epi.audit_log where action = 'sso.refused' order by audit_id")]
-
-
-def signed_in(client) -> str | None:
-    with client.session_transaction() as s:
-        return (s.get("user") or {}).get("account")
 
 
 def test_a_user_signs_on_through_cas_with_attributes(cas_app, cas_server, seeded_db):

@@ -12,8 +12,7 @@ import urllib.parse
 
 import psycopg
 
-from tests.web.test_sso_cas import cas_app, cas_server, through_cas  # noqa: F401 (fixtures)
-from tests.web.test_sso_oidc import authorize, back_path, oidc_app, provider, put_user, refusals, signed_in  # noqa: F401
+from tests.web.sso_servers import authorize, back_path, put_user, refusals, signed_in, through_cas
 from web.sso import EXPIRED, HANDOFF_REFUSED
 
 FRAMED = {"Sec-Fetch-Dest": "iframe"}

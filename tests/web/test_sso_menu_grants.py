@@ -9,8 +9,7 @@ import pytest
 
 from loaders import registry
 from tests.loaders.test_menu_grants import grants_file
-from tests.web.test_sso_cas import cas_app, cas_server, through_cas  # noqa: F401 (fixtures)
-from tests.web.test_sso_oidc import authorize, back_path, oidc_app, provider, put_user, refusals, signed_in  # noqa: F401
+from tests.web.sso_servers import authorize, back_path, put_user, refusals, signed_in, through_cas
 
 ROWS = [["角色", "unit_staff", "“扫码”预警、scan_query"],
         ["账号", "b.li", "扫码统计查询"],

@@ -4,78 +4,13 @@ the database, the ID token checked, the claims mapped; every refusal a Chinese m
 entry (sso.refused) and no session."""
 from __future__ import annotations
 
-import json
 import re
 import urllib.parse
-import urllib.request
 
 import psycopg
 import pytest
 
-from db import database
-from tests.web.conftest import SECRET
-
-CLIENT = "kaiping-epi-test"
-
-
-@pytest.fixture(scope="module")
-def provider():
-    import oidc_provider_mock
-
-    with oidc_provider_mock.run_server_in_thread(require_nonce=True) as server:
-        yield f"http://localhost:{server.server_port}"
-
-
-def put_user(provider: str, sub: str, claims: dict) -> None:
-    req = urllib.request.Request(f"{provider}/users/{sub}", data=json.dumps(claims, ensure_ascii=False).encode(),
-                                 method="PUT", headers={"Content-Type": "application/json"})
-    assert urllib.request.urlopen(req).status == 204
-
-
-@pytest.fixture
-def oidc_app(seeded_db, tmp_path, provider):
-    from web import create_app
-
-    app = create_app({"TESTING": True, "OA_JWT_SECRET": SECRET, "SECRET_KEY": "test-session-key",
-                      "DATABASE_WEB_URL": database.web_url(database.database_name(seeded_db)),
-                      "UPLOAD_DIR": str(tmp_path), "SESSION_COOKIE_SECURE": False,
-                      "SSO_METHODS": ["jwt", "oidc"], "OIDC_ISSUER": provider, "OIDC_CLIENT_ID": CLIENT,
-                      "OIDC_CLIENT_SECRET": "not-a-real-secret"})
-    yield app
-    app.extensions["epi_pool"].close()
-
-
-def authorize(location: str, sub: str, action: str | None = None) -> str:
-    """What the user does at the provider: choose the account (or deny); returns where it sends them."""
-    form = {"sub": sub} | ({"action": action} if action else {})
-    req = urllib.request.Request(location, data=urllib.parse.urlencode(form).encode(), method="POST")
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    try:
-        urllib.request.build_opener(NoRedirect).open(req)
-    except urllib.error.HTTPError as exc:
-        assert exc.code in (302, 303), exc.code
-        return exc.headers["Location"]
-    raise AssertionError("the provider did not redirect back")
-
-
-def back_path(location: str) -> str:
-    parts = urllib.parse.urlsplit(location)
-    return parts.path + "?" + parts.query
-
-
-def refusals(seeded_db) -> list[tuple]:
-    with psycopg.connect(seeded_db) as c:
-        return [(a, d["reason"]) for a, d in c.execute(
-            "select account, detail from epi.audit_log where action = 'sso.refused' order by audit_id")]
-
-
-def signed_in(client) -> str | None:
-    with client.session_transaction() as s:
-        return (s.get("user") or {}).get("account")
+from tests.web.sso_servers import CLIENT, authorize, back_path, put_user, refusals, signed_in
 
 
 def test_a_user_signs_on_through_the_provider_and_lands_on_the_page_asked(oidc_app, provider, seeded_db):
@@ -217,3 +152,60 @@ def test_the_jwt_door_goes_on_to_the_page_named(app):
     res = client.get("/sso/jwt?next=//evil.example&ticket=" + ticket())
     assert res.status_code == 302 and re.fullmatch(r"/sso/jwt\?next=.*", res.headers["Location"])
     assert client.get(res.headers["Location"]).headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("unit, message", [
+    ("T-NONE", "机构编码 T-NONE 不对应本专区在用的监管单位（OA 机构导出中没有此单位，或已停用），拒绝登录"),
+    ("T-B", "机构编码 T-B 不对应本专区在用的监管单位（OA 机构导出中没有此单位，或已停用），拒绝登录"),
+])
+def test_an_organisation_code_that_maps_to_no_active_unit_is_refused(oidc_app, provider, seeded_db, unit, message):
+    with psycopg.connect(seeded_db) as c:   # T-B left OA: inactive
+        c.execute("update epi.unit set active = false where unit_code = 'T-B'")
+    put_user(provider, "u-4001", {"preferred_username": "f.sun", "unit": unit, "menus": ["alert"]})
+    client = oidc_app.test_client()
+    back = client.get(back_path(authorize(client.get("/sso/oidc").headers["Location"], "u-4001")))
+    assert back.status_code == 401 and message in back.get_data(as_text=True)
+    assert signed_in(client) is None and refusals(seeded_db) == [("sso:f.sun", message)]
+
+
+def test_an_ops_or_audit_account_needs_no_unit(oidc_app, provider, seeded_db):
+    put_user(provider, "u-4002", {"preferred_username": "g.ops", "menus": ["venue_admin"]})
+    client = oidc_app.test_client()
+    back = client.get(back_path(authorize(client.get("/sso/oidc").headers["Location"], "u-4002")))
+    assert back.status_code == 302 and signed_in(client) == "g.ops"
+
+
+@pytest.mark.parametrize("behaviour, message", [
+    ("error", "身份提供方出错（HTTP 503），请稍后重试"),
+    ("silent", "身份提供方没有响应（连接失败或超时），请稍后重试"),
+])
+def test_a_provider_that_errs_or_hangs_is_named(oidc_app, seeded_db, monkeypatch, behaviour, message):
+    import http.server
+    import threading
+
+    from web import sso
+
+    release = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if behaviour == "silent":
+                release.wait(5)     # accepts, never answers in time
+                return
+            self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(sso, "TIMEOUT", 0.5)
+    oidc_app.config["OIDC_ISSUER"] = f"http://127.0.0.1:{server.server_port}"
+    try:
+        res = oidc_app.test_client().get("/sso/oidc")
+    finally:
+        release.set()
+        server.shutdown()
+    assert res.status_code == 401 and message in res.get_data(as_text=True)
+    assert refusals(seeded_db) == [("sso:-", message)]

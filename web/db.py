@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from pathlib import Path
 
 from flask import current_app, g
@@ -25,10 +26,31 @@ def init_app(app) -> None:
     # (ALTER ROLE epi_web SET statement_timeout = '30s', db.upgrade: no startup options, which
     # PgBouncer refuses), or than DB_STATEMENT_TIMEOUT when the app's configuration names one
     timeout = app.config.get("DB_STATEMENT_TIMEOUT")
+    # a connection is checked as it leaves the pool (one round trip): after a failover the pool's
+    # connections to the old leader are dropped there and new ones reach the new leader (the
+    # multi-host string's target_session_attrs=read-write, README "High availability"). A failed
+    # connection attempt backs off 1, 2 s… and gives up after RECONNECT_SECONDS, so that the next
+    # request tries again at once rather than after a backoff grown long during the election.
     app.extensions["epi_pool"] = ConnectionPool(url, min_size=0, max_size=app.config.get("DB_POOL_SIZE", 10),
                                                 timeout=app.config.get("DB_POOL_TIMEOUT", 20.0),
                                                 kwargs={"row_factory": dict_row},
-                                                configure=lambda conn: _configure(conn, timeout), open=False)
+                                                configure=lambda conn: _configure(conn, timeout), open=False,
+                                                check=ConnectionPool.check_connection,
+                                                reconnect_timeout=RECONNECT_SECONDS, reconnect_failed=_unreachable)
+
+
+RECONNECT_SECONDS = 5.0
+
+
+def _unreachable(pool: ConnectionPool) -> None:
+    """No connection could be made for RECONNECT_SECONDS: remembered, so that a request that waited
+    in vain is told the database is unreachable (switching), not that the zone is busy."""
+    pool.epi_unreachable_at = time.monotonic()
+
+
+def unreachable_recently(seconds: float = 30.0) -> bool:
+    at = getattr(current_app.extensions["epi_pool"], "epi_unreachable_at", None)
+    return at is not None and time.monotonic() - at < seconds
 
 
 def _configure(conn, timeout: str | None = None) -> None:
@@ -149,7 +171,8 @@ def rule_limits() -> dict[str, int]:
     return app.config["RULE_LIMITS"]
 
 
-def schema_revision() -> str | None:
-    """The database's schema revision, read by the web login before it acts as anyone."""
+def schema_revision() -> dict:
+    """The database's schema revision and the server that answers (host, port), read by the web
+    login before it acts as anyone."""
     with pool().connection(timeout=5) as conn:
-        return conn.execute(SQL["schema_revision"]).fetchone()["revision"]
+        return conn.execute(SQL["schema_revision"]).fetchone()

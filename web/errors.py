@@ -72,6 +72,16 @@ def error(status: int, message: str, field: str | None = None):
     return render_template("error.html", status=status, message=message), status
 
 
+DATABASE_SWITCHING = "数据库连接中断（可能正在进行主备切换），本次操作未生效，请稍后重试"
+
+
+def _connection_lost(exc: Exception) -> bool:
+    """An error of the connection itself: none made, or broken (admin shutdown, crash, read-only
+    after a demotion), not a statement's refusal."""
+    state = getattr(exc, "sqlstate", None)
+    return state is None or state.startswith(("08", "57P")) or state == "25006"
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(auth.AuthError)
     def auth_error(exc):
@@ -108,7 +118,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(PoolTimeout)
     def busy(exc):
-        return error(503, "系统繁忙，请稍后重试")
+        from web.db import unreachable_recently
+
+        response, status = error(503, DATABASE_SWITCHING if unreachable_recently() else "系统繁忙，请稍后重试")
+        return response, status, {"Retry-After": "5"}
+
+    @app.errorhandler(psycopg.OperationalError)
+    def database_lost(exc):
+        """The connection to the database broke or none could be made: the leader died and the
+        cluster is electing another (README "High availability"), or the server restarts. What the
+        request wrote is rolled back; the pool drops the broken connection; a retry soon works."""
+        if rule_refusal(exc) is not None or not _connection_lost(exc):
+            return rule_refused(exc)
+        current_app.logger.warning("database connection lost: %s", type(exc).__name__)
+        response, status = error(503, DATABASE_SWITCHING)
+        return response, status, {"Retry-After": "5"}
 
     @app.errorhandler(psycopg.DataError)
     def bad_data(exc):

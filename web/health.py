@@ -21,17 +21,19 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Readiness: the database answers and its schema is the code's."""
+    """Readiness: the database answers and its schema is the code's; which server answers."""
     from db.upgrade import head_revision
 
     head = current_app.config.setdefault("SCHEMA_HEAD", head_revision())
     try:
-        revision = webdb.schema_revision()
+        row = webdb.schema_revision()
     except Exception:  # any failure to answer is 'not ready'
-        return jsonify(error="数据库无法连接"), 503
+        return jsonify(error="数据库无法连接（如在主备切换中，稍后自动恢复）"), 503, {"Retry-After": "5"}
+    revision = row["revision"]
     if revision != head:
         return jsonify(error=f"数据库结构版本为 {revision or '无'}，本程序需要 {head}：请先执行 invoke db.upgrade"), 503
-    return jsonify(status="ok", revision=revision)
+    # which server serves (behind a Patroni cluster: the leader the connection string reached)
+    return jsonify(status="ok", revision=revision, server=f"{row['host']}:{row['port']}" if row["host"] else "local")
 
 
 @bp.get("/healthz/jobs")

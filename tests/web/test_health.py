@@ -11,7 +11,8 @@ from db.upgrade import head_revision
 
 def test_readyz_says_ready_when_the_schema_is_the_codes(client):
     res = client.get("/readyz")
-    assert res.status_code == 200 and res.get_json() == {"status": "ok", "revision": head_revision()}
+    assert res.status_code == 200 and res.get_json() == {"status": "ok", "revision": head_revision(),
+                                                         "server": "local"}    # a socket (a cluster: host:port)
 
 
 def test_readyz_refuses_when_the_code_expects_another_schema(app, client):

@@ -10,8 +10,9 @@ set plan_cache_mode = force_generic_plan;
 select rule, value from epi.rule_limits();
 
 -- name: schema_revision
--- /readyz: the revision of the database's schema (compared with the code's head)
-select epi.schema_revision() as revision;
+-- /readyz: the revision of the database's schema (compared with the code's head), and which server
+-- answers (behind a Patroni cluster: the leader the multi-host string reached; null on a socket)
+select epi.schema_revision() as revision, host(inet_server_addr()) as host, inet_server_port() as port;
 
 -- name: audit_scan_access
 -- The access entry of a scan query page or export; conditions masked and hashes checked by the database.

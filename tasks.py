@@ -625,6 +625,55 @@ def audit_verify(c, anchor=None):
         raise Exit("审计日志核验未通过", code=1)
 
 
+@task(name="up", help={"dir": "the cluster's directory (default /tmp/kaiping-epi-cluster)",
+                        "nodes": "how many Patroni nodes (default 3)"})
+def cluster_up(c, dir=None, nodes=3):
+    """Start a Patroni cluster on this machine (etcd, N nodes on loopback) and print its DATABASE_URL."""
+    from ops import cluster
+
+    try:
+        started = cluster.up(dir or cluster.DEFAULT_DIR, int(nodes))
+    except cluster.ClusterError as exc:
+        raise Exit(str(exc), code=2) from None
+    print(cluster.describe(started))
+    print("集群已就绪。连接串（总是连到主节点）：")
+    print(f"DATABASE_URL='{started.url()}'")
+
+
+@task(name="status", help={"dir": "the cluster's directory (default /tmp/kaiping-epi-cluster)"})
+def cluster_status(c, dir=None):
+    """Show the cluster's nodes: role, state, replication lag."""
+    from ops import cluster
+
+    try:
+        print(cluster.describe(cluster.Cluster.load(dir or cluster.DEFAULT_DIR)))
+    except cluster.ClusterError as exc:
+        raise Exit(str(exc), code=2) from None
+
+
+@task(name="down", help={"dir": "the cluster's directory (default /tmp/kaiping-epi-cluster)",
+                          "keep": "keep the directory (data and logs)"})
+def cluster_down(c, dir=None, keep=False):
+    """Stop the cluster's nodes and etcd, and remove its directory."""
+    from ops import cluster
+
+    try:
+        cluster.down(dir or cluster.DEFAULT_DIR, keep=keep)
+    except cluster.ClusterError as exc:
+        raise Exit(str(exc), code=2) from None
+
+
+@task(name="drill", help={"keep": "keep the cluster running afterwards (its directory is printed)"})
+def cluster_drill(c, keep=False):
+    """The high-availability drill: the leader's server lost under traffic and an import; figures and checks."""
+    from ops import cluster, drill
+
+    try:
+        drill.run(keep=keep)
+    except (cluster.ClusterError, drill.DrillFailed) as exc:
+        raise Exit(str(exc), code=1) from None
+
+
 db = Collection("db", upgrade, grant_oa, backup, restore, backup_key, url, stop, reset)
 audit_ns = Collection("audit", audit_seal, audit_anchor, audit_verify)
 load = Collection("load", load_units, load_menu_grants, load_venues, load_scans)
@@ -634,4 +683,5 @@ sms_ns = Collection("sms", sms_dispatch)
 ops_ns = Collection("ops", ops_rules)
 sync_ns = Collection("sync", sync_frontdb, sync_enable, sync_disable, sync_status)
 demo_ns = Collection("demo", demo, demo_data)
-ns = Collection(db, audit_ns, load, scans_ns, jobs_ns, sms_ns, ops_ns, sync_ns, demo_ns, templates, scheduler, serve, test, bench, soak)
+cluster_ns = Collection("cluster", cluster_up, cluster_status, cluster_down, cluster_drill)
+ns = Collection(db, audit_ns, load, scans_ns, jobs_ns, sms_ns, ops_ns, sync_ns, demo_ns, cluster_ns, templates, scheduler, serve, test, bench, soak)

@@ -191,8 +191,8 @@ def run(echo=print, keep: bool = False) -> dict | None:
 
 
 def _drill(c: ha.Cluster, work: Path, echo) -> dict:
-    from db import database
     from bench.scanfile import write_scan_xlsx
+    from db import database
     from demo.generate import generate
     from jobs import audit
     from loaders import registry, scans

@@ -18,7 +18,8 @@ def test_healthz_answers_and_readyz_reports_a_database_that_does_not(db_url):
     app = create_app({"TESTING": True, "OA_JWT_SECRET": SECRET, "DATABASE_WEB_URL": bad})
     assert app.test_client().get("/healthz").status_code == 200          # the process answers
     res = app.test_client().get("/readyz")
-    assert res.status_code == 503 and res.get_json() == {"error": "数据库无法连接"}
+    assert res.status_code == 503 and res.get_json() == {"error": "数据库无法连接（如在主备切换中，稍后自动恢复）"}
+    assert res.headers["Retry-After"] == "5"
     res = app.test_client().get("/healthz/jobs")
     assert res.status_code == 503 and res.get_json()["reasons"] == ["数据库无法连接"]
 

@@ -194,12 +194,13 @@ def _drill(c: ha.Cluster, work: Path, echo) -> dict:
     from bench.scanfile import write_scan_xlsx
     from db import database
     from demo.generate import generate
-    from jobs import audit
+    from jobs import audit, runner
     from loaders import registry, scans
     from web import create_app
 
     admin = c.url()
     web = database.with_params(admin, user=database.WEB_LOGIN)
+    jobs = database.with_params(admin, user=database.JOBS_LOGIN)
     files = generate(work / "files", days=14, venues=30, scans_per_day=100, echo=lambda *_: None)
     registry.load_units(files.units, account="drill", url=web)
     registry.load_venues(files.venues, account="drill", url=web)
@@ -233,7 +234,17 @@ def _drill(c: ha.Cluster, work: Path, echo) -> dict:
         threads = traffic.start()
         time.sleep(3)
         browser, job_id = _import_from_page(base, secret, day_files[1])
-        time.sleep(1.0)                                          # the import under way
+        # a job under way too: the full count check over every scan imported (jobs login, multi-host)
+        job_outcome: dict = {}
+
+        def count_check():
+            try:
+                job_outcome["runs"] = runner.run("counts_full", dt.date.today(), url=jobs, dispatch_sms=False)
+            except Exception as exc:   # the leader died under it
+                job_outcome["error"] = type(exc).__name__
+        job_thread = threading.Thread(target=count_check, daemon=True)
+        job_thread.start()
+        time.sleep(1.0)                                          # the import and the job under way
         old = ha.leader(c)
         if old is None:
             raise DrillFailed("演练开始前没有主节点")
@@ -251,6 +262,12 @@ def _drill(c: ha.Cluster, work: Path, echo) -> dict:
         write_s = min(t for t, w, s in traffic.answers if w == "write" and t > t0 and s == 200) - t0
         ready_s = min(t for t, w, s in traffic.answers if w == "ready" and t > t0 and s == 200) - t0
         job = _job(browser, base, job_id)
+        job_thread.join(60)
+        # the job again on the new leader: it runs, and an interrupted run is marked failed
+        rerun = runner.run("counts_full", dt.date.today(), url=jobs, dispatch_sms=False)
+        with psycopg.connect(database.with_params(admin, target_session_attrs="read-write")) as conn:
+            job_runs = conn.execute("select ok, error from epi.job_run where job = 'counts_full' and parent_run is null "
+                                    "order by run_id").fetchall()
         time.sleep(3)
         traffic.stop.set()
         for th in threads:
@@ -296,6 +313,7 @@ def _drill(c: ha.Cluster, work: Path, echo) -> dict:
         "import_with_sync_s": with_sync, "import_without_sync_s": without_sync, "import_rows": rows,
         "committed_rows_lost": lost, "acknowledged_entries": entries,
         "import_job": job, "import_batches": batches, "import_whole_or_absent": whole, "import_again": again,
+        "job_interrupted": "error" in job_outcome, "job_runs": job_runs, "job_rerun_ok": all(r.get("ok") for r in rerun),
         "texts_sent_twice": texts_twice, "audit_verified": verdict.ok, "audit_message": verdict.message,
         "switchover_s": switch_s, "switchover_requests_failed": traffic2.failed(t1),
         "switchover_requests": len(traffic2.answers), "defects": sorted(set(traffic.defects() + traffic2.defects())),
@@ -323,6 +341,10 @@ def checks(f: dict) -> list[str]:
         problems.append(f"导入任务的提示不清楚：{f['import_job'].get('message')}")
     if f["import_again"]["state"] != "done":
         problems.append(f"重新导入失败：{f['import_again'].get('message')}")
+    if not f["job_rerun_ok"]:
+        problems.append("切换后重新运行的任务失败")
+    if f["job_interrupted"] and (len(f["job_runs"]) < 2 or f["job_runs"][0][0] or "中断" not in (f["job_runs"][0][1] or "")):
+        problems.append(f"被中断的任务没有记为中断：{f['job_runs']}")
     if f["texts_sent_twice"]:
         problems.append(f"{f['texts_sent_twice']} 条短信重复发送")
     if not f["audit_verified"]:
@@ -341,6 +363,8 @@ def describe(f: dict) -> str:
         f"已确认写入 {f['acknowledged_writes']}，库中审计条目 {f['acknowledged_entries']}，丢失 {f['committed_rows_lost']}",
         f"中断的页面导入：{job['state']}（{job.get('message', '')}）；批次 {f['import_batches'] or '无'}；"
         f"重新导入：{f['import_again']['state']}",
+        f"任务（日扫码量全量核对）：{'切换时被中断' if f['job_interrupted'] else '在切换前已完成'}；"
+        f"运行记录 {f['job_runs']}；切换后重跑{'成功' if f['job_rerun_ok'] else '失败'}",
         f"短信重复发送 {f['texts_sent_twice']}；审计链校验：{'完整' if f['audit_verified'] else f['audit_message']}",
         f"计划切换（patronictl switchover）：{f['switchover_s']:.1f} 秒，失败请求 {f['switchover_requests_failed']} / "
         f"{f['switchover_requests']}",

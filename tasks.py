@@ -144,7 +144,10 @@ def serve(c, host="127.0.0.1", port=8000):
         app = create_app()
     except ConfigError as exc:
         raise _fail(exc) from None
-    print(f"疫情防控监管专区: http://{host}:{port}/", flush=True)
+    if app.config["DEV_LOGIN"]:   # the zone's own address answers 请从 OA 系统进入: the demo users first
+        print(f"疫情防控监管专区（演示）：选择演示用户登录 http://{host}:{port}/dev-login", flush=True)
+    else:
+        print(f"疫情防控监管专区: http://{host}:{port}/", flush=True)
     server.serve(app, host, port)
 
 

@@ -46,6 +46,24 @@ def _form_data():
     return data
 
 
+def _save(data: dict, new: bool) -> dict[str, str]:
+    """Write the venue as the form gives it when the database's rules hold (epi.venue_form_problems;
+    epi.venue_form_save applies them to the write); otherwise write nothing and return each field's
+    message. 404 when the venue to update is not there."""
+    with tx() as conn:
+        errors: dict[str, str] = {}
+        for problem in conn.execute(SQL["venue_form_problems"], data | {"new": new}):
+            errors.setdefault(problem["field"], problem["message"])
+        if new and "venue_id" not in errors and \
+                conn.execute(SQL["venue_get"], {"venue_id": data["venue_id"].strip()}).fetchone():
+            errors["venue_id"] = f"该{VENUE['venue_id']}已存在"
+        if errors:
+            return errors
+        if not conn.execute(SQL["venue_form_save"], data | {"new": new}).fetchone()["saved"]:
+            abort(404)
+    return {}
+
+
 @bp.route("/venues/new", methods=["GET", "POST"])
 @requires("venue_admin")
 def venue_new():
@@ -53,14 +71,10 @@ def venue_new():
     errors, data = {}, {"city": "开平市"}
     if request.method == "POST":
         data = _form_data()
-        if not data["venue_id"]:
-            errors["venue_id"] = f"{VENUE['venue_id']}不能为空"
-        elif one("venue_get", venue_id=data["venue_id"]):
-            errors["venue_id"] = f"该{VENUE['venue_id']}已存在"
+        errors = _save(data, new=True)
         if not errors:
-            with tx() as conn:
-                conn.execute(SQL["venue_insert"], data)
-            return redirect(url_for("venues.venues", tab=tab_of(data["unit_code"]), saved=data["venue_id"]))
+            venue_id = data["venue_id"].strip()
+            return redirect(url_for("venues.venues", tab=tab_of(data["unit_code"]), saved=venue_id))
     return render_template("venue_form.html", venue=data, units=units, errors=errors, new=True, fields=VENUE_FIELDS)
 
 
@@ -69,13 +83,15 @@ def venue_new():
 def venue_edit(venue_id):
     venue = one("venue_get", venue_id=venue_id) or abort(404)
     units = all_rows("units_for_choice")
+    errors: dict = {}
     if request.method == "POST":
         data = _form_data()
         data["venue_id"] = venue_id
-        with tx() as conn:
-            conn.execute(SQL["venue_update"], data)
-        return redirect(url_for("venues.venues", tab=tab_of(data["unit_code"]), saved=venue_id))
-    return render_template("venue_form.html", venue=venue, units=units, errors={}, new=False, fields=VENUE_FIELDS)
+        errors = _save(data, new=False)
+        if not errors:
+            return redirect(url_for("venues.venues", tab=tab_of(data["unit_code"]), saved=venue_id))
+        venue = venue | data
+    return render_template("venue_form.html", venue=venue, units=units, errors=errors, new=False, fields=VENUE_FIELDS)
 
 
 @bp.route("/venues/<anyid:venue_id>/delete", methods=["GET", "POST"])

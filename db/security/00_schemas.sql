@@ -42,6 +42,9 @@ grant execute on function epi.export_scans_full(text, text, text, timestamptz, t
 grant execute on function epi.find_scans(text, text, text), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),
   epi.audit_scan_access(text, jsonb, bigint, text[]), epi.audit_stats_export(date, date, bigint) to epi_ops, epi_unit;
 grant execute on function epi.sms_resolve(bigint, text) to epi_ops;
+-- the venue form's rules and its writes (issue 47): ops' 场所信息管理
+grant execute on function epi.venue_form_problems(boolean, text, text, text, text, text, text, text),
+  epi.venue_form_save(boolean, text, text, text, text, text, text, text, text) to epi_ops;
 -- the reveal budget and rate: only ops set the limits and raise one account's budget (audited)
 grant execute on function epi.set_reveal_limits(text, text), epi.raise_reveal_budget(text, text, text, text),
   epi.reveal_budgets() to epi_ops;

@@ -243,6 +243,9 @@ WRITES = {
         """values (sha256('k'), sha256('p'), 'oidc', sha256('c'), '{"user": {"account": "x"}}')""", None, {}),
     "take a hand-off without its code": ("select * from epi.sso_handoff_take(sha256('k'), sha256('guess'))", None,
                                          {"nobody": NONE}),
+    # issue 47: the venue form's write, under the form's rules (ops' 场所信息管理)
+    "save a venue through the form": ("select epi.venue_form_save(true, 'VZ9', '测试', null, null, null, null, null, null)",
+                                      None, {"ops": OK}),
     # ... and read by the web login as a user signs on without menus
     "ask which menus OA grants an account": ("select epi.menus_granted('x', '{r}')", None, {"nobody": OK}),
     # the web login itself (before it acts as anyone) keeps the sessions: 退出 is its call

@@ -16,16 +16,15 @@ select venue_id, venue_name, category, street, location, unit_code, unit_name, f
 -- name: units_for_choice
 select unit_code, unit_name, head_name, head_phone, active from epi.unit order by active desc, unit_code;
 
--- name: venue_insert
-insert into epi.venue (venue_id, venue_name, category, city, street, venue_admin, location, unit_code, source)
-values (%(venue_id)s, %(venue_name)s, %(category)s, coalesce(%(city)s, '开平市'), %(street)s, %(venue_admin)s,
-        %(location)s, %(unit_code)s, 'ops');
+-- name: venue_form_problems
+-- The venue form's rules (the database's), each field's problem.
+select field, message from epi.venue_form_problems(%(new)s, %(venue_id)s, %(venue_name)s, %(category)s, %(city)s,
+                                                   %(street)s, %(venue_admin)s, %(location)s);
 
--- name: venue_update
-update epi.venue
-   set venue_name = %(venue_name)s, category = %(category)s, city = coalesce(%(city)s, '开平市'),
-       street = %(street)s, venue_admin = %(venue_admin)s, location = %(location)s, unit_code = %(unit_code)s
- where venue_id = %(venue_id)s;
+-- name: venue_form_save
+-- The form's write, under the same rules (EP400 on the field); false: no such venue to update.
+select epi.venue_form_save(%(new)s, %(venue_id)s, %(venue_name)s, %(category)s, %(city)s, %(street)s,
+                           %(venue_admin)s, %(location)s, %(unit_code)s) as saved;
 
 -- name: venue_delete
 delete from epi.venue where venue_id = %(venue_id)s;

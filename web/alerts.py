@@ -3,6 +3,8 @@ filters (预警时间段, 预警原因, 公共场所), one alert with its 7 days
 be undone) for one alert or for the selected ones at once, and the list's xlsx export."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from db.vocabulary import ACCEPTED, ALERT_LIST, ALERT_REASONS, UNACCEPTED
@@ -104,7 +106,10 @@ def alert_detail(alert_id):
     # skips days without any data in the city), so no 无数据 here even if the month was deleted since
     chart = charts.bars([(d["day"].isoformat(), d["n"]) for d in days], min_line=alert["flow_min"],
                         max_line=alert["flow_max"])
-    return render_template("alert.html", alert=alert, days=days, chart=chart)
+    # 返回列表: the list as it was (its conditions, order and page came along in back), else its status
+    back = request.args.get("back") or ""
+    back = "/alerts?" + back if back and "\\" not in back and len(back) < 1000 else f"/alerts?{urlencode({'status': alert['status']})}"
+    return render_template("alert.html", alert=alert, days=days, chart=chart, back=back)
 
 
 @bp.route("/alerts/<int:alert_id>/accept", methods=["GET", "POST"])

@@ -121,6 +121,31 @@ def committed():
         yield conn
 
 
+def commit_before_sending(response):
+    """After the view, before the answer leaves: the request's transaction is committed here, so that
+    a commit the server does not confirm — its connection broke under it, as when the leader's
+    server dies (README "High availability") — is answered 503 with Retry-After, saying the outcome
+    is unknown, never a 200 for a write that may be lost nor a 500 from the teardown. A streamed
+    answer's later reads open a transaction of their own (closed by the teardown)."""
+    import psycopg
+
+    if "db_stack" not in g or g.get("db_rollback"):
+        return response
+    try:
+        end_transaction()
+    except psycopg.OperationalError:
+        from flask import make_response
+
+        from web.errors import COMMIT_IN_DOUBT, error
+
+        body, status = error(503, COMMIT_IN_DOUBT)
+        current_app.logger.warning("commit not confirmed: the database connection broke")
+        answer = make_response(body, status)
+        answer.headers["Retry-After"] = "5"
+        return answer
+    return response
+
+
 def end_request(exc=None) -> None:
     """Teardown: commit the request's transaction, or roll it back after an error."""
     stack = g.pop("db_stack", None)

@@ -73,6 +73,7 @@ def error(status: int, message: str, field: str | None = None):
 
 
 DATABASE_SWITCHING = "数据库连接中断（可能正在进行主备切换），本次操作未生效，请稍后重试"
+COMMIT_IN_DOUBT = "数据库连接在保存时中断（可能正在进行主备切换），本次操作是否已生效未知：请稍后刷新页面核对，确认未生效再重试"
 
 
 def _connection_lost(exc: Exception) -> bool:

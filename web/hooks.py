@@ -46,6 +46,11 @@ def init_app(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    # registered after `headers`, so it runs before it: a 503 it answers gets the same headers
+    from web.db import commit_before_sending
+
+    app.after_request(commit_before_sending)
+
     @app.get("/favicon.ico")
     def favicon():  # browsers ask for it on every page; the icon is an SVG
         return redirect(url_for("static", filename="favicon.svg"), code=301)

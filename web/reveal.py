@@ -92,6 +92,16 @@ def reveal_form(scan_id):
 @bp.post("/scans/<int:scan_id>/reveal")
 @requires("scan_reveal")
 def reveal_page(scan_id):
-    row = reveal(scan_id, request.form.get("reason"))
-    columns = [(c, label) for c, label in SCAN_COLUMNS if c in row]
-    return render_template("reveal.html", row=row, columns=columns, reason=request.form.get("reason", "").strip())
+    """The record in full with every field of 扫码进场信息查询, and 返回查询 to the same results: the
+    search's conditions, order and page came posted with the reason (back.*) and go back posted — a
+    personal value never in a URL."""
+    row = dict(reveal(scan_id, request.form.get("reason")))
+    row["unit_name"] = (one("scan_unit_name", scan_id=scan_id) or {}).get("unit_name") or "空"
+    return render_template("reveal.html", row=row, columns=SCAN_COLUMNS, back=search_of(request.form),
+                           reason=request.form.get("reason", "").strip())
+
+
+def search_of(form) -> dict:
+    """The search a reveal came from (its back.* fields): known conditions, order and page only."""
+    known = set(CONDITIONS) | {"sort", "dir", "after", "before"}
+    return {k[5:]: v[:200] for k, v in form.items() if k.startswith("back.") and k[5:] in known and v}

@@ -34,7 +34,9 @@ def scan_query():
     return render_template("scans.html", page=page, bad=bad, rows=page.rows, columns=queries.SCAN_COLUMNS,
                            args=queries.list_args(args), sorts=queries.SORTS, page_size=queries.PAGE,
                            exact=queries.EXACT, contains=queries.CONTAINS, posted=queries.personal(args),
-                           base="/scans", title="扫码进场信息查询", export=True, reveal=g.user.has("scan_reveal")), 400 if bad else 200
+                           base="/scans", title="扫码进场信息查询", export=True, reveal=g.user.has("scan_reveal"),
+                           back=queries.list_args(args) | {k: args[k] for k in ("after", "before") if args.get(k)}), \
+        400 if bad else 200
 
 
 @bp.route("/scans/export", methods=["GET", "POST"])

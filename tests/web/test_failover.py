@@ -71,3 +71,27 @@ def test_while_no_server_answers_requests_and_readyz_get_503_with_retry_after(se
             assert page.headers["Retry-After"] == "5"
     finally:
         app.extensions["epi_pool"].close()
+
+
+def test_a_commit_the_server_does_not_confirm_is_a_503_saying_the_outcome_is_unknown(app, seeded_db):
+    """The drill found it: the leader died between a request's last statement and its commit; the
+    commit ran in the teardown, after the answer was made, and waitress answered 500."""
+    from flask import g
+
+    from web import auth
+    from web.db import tx
+    from web.errors import COMMIT_IN_DOUBT
+
+    @app.get("/_test/dies-before-commit")
+    def dies_before_commit():
+        g.user = auth.User("ops.t", "测试", None, ("venue_admin",))
+        with tx("ops") as conn:
+            conn.execute("insert into epi.unit (unit_code, unit_name) values ('T-DOUBT', '测试')")
+        end_web_sessions(seeded_db)                  # the leader's server dies before the commit
+        return "saved"
+
+    res = app.test_client().get("/_test/dies-before-commit", headers={"Accept": "application/json"})
+    assert res.status_code == 503 and res.headers["Retry-After"] == "5"
+    assert res.get_json() == {"error": COMMIT_IN_DOUBT} and "Content-Security-Policy" in res.headers
+    with psycopg.connect(seeded_db) as c:
+        assert c.execute("select count(*) from epi.unit where unit_code = 'T-DOUBT'").fetchone()[0] == 0

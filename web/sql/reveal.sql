@@ -14,6 +14,10 @@ select * from epi.export_scans_full(%(id_card)s, %(phone)s, %(venue_id)s, %(coll
 -- name: scan_visible
 select 1 from oa.scan where scan_id = %(scan_id)s;
 
+-- name: scan_unit_name
+-- 监管单位 of a revealed record (the query's 18th field; the reveal function answers the record's own 17)
+select unit_name from oa.scan where scan_id = %(scan_id)s;
+
 -- name: reveal_refused
 -- The message of a reveal or unmasked export the database refused for the budget or rate in this
 -- transaction ('' when none; epi_private.reveal_spend wrote its audit entry).

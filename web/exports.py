@@ -26,9 +26,10 @@ def xlsx_response(data: bytes, name: str):
     return Response(data, mimetype=MIMETYPE, headers=_disposition(name))
 
 
-def streamed_xlsx(title: str, header: list[str], rows: Iterable[Iterable], name: str):
-    """A download written while ``rows`` are read (the request's context stays for them)."""
-    chunks: Iterator[bytes] = xlsx.stream(title, header, rows)
+def streamed_xlsx(title: str, header: list[str], rows: Iterable[Iterable], name: str, notes: list[str] | None = None):
+    """A download written while ``rows`` are read (the request's context stays for them); ``notes``
+    go to a second sheet 说明."""
+    chunks: Iterator[bytes] = xlsx.stream(title, header, rows, notes=notes)
     return Response(stream_with_context(chunks), mimetype=MIMETYPE,
                     headers=_disposition(name) | {"X-Accel-Buffering": "no"})
 

@@ -2,6 +2,8 @@
 range, one venue's days with a chart, and the xlsx export (audited)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, render_template, request
 
 from db.vocabulary import SHEET_TITLES, STATS
@@ -43,8 +45,26 @@ def stats():
         rows, paging = listing.page_of(conn, "stats", {"from": start, "to": end} | params, paging,
                                        key=("venue_id",), sums=("n",))
     query = {"from": start.isoformat(), "to": end.isoformat()} | conditions  # the export's and the pager's
+    missing = days_without_data(start, end)
     return render_template("stats.html", rows=rows, start=start, end=end, conditions=conditions, query=query,
-                           paging=paging, total=paging.sums["n"], bad=None)
+                           paging=paging, total=paging.sums["n"], bad=None, missing=missing,
+                           nothing_known=len(missing) == (end - start).days + 1, note=no_data_note(missing, start, end))
+
+
+def days_without_data(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The days of the range on which the whole city has no data (无数据: nothing imported, not 0)."""
+    with_data = {r["day"] for r in all_rows("data_days", **{"from": start, "to": end})}
+    return [d for d in (start + dt.timedelta(days=i) for i in range((end - start).days + 1)) if d not in with_data]
+
+
+def no_data_note(missing: list[dt.date], start: dt.date, end: dt.date) -> str:
+    """What the page and the export say of the days without data ('' when every day has data)."""
+    if not missing:
+        return ""
+    listed = "、".join(d.isoformat() for d in missing[:31]) + ("等" if len(missing) > 31 else "")
+    if len(missing) == (end - start).days + 1:
+        return f"所选日期范围内全市均无数据（无数据：{listed}）：扫码量未知，不是 0。"
+    return f"其中 {len(missing)} 天全市无数据（{listed}），扫码量只计有数据的日期。"
 
 
 @bp.get("/stats/export")
@@ -56,9 +76,14 @@ def stats_export():
     with tx() as conn:
         n = listing.count(conn, "stats", params, EXPORT_LIMIT)
     record_stats_export(start, end, n)
+    missing = days_without_data(start, end)
+    unknown = len(missing) == (end - start).days + 1
     rows = listing.stream("stats", params, "n", True, ("venue_id",), n)
-    return streamed_xlsx(SHEET_TITLES["stats"], list(STATS.values()), ([r[c] for c in STATS] for r in rows),
-                         export_name(SHEET_TITLES["stats"], request.args, start=str(start), end=str(end)))
+    cells = ([("无数据" if unknown and c == "n" else r[c]) for c in STATS] for r in rows)
+    note = no_data_note(missing, start, end)   # the page's note, on the file's sheet 说明
+    return streamed_xlsx(SHEET_TITLES["stats"], list(STATS.values()), cells,
+                         export_name(SHEET_TITLES["stats"], request.args, start=str(start), end=str(end)),
+                         notes=[note] if note else None)
 
 
 @bp.get("/stats/<anyid:venue_id>")

@@ -39,9 +39,12 @@ CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '{notes}'
     '<Override PartName="/xl/styles.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
     '</Types>')
+NOTES_TYPE = ('<Override PartName="/xl/worksheets/sheet2.xml" '
+              'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
 ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -53,7 +56,10 @@ WORKBOOK_RELS = (
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
     'Target="worksheets/sheet1.xml"/>'
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
-    'Target="styles.xml"/></Relationships>')
+    'Target="styles.xml"/>{notes}</Relationships>')
+NOTES_REL = ('<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+             'Target="worksheets/sheet2.xml"/>')
+NOTES_TITLE = "说明"
 # style 0: default; 1: text with the quote prefix; 2: the bold header
 STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -138,20 +144,30 @@ class _Sink:
         return data
 
 
-def stream(title: str, header: list[str], rows: Iterable[Iterable], *, widths: list[int] | None = None
-           ) -> Iterator[bytes]:
+def stream(title: str, header: list[str], rows: Iterable[Iterable], *, widths: list[int] | None = None,
+           notes: list[str] | None = None) -> Iterator[bytes]:
     """The xlsx of one sheet named ``title``: ``header`` (bold, frozen) then ``rows``, as chunks of
-    bytes to send as they come."""
+    bytes to send as they come; with ``notes``, a second sheet 说明 holding them, one a row (what the
+    page says of the data beside the table, e.g. the days without data)."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for name, text in (("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", ROOT_RELS),
-                           ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS), ("xl/styles.xml", STYLES)):
+        for name, text in (("[Content_Types].xml", CONTENT_TYPES.replace("{notes}", NOTES_TYPE if notes else "")),
+                           ("_rels/.rels", ROOT_RELS),
+                           ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.replace("{notes}", NOTES_REL if notes else "")),
+                           ("xl/styles.xml", STYLES)):
             z.writestr(name, text)
+        second = f'<sheet name="{NOTES_TITLE}" sheetId="2" r:id="rId3"/>' if notes else ""
         z.writestr("xl/workbook.xml", (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<sheets><sheet name="{escape(sheet_name(title))}" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+            f'<sheets><sheet name="{escape(sheet_name(title))}" sheetId="1" r:id="rId1"/>{second}</sheets></workbook>'))
+        if notes:
+            z.writestr("xl/worksheets/sheet2.xml", (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                '<cols><col min="1" max="1" width="120" customWidth="1"/></cols><sheetData>'
+                + "".join("<row>" + _cell(note) + "</row>" for note in notes) + "</sheetData></worksheet>"))
         letters = [column_letter(i) for i in range(max(len(header), 1))]
         widths = widths or [max(10, min(40, 2 * len(label) + 4)) for label in header]
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:

@@ -33,3 +33,8 @@ select epi.frontdb_sync_enabled() as sync_on,
 -- The auditor's own read of the log (the audit page's search or export, the home page's budget
 -- events), recorded (conditions masked, hashes checked) by the database.
 select epi.audit_log_access(%(action)s, %(conditions)s::jsonb, %(rows)s, %(hashes)s::text[]);
+
+-- name: data_days
+-- the days in a range with any data in the whole city (the others are 无数据, not 0): the home
+-- chart, 扫码统计查询 and its export
+select day from epi.data_days(%(from)s, %(to)s);

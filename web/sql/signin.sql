@@ -47,9 +47,6 @@ select sms_id, unit_code, epi.mask_phone(phone) as phone, day, attempts, respons
 -- the latest day up to a date with any data in the whole city (the unit home chart ends there)
 select max(day) as day from epi.data_days('2000-01-01', %(to)s);
 
--- name: data_days
--- the days in a range with any data in the whole city (the others are 无数据, not 0)
-select day from epi.data_days(%(from)s, %(to)s);
 
 -- name: dev_users
 select unit_code, unit_name from epi.unit where active order by unit_code limit 20;

@@ -4,7 +4,9 @@ number or phone through the keyed hash of searched values ("who looked this pers
 exportable. Each search page and each export is itself an entry (audit.query, audit.export)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
@@ -27,12 +29,69 @@ COLUMNS = (("audit_id", "审计编号"), ("at", "时间"), ("account", "账号")
            ("row_count", "条数"), ("client_addr", "客户端地址"), ("db_user", "数据库账号"), ("os_user", "系统用户"),
            ("detail", "详情"), ("seal_seq", "封存序号"))
 KINDS = {"ops": "运维单位", "unit": "监管单位", "jobs": "系统任务", "auditor": "审计员", None: "数据库管理员"}
-# the actions the database writes (offered in the page's action list; any other is typed in full)
-ACTIONS = ("scan.query", "scan.export", "scan.reveal", "scan.import", "scan.sync", "scan.delete", "venue.insert",
-           "venue.update", "venue.delete", "venue.sync", "threshold.update", "alert.accept", "unit.insert",
-           "unit.update", "unit.delete", "setting.update", "schedule.update", "sms.confirm", "sms.resend", "export.stats",
-           "counts.repair", "audit.query", "audit.export", "reveal.refused", "reveal.budget_80", "reveal.budget_raise",
-           "oa.transaction_ended", "sso.refused", "menu_grant.insert", "menu_grant.update", "menu_grant.delete")
+# the actions the database writes, in Chinese (the page's action list offers them; any other is typed in full)
+ACTION_LABELS = {
+    "scan.query": "查询扫码记录", "scan.export": "导出扫码记录", "scan.reveal": "查看完整个人信息",
+    "scan.import": "导入扫码记录", "scan.sync": "前置库同步扫码记录", "scan.delete": "删除扫码记录",
+    "venue.insert": "新增场所", "venue.update": "修改场所", "venue.delete": "删除场所", "venue.sync": "前置库同步场所",
+    "threshold.update": "修改人流量阈值", "alert.accept": "接收预警", "unit.insert": "新增监管单位",
+    "unit.update": "修改监管单位", "unit.delete": "删除监管单位", "setting.update": "修改系统设置",
+    "schedule.update": "修改任务时间", "sms.confirm": "确认短信已送达", "sms.resend": "重发短信",
+    "export.stats": "导出扫码统计", "counts.repair": "修正日扫码量", "audit.query": "查询审计日志",
+    "audit.export": "导出审计日志", "audit.purge": "清理到期审计日志", "reveal.refused": "查看完整信息超限被拒",
+    "reveal.budget_80": "查看额度已用 80%", "reveal.budget_raise": "临时提高查看额度",
+    "oa.transaction_ended": "结束 OA 长事务", "sso.refused": "单点登录被拒",
+    "menu_grant.insert": "新增菜单授权", "menu_grant.update": "修改菜单授权", "menu_grant.delete": "收回菜单授权",
+}
+# the database logins and OS users the entries name, as a reader knows them
+DB_USERS = {"epi_web": "Web 应用", "epi_jobs": "系统任务", "postgres": "数据库管理员"}
+# 详情's keys, in Chinese (a key not listed shows as it is; the raw entry stays one click away)
+DETAIL_LABELS = {
+    "venue_id": "公共场所ID", "venue_name": "公共场所", "unit_code": "机构编码", "unit_name": "监管单位",
+    "reason": "事由", "conditions": "查询条件", "rows": "条数", "old": "修改前", "new": "修改后",
+    "operation": "操作来源", "file_name": "文件", "load": "导入", "batch_id": "批次", "method": "登录方式",
+    "account": "账号", "grantee": "授权对象", "grantee_kind": "授权对象类型", "menus": "菜单", "key": "设置项",
+    "value": "值", "job": "任务", "at": "时间", "alert_id": "预警编号", "flow_min": "阈值最小值",
+    "flow_max": "阈值最大值", "full": "完整信息", "scan_ids": "记录编号", "count": "数量", "day": "日期",
+    "from": "从", "to": "至", "budget": "额度", "days": "天数", "head_name": "负责人", "head_phone": "负责人手机号",
+    "active": "在用", "page": "页码", "sort": "排序", "dir": "方向", "collected_from": "采集时间从",
+    "collected_to": "采集时间至", "id_card": "被采集人身份证", "phone": "联系电话", "person_name": "被采集人",
+    "menu": "菜单", "error": "错误", "unreadable": "无法读取",
+}
+
+
+def detail_fields(detail) -> list[tuple[str, str]]:
+    """详情 as labelled fields: (中文名, text) for each key of the entry's detail, nested values as
+    "名：值；…"; menus and actions named in Chinese."""
+    if isinstance(detail, str):   # the list reads it as JSON text
+        with contextlib.suppress(ValueError):
+            detail = json.loads(detail)
+    if not isinstance(detail, dict):
+        return [("内容", "" if detail is None else str(detail))] if detail not in (None, "", {}) else []
+    return [(DETAIL_LABELS.get(k, k), _text(v, k)) for k, v in detail.items() if v not in (None, "", [], {})]
+
+
+def _text(value, key: str = "") -> str:
+    from web.auth import MENUS
+
+    if isinstance(value, dict):
+        return "；".join(f"{DETAIL_LABELS.get(k, k)}：{_text(v, k)}" for k, v in value.items() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return "、".join(_text(v, key) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if key in ("menu", "menus") and isinstance(value, str) and value in MENUS:
+        return MENUS[value].label
+    if key == "grantee_kind":
+        return {"account": "账号", "role": "角色"}.get(value, value)
+    return str(value)
+
+
+def menu_label(menu: str | None) -> str:
+    """菜单或命令: a menu code in Chinese; a command (invoke …) as it is."""
+    from web.auth import MENUS
+
+    return MENUS[menu].label if menu in MENUS else (menu or "")
 
 
 PERSONAL = ("id_card", "phone")   # searched only by a POST: never in a URL (issue 42, point 6)
@@ -73,6 +132,9 @@ def _conditions() -> tuple[dict, dict, list[str]]:
     return params, typed, hashes
 
 
+READABLE = {"detail_fields": detail_fields, "menu_label": menu_label, "db_users": DB_USERS}
+
+
 @bp.route("/audit", methods=["GET", "POST"])
 @requires("audit")
 def audit_log():
@@ -88,15 +150,15 @@ def audit_log():
     except BadCondition as bad:  # shown beside the conditions; no rows read, so no entry
         with tx() as conn:
             head = conn.execute(SQL["audit_head"]).fetchone()
-        return render_template("audit.html", rows=[], columns=COLUMNS, kinds=KINDS, actions=ACTIONS, args=args,
-                               paging=paging, head=head, bad=bad, posted=posted), 400
+        return render_template("audit.html", rows=[], columns=COLUMNS, kinds=KINDS, actions=ACTION_LABELS, args=args,
+                               paging=paging, head=head, bad=bad, posted=posted, **READABLE), 400
     with tx() as conn:
         rows, paging = listing.page_of(conn, "audit_list", params, paging, key=("audit_id",))
         head = conn.execute(SQL["audit_head"]).fetchone()
     place = {"page": str(paging.page)} if paging.page > 1 else {}
     write_access_entry("audit.query", typed | place, hashes, len(rows), query="audit_log_access")
-    return render_template("audit.html", rows=rows, columns=COLUMNS, kinds=KINDS, actions=ACTIONS, args=args,
-                           paging=paging, head=head, bad=None, posted=posted)
+    return render_template("audit.html", rows=rows, columns=COLUMNS, kinds=KINDS, actions=ACTION_LABELS, args=args,
+                           paging=paging, head=head, bad=None, posted=posted, **READABLE)
 
 
 @bp.route("/audit/export", methods=["GET", "POST"])

@@ -47,7 +47,7 @@ def test_an_auditor_finds_who_looked_a_person_up(app, client, seeded_db):
     audit = app.test_client()
     auditor(audit)
     page = audit.get(f"/audit?id_card={FULL_ID}").get_data(as_text=True)
-    assert "a.zhang" in page and "b.li" in page and page.count("<td>scan.query</td>") == 2
+    assert "a.zhang" in page and "b.li" in page and page.count('<span title="scan.query">查询扫码记录</span>') == 2
     # only in what the auditor typed (the form, the export and pager links), never in the rows
     assert FULL_ID not in page.split("<tbody>")[1].split("</tbody>")[0]
     page = audit.get(f"/audit?phone={FULL_PHONE}").get_data(as_text=True)
@@ -55,7 +55,7 @@ def test_an_auditor_finds_who_looked_a_person_up(app, client, seeded_db):
     page = audit.get("/audit?account=b.li").get_data(as_text=True)
     assert "b.li" in page and "a.zhang" not in page
     page = audit.get("/audit?unit_code=T-A&action=scan.query").get_data(as_text=True)
-    assert page.count("<td>scan.query</td>") == 3 and "b.li" not in page
+    assert page.count('<span title="scan.query">查询扫码记录</span>') == 3 and "b.li" not in page
     # the auditor's searches are themselves entries, the person's number masked and hashed
     mine = [e for e in entries(seeded_db, "audit.query") if e["detail"] != HOME_READ]
     assert [e["account"] for e in mine] == ["audit.wang"] * len(mine) and mine[0]["caller_kind"] == "auditor"
@@ -135,3 +135,23 @@ def test_the_audit_menu_comes_alone(client, others):
     with client.session_transaction() as s:
         assert "user" not in s
     assert sign_on(client, ticket(sub="audit.wang", unit=None, menus=["audit"], name="测试审计员"), "/audit").status_code == 302
+
+
+def test_the_audit_page_speaks_chinese_and_keeps_the_raw_entry_one_click_away(app, client, seeded_db):
+    """Issue 47, point 5: actions, menus, database logins in Chinese; 详情 as labelled fields."""
+    import html as html_
+    import re
+
+    token = enter(client, sub="a.zhang", unit="T-A", name="测试张")
+    with psycopg.connect(seeded_db) as c:
+        alert = c.execute("select alert_id from epi.alert where venue_id = 'VA1'").fetchone()[0]
+    assert client.post(f"/alerts/{alert}/accept", data={"csrf_token": token}).status_code == 302
+    auditor(client)
+    page = client.get("/audit?action=alert.accept").get_data(as_text=True)
+    row = re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1)
+    assert '<span title="alert.accept">接收预警</span>' in row
+    assert "<td>“扫码”预警</td>" in row and "Web 应用<small>（epi_web）</small>" in row
+    assert "<dt>公共场所ID</dt><dd>VA1</dd>" in row                      # 详情 as labelled fields
+    raw = html_.unescape(re.search(r"<summary>原始记录</summary><code>(.*?)</code>", row, re.S).group(1))
+    assert '"venue_id": "VA1"' in raw                                     # the raw entry, one click away
+    assert '<option value="scan.reveal">查看完整个人信息</option>' in page   # the action list in Chinese

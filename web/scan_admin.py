@@ -51,13 +51,14 @@ def month_end(first: dt.date) -> dt.date:
     return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
-def month_weeks(first: dt.date, counts: dict[dt.date, int]) -> list[list]:
-    """The month of ``first`` as weeks (Monday first) of (day, scans) or None outside the month."""
+def month_weeks(first: dt.date, counts: dict[dt.date, int], upto: dt.date | None = None) -> list[list]:
+    """The month of ``first`` as weeks (Monday first) of (day, scans) or None outside the month; a day
+    after ``upto`` (today) is (day, None): not yet come, shown blank, not 无数据."""
     last = month_end(first)
     weeks, week = [], [None] * first.weekday()
     for i in range(last.day):
         d = first + dt.timedelta(days=i)
-        week.append((d, counts.get(d, 0)))
+        week.append((d, None if upto and d > upto else counts.get(d, 0)))
         if len(week) == 7:
             weeks.append(week)
             week = []
@@ -95,13 +96,22 @@ def scan_admin():
     prev_month = (first - dt.timedelta(days=1)).strftime("%Y-%m")
     next_month = (last + dt.timedelta(days=1)).strftime("%Y-%m")
     return render_template("scan_admin.html", latest=latest, history=history, locked=locked, last_sync=last_sync,
-                           weeks=month_weeks(first, days), month=first, prev_month=prev_month, next_month=next_month,
-                           jobs=jobs().recent(g.user.account), job_id=request.args.get("job"),
+                           weeks=month_weeks(first, days, today()), month=first, prev_month=prev_month,
+                           next_month=next_month, jobs=shown_jobs(jobs().recent(g.user.account)),
+                           job_id=request.args.get("job"),
                            job_line=import_jobs.progress_line, job_percent=import_jobs.percent, paging=paging, history_columns=HISTORY,
                            args={"month": month} if month else {},
                            retention=retention, purge=next_purge(retention["scan_days"], nightly),
                            saved=request.args.get("retention"), reveal_limits=reveal_limits, budgets=budgets,
                            limits_saved=request.args.get("limits") == "saved", raised=request.args.get("raised"))
+
+
+def shown_jobs(recent: list[dict]) -> list[dict]:
+    """The import panels: the imports still running and the latest result (issue 47, point 6); older
+    results are in the import history, not piled up on the page."""
+    running = [j for j in recent if j["state"] == "running"]
+    ended = next((j for j in recent if j["state"] != "running"), None)
+    return running + ([ended] if ended else [])
 
 
 def next_purge(days: int | None, nightly: timetable.Slot) -> tuple[dt.datetime, dt.date] | None:

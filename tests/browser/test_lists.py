@@ -217,6 +217,8 @@ def test_the_import_page_shows_progress_and_refreshes_without_a_reload(server, p
     assert job.locator("progress").get_attribute("value") == "100"
     page.locator("#latest-collected", has_text="2022-03-09 09:15:00").wait_for()
     page.locator("#history", has_text="今天.csv").wait_for()
+    # the data calendar too (issue 47, point 6): the imported day is no longer 无数据
+    page.locator("#calendar td.has", has=page.locator("b", has_text=re.compile("^9$"))).wait_for()
     assert page.evaluate("window.__same_page") is True  # refreshed in place, not reloaded
     assert "命令行" not in page.content()
     shot(page, "lists-import-done")

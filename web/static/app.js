@@ -71,7 +71,8 @@ document.addEventListener("submit", (event) => {
 });
 
 // An import's panel: progress as %, rows a second and time left (the server's line); when the
-// import ends, the latest 采集时间 and the history are refreshed from the page, without a reload.
+// import ends, the latest 采集时间, the data calendar and the history are refreshed from the page,
+// without a reload.
 function poll(job) {
   const id = job.getAttribute("data-job");
   fetch(`/scan-admin/jobs/${id}`, {headers: {"Accept": "application/json"}})
@@ -87,7 +88,7 @@ function poll(job) {
       if (j.state === "running") { setTimeout(() => poll(job), 500); return; }
       job.querySelector(".job-close").hidden = false;
       if (j.duplicate) window.location.reload();  // the page offers 确认仍要导入
-      else refreshFromPage(["latest-collected", "history"]);
+      else refreshFromPage(["latest-collected", "history", "calendar"]);
     })
     .catch(() => setTimeout(() => poll(job), 2000));
 }

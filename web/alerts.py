@@ -12,7 +12,7 @@ from web import charts, listing
 from web.auth import requires
 from web.db import SQL, one, tx
 from web.exports import export_name, streamed_xlsx
-from web.queries import BadCondition, like_pattern, parse_date, typed
+from web.queries import REVERSED_RANGE, BadCondition, like_pattern, parse_date, typed
 
 bp = Blueprint("alerts", __name__)
 
@@ -32,7 +32,7 @@ def alert_filters(args) -> tuple[dict, dict]:
     start = parse_date(typed_["period_from"], None, "period_from")
     end = parse_date(typed_["period_to"], None, "period_to")
     if start and end and start > end:
-        raise BadCondition("预警时间段的开始日期不能晚于结束日期", "period_from")
+        raise BadCondition(REVERSED_RANGE, "period_from")
     params = {"period_from": start, "period_to": end, "reason": typed_["reason"], "venue": typed_["venue"],
               "venue_like": like_pattern(typed_["venue"])}
     return {k: v for k, v in typed_.items() if v}, params

@@ -61,6 +61,9 @@ def typed(args, key: str) -> str:
     return (args.get(key) or "").strip()[:200]
 
 
+REVERSED_RANGE = "开始日期不能晚于结束日期"   # the one message for a reversed range, on every page (issue 47)
+
+
 def scan_filters(args):
     """(sql conditions, params) from the request's filters; only known columns."""
     conds, params = [], {}
@@ -90,6 +93,8 @@ def scan_filters(args):
                                        f"{name}_{side}") from None
                 if side == "to":
                     when = range_end(value, when)
+                    if f"{name}_from" in params and params[f"{name}_from"] >= when:
+                        raise BadCondition(REVERSED_RANGE, f"{name}_from")
                 key = f"{name}_{side}"
                 conds.append(sql.SQL("{} {} {}").format(sql.Identifier(col), sql.SQL(op), sql.Placeholder(key)))
                 params[key] = when
@@ -295,7 +300,7 @@ def stats_range(args):
     end = parse_date(args.get("to"), today() - dt.timedelta(days=1), "to")
     start = parse_date(args.get("from"), end - dt.timedelta(days=29), "from")
     if start > end:
-        raise BadCondition("开始日期不能晚于结束日期", "from")
+        raise BadCondition(REVERSED_RANGE, "from")
     if (end - start).days > 366:
         raise BadCondition("统计范围不能超过一年", "from")
     return start, end

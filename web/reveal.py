@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 
+import psycopg
 from flask import Blueprint, abort, render_template, request
 
 from db.vocabulary import SHEET_TITLES
 from web.auth import requires
 from web.db import SQL, committed, one
-from web.errors import BudgetRefused
+from web.errors import BudgetRefused, rule_refusal
 from web.exports import fields_workbook, xlsx_response
 from web.queries import CONDITIONS, SCAN_COLUMNS, access_conditions, scan_filters, typed
 
@@ -86,7 +87,7 @@ def export_full():
 def reveal_form(scan_id):
     """The dialog's page without script: asks for the reason (404 for a record the user cannot see)."""
     one("scan_visible", scan_id=scan_id) or abort(404)
-    return render_template("reveal_form.html", scan_id=scan_id, hint=REASON_HINT)
+    return render_template("reveal_form.html", scan_id=scan_id, hint=REASON_HINT, error=None, reason="", back={})
 
 
 @bp.post("/scans/<int:scan_id>/reveal")
@@ -95,7 +96,14 @@ def reveal_page(scan_id):
     """The record in full with every field of 扫码进场信息查询, and 返回查询 to the same results: the
     search's conditions, order and page came posted with the reason (back.*) and go back posted — a
     personal value never in a URL."""
-    row = dict(reveal(scan_id, request.form.get("reason")))
+    try:
+        row = dict(reveal(scan_id, request.form.get("reason")))
+    except psycopg.Error as exc:   # the reason the database's rule refused: beside the field, asked again
+        refused = rule_refusal(exc)
+        if refused is None or refused[1] != "reason":
+            raise
+        return render_template("reveal_form.html", scan_id=scan_id, hint=REASON_HINT, error=refused[0],
+                               reason=(request.form.get("reason") or "")[:200], back=search_of(request.form)), 400
     row["unit_name"] = (one("scan_unit_name", scan_id=scan_id) or {}).get("unit_name") or "空"
     return render_template("reveal.html", row=row, columns=SCAN_COLUMNS, back=search_of(request.form),
                            reason=request.form.get("reason", "").strip())

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from admin import scans as scan_delete
-from core.common import file_digest
+from core.common import BadTime, file_digest, parse_collected_at, range_end
 from db.vocabulary import SHANGHAI
 from jobs import schedule as timetable
 from loaders import scans as scan_loader
@@ -19,7 +19,7 @@ from web import import_jobs, listing, queries, uploads
 from web.auth import login_required, requires
 from web.db import SQL, tx
 from web.exports import xlsx_response
-from web.queries import today
+from web.queries import REVERSED_RANGE, today
 
 bp = Blueprint("scan_admin", __name__)
 
@@ -75,6 +75,11 @@ HISTORY = {"batch_id": "批次", "file_name": "文件", "row_count": "导入条�
 @bp.get("/scan-admin")
 @requires("scan_admin")
 def scan_admin():
+    return admin_page()
+
+
+def admin_page(upload_error: str | None = None):
+    """扫码进场信息管理; with ``upload_error``, the upload refused and its message beside the file field."""
     month = request.args.get("month")
     with tx() as conn:
         latest = scan_loader.latest_collected_in(conn)
@@ -103,7 +108,8 @@ def scan_admin():
                            args={"month": month} if month else {},
                            retention=retention, purge=next_purge(retention["scan_days"], nightly),
                            saved=request.args.get("retention"), reveal_limits=reveal_limits, budgets=budgets,
-                           limits_saved=request.args.get("limits") == "saved", raised=request.args.get("raised"))
+                           limits_saved=request.args.get("limits") == "saved", raised=request.args.get("raised"),
+                           upload_error=upload_error)
 
 
 def shown_jobs(recent: list[dict]) -> list[dict]:
@@ -179,8 +185,8 @@ def reveal_raise():
 @requires("scan_admin")
 def scan_upload():
     file = request.files.get("file")
-    if not file or not file.filename:
-        abort(400, description="请选择要导入的文件")
+    if not file or not file.filename:   # beside the file field, on the page itself
+        return admin_page(upload_error="请选择要导入的文件（.xlsx、.xls 或 .csv）"), 400
     with tx() as conn:   # refused while the sync is on, with the database's message (before the upload is kept)
         conn.execute(SQL["require_scan_writes"])
     name = os.path.basename(file.filename)
@@ -207,17 +213,38 @@ def scan_job(job_id):
     return jsonify(job | {"line": import_jobs.progress_line(job), "percent": import_jobs.percent(job)})
 
 
+class DeleteInput(Exception):
+    """The delete form's fields refused: {field: message}, shown beside them."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
 def _delete_range():
-    """The delete form's range: which time (form field ``by``: collected | imported) and [lo, hi)."""
+    """The delete form's range: which time (form field ``by``: collected | imported) and [lo, hi);
+    each field a person typed wrong is a message beside it (DeleteInput), never the command line's
+    FROM..TO syntax."""
     field = request.form.get("by")
     if field not in scan_delete.RANGE_FIELDS:
         abort(400, description="请选择按采集时间或按数据导入时间删除")
-    text = f"{request.form.get('from', '').strip()}..{request.form.get('to', '').strip()}"
-    try:
-        lo, hi = scan_delete.parse_range(text)
-    except ValueError as exc:
-        abort(400, description=str(exc))
-    return field, lo, hi
+    errors, when = {}, {}
+    for side, label in (("from", "开始时间"), ("to", "结束时间")):
+        value = (request.form.get(side) or "").strip()
+        if not value:
+            errors[side] = f"请填写{label}"
+            continue
+        try:
+            when[side] = parse_collected_at(value)
+        except BadTime as exc:
+            errors[side] = f"{label}：{exc}"
+    if not errors:
+        hi = range_end(request.form["to"].strip(), when["to"])
+        if hi <= when["from"]:
+            errors["from"] = REVERSED_RANGE
+    if errors:
+        raise DeleteInput(errors)
+    return field, when["from"], hi
 
 
 def _confirmed_delete(delete, **what):
@@ -235,7 +262,10 @@ def _confirmed_delete(delete, **what):
 @bp.post("/scan-admin/delete/preview")
 @requires("scan_admin")
 def delete_preview():
-    field, lo, hi = _delete_range()
+    try:
+        field, lo, hi = _delete_range()
+    except DeleteInput as bad:   # the form again, with the message beside the field
+        return render_template("delete_form_again.html", delete_form=request.form, delete_errors=bad.errors), 400
     plan = scan_delete.plan_delete(field=field, lo=lo, hi=hi, account=g.user.account, url=web_url())
     return render_template("delete_preview.html", plan=plan, form=request.form,
                            range_fields=scan_delete.RANGE_FIELDS, last=hi - dt.timedelta(microseconds=1))
@@ -279,7 +309,10 @@ def scan_records():
 @bp.post("/scan-admin/delete")
 @requires("scan_admin")
 def delete_do():
-    field, lo, hi = _delete_range()
+    try:
+        field, lo, hi = _delete_range()
+    except DeleteInput as bad:   # a confirmation posts the previewed range: only a forged one gets here
+        return render_template("delete_form_again.html", delete_form=request.form, delete_errors=bad.errors), 400
     result = _confirmed_delete(scan_delete.delete_scans, field=field, lo=lo, hi=hi)
     return render_template("message.html", title="删除完成",
                            message=f"已删除 {result.rows} 条扫码记录。", back=url_for("scan_admin.scan_admin"))

@@ -3,12 +3,12 @@ threshold is set, and one venue's thresholds edited. The rules are the database'
 (epi.threshold_problems); a broken one comes back as the field's message."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request
 
 from db.vocabulary import FLOW
 from web.auth import requires
 from web.db import SQL, one, tx
-from web.venues import tabbed_venues
+from web.venues import back_to_list, tabbed_venues
 
 bp = Blueprint("thresholds", __name__)
 
@@ -44,6 +44,6 @@ def threshold_edit(venue_id):
         errors = save_thresholds(venue_id, values)
         if not errors:
             tab = "set" if any(v is not None for v in values.values()) else "unset"
-            return redirect(url_for("thresholds.thresholds", tab=tab, saved=venue_id))
+            return redirect(back_to_list("thresholds.thresholds", tab=tab, saved=venue_id))
         venue = dict(venue, **{k: request.form.get(k) for k in FLOW})
     return render_template("threshold_form.html", venue=venue, errors=errors)

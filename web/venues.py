@@ -15,19 +15,34 @@ bp = Blueprint("venues", __name__)
 VENUE_FIELDS = list(VENUE.items())  # (column, label) of the venue form
 
 
+# a venue list's state, kept through an edit and back: tab, the filters, order and page size
+FILTERS = ("q", "category", "street", "unit")
+LIST_STATE = ("tab", *FILTERS, "sort", "dir", "size")
+
+
 def tabbed_venues(counts_query: str, list_query: str, template: str):
-    """A venue list with 未设置 / 已设置 tabs, a search box (an ID, or a part of a name), paged and
-    sorted by any of its columns (also the threshold module's list)."""
+    """A venue list with 未设置 / 已设置 tabs, filters (an ID or a part of a name; 类别, 所在街道, 监管单位
+    — its 机构编码 or a part of its name), paged and sorted by any of its columns (also the threshold
+    module's list). After a save (``saved``), the page that holds the saved row, the row marked."""
     tab = "set" if request.args.get("tab") == "set" else "unset"
-    q = typed(request.args, "q")
+    filters = {k: typed(request.args, k) for k in FILTERS}
     paging = listing.paging_of(request.args, VENUE_LIST, "venue_id")
+    params = {"unset": tab == "unset"} | filters | {f"{k}_like": like_pattern(v) for k, v in filters.items()}
     with tx() as conn:
         counts = conn.execute(SQL[counts_query]).fetchone()
-        rows, paging = listing.page_of(conn, list_query, {"unset": tab == "unset", "q": q, "q_like": like_pattern(q)},
-                                       paging, key=("venue_id",),
+        rows, paging = listing.page_of(conn, list_query, params, paging, key=("venue_id",),
                                        focus=None if request.args.get("page") else request.args.get("saved"))
-    return render_template(template, tab=tab, q=q, counts=counts, rows=rows, paging=paging,
-                           args={"tab": tab, "q": q})
+    args = {"tab": tab} | {k: v for k, v in filters.items() if v}
+    state = args | {"sort": paging.sort, "dir": "desc" if paging.desc else "asc", "size": str(paging.size)}
+    return render_template(template, tab=tab, q=filters["q"], filters=filters, counts=counts, rows=rows,
+                           paging=paging, args=args, state=state)
+
+
+def back_to_list(endpoint: str, **more) -> str:
+    """The list as it was when the form was opened (its state came along in the form's URL), at the
+    page of the saved row, scrolled to it."""
+    kept = {k: v for k in LIST_STATE if (v := (request.args.get(k) or "").strip()[:200])}
+    return url_for(endpoint, **(kept | more)) + "#saved"
 
 
 def tab_of(unit_code) -> str:
@@ -74,7 +89,7 @@ def venue_new():
         errors = _save(data, new=True)
         if not errors:
             venue_id = data["venue_id"].strip()
-            return redirect(url_for("venues.venues", tab=tab_of(data["unit_code"]), saved=venue_id))
+            return redirect(back_to_list("venues.venues", tab=tab_of(data["unit_code"]), saved=venue_id))
     return render_template("venue_form.html", venue=data, units=units, errors=errors, new=True, fields=VENUE_FIELDS)
 
 
@@ -89,7 +104,7 @@ def venue_edit(venue_id):
         data["venue_id"] = venue_id
         errors = _save(data, new=False)
         if not errors:
-            return redirect(url_for("venues.venues", tab=tab_of(data["unit_code"]), saved=venue_id))
+            return redirect(back_to_list("venues.venues", tab=tab_of(data["unit_code"]), saved=venue_id))
         venue = venue | data
     return render_template("venue_form.html", venue=venue, units=units, errors=errors, new=False, fields=VENUE_FIELDS)
 

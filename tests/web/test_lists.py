@@ -116,7 +116,7 @@ def test_after_saving_a_venue_the_list_shows_it_marked(ops, many_venues):
     res = client.post("/venues/VG45/edit", data={"csrf_token": token, "venue_name": "改过的场所", "unit_code": "T-A"})
     assert res.status_code == 302
     page = text(client.get(res.headers["Location"]))
-    assert '<tr class="saved">' in page and "改过的场所" in page
+    assert '<tr class="saved" id="saved">' in page and "改过的场所" in page
 
 
 def test_the_statistics_page_by_20_with_the_sum_of_the_whole_list(client, seeded_db):
@@ -373,5 +373,5 @@ def test_after_saving_a_threshold_the_list_shows_that_venue_marked(client, many_
     res = client.post("/thresholds/VG44", data={"csrf_token": token, "flow_min": "3", "flow_max": "300"})
     assert res.status_code == 302 and "saved=VG44" in res.headers["Location"]
     page = text(client.get(res.headers["Location"]))
-    row = re.search(r'<tr class="saved">(.*?)</tr>', page, re.S).group(1)
+    row = re.search(r'<tr class="saved" id="saved">(.*?)</tr>', page, re.S).group(1)
     assert "VG44" in row and "300" in row  # on its page of the list (page 3 of 20 by ID), marked

@@ -11,7 +11,10 @@ select count(*) filter (where flow_min is null and flow_max is null) as unset,
 select venue_id, venue_name, category, street, location, unit_name, flow_min, flow_max
   from oa.venue
  where (flow_min is null and flow_max is null) = %(unset)s
-   and (%(q)s = '' or venue_id = %(q)s or venue_name like %(q_like)s);
+   and (%(q)s = '' or venue_id = %(q)s or venue_name like %(q_like)s)
+   and (%(category)s = '' or category like %(category_like)s)
+   and (%(street)s = '' or street like %(street_like)s)
+   and (%(unit)s = '' or unit_code = %(unit)s or unit_name like %(unit_like)s);
 
 -- name: threshold_problems
 -- The database's threshold rules for what was typed (text; NULL = not set).

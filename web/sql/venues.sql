@@ -11,7 +11,10 @@ select count(*) filter (where unit_code is null) as unset, count(*) filter (wher
 select venue_id, venue_name, category, street, location, unit_code, unit_name, flow_min, flow_max
   from oa.venue
  where (unit_code is null) = %(unset)s
-   and (%(q)s = '' or venue_id = %(q)s or venue_name like %(q_like)s);
+   and (%(q)s = '' or venue_id = %(q)s or venue_name like %(q_like)s)
+   and (%(category)s = '' or category like %(category_like)s)
+   and (%(street)s = '' or street like %(street_like)s)
+   and (%(unit)s = '' or unit_code = %(unit)s or unit_name like %(unit_like)s);
 
 -- name: units_for_choice
 select unit_code, unit_name, head_name, head_phone, active from epi.unit order by active desc, unit_code;

@@ -106,5 +106,7 @@ def dispatch(*, url: str | None = None, gateway=None, max_attempts: int | None =
                     conn.execute(SQL["record_failed"], {"sms_id": sms_id, "response": result.response})
                     summary.failed += 1
                 break
-    log.info(summary.describe())
+    # every caller prints the summary (jobs.runner.describe, the scheduler, invoke sms.dispatch): at
+    # INFO it showed twice on the console, e.g. at the end of `invoke demo` (issue 47)
+    log.debug(summary.describe())
     return summary

@@ -41,8 +41,9 @@ class Problem:
             where.append(f"工作表“{self.sheet}”")
         if self.row:
             where.append(f"第 {self.row} 行")
-        if self.column:
-            where.append(f"“{self.column}”列")
+        if self.column:   # "采集时间（O列）" reads as O 列“采集时间”, not “采集时间（O列）”列
+            lettered = _LETTERED.match(self.column)
+            where.append(f" {lettered[2]} 列“{lettered[1]}”" if lettered else f"“{self.column}”列")
         return ("".join(where) + "：" if where else "") + self.message
 
 
@@ -64,6 +65,9 @@ class LoadError(Exception):
         if self.more:
             lines.append(f"  另有 {self.more} 处错误未列出。")
         return "\n".join(lines)
+
+
+_LETTERED = re.compile(r"^(.*)（([A-Z]{1,3})列）$")
 
 
 class ProblemList:

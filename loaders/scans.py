@@ -246,10 +246,10 @@ def _read_rows(sheet, positions, problems, chunks, writer, result, report, total
         except BadTime as exc:
             if raw_time.__class__ is str and not raw_time.strip() and not any(values):
                 continue  # a wholly empty row is not a record
-            problems.add(sheet.name, row_no, time_col, f"采集时间{exc}")
+            problems.add(sheet.name, row_no, time_col, "不能为空" if str(exc) == "为空" else str(exc))   # the column names it
             continue
         if values[0] is None:   # a record without its venue cannot be stored (found by the fuzzer)
-            problems.add(sheet.name, row_no, venue_col, "公共场所ID为空")
+            problems.add(sheet.name, row_no, venue_col, "不能为空")
             continue
         if problems or writer.error is not None:
             continue  # the file is refused: keep reading only to report every bad row (up to 20)

@@ -296,8 +296,9 @@ def login_required(view):
 
 
 def quoted(label: str) -> str:
-    """A name in “”, unless it already holds them (“扫码”预警 is not quoted twice)."""
-    return label if "“" in label else f"“{label}”"
+    """A menu's name in 【】, as the pages name menus: a name that holds quotes itself (“扫码”预警) reads
+    right (“ ” around it read as mixed quotes, issue 47)."""
+    return f"【{label}】"
 
 
 def requires(menu: str):

@@ -29,7 +29,7 @@ def home():
     """The user's own unit's figures and, for ops, the jobs' and texts' state: the one page that
     acts as both, so it names the kind of each query."""
     unit = ops = runs = failures = in_doubt = chart = end = nightly = last_import = weeks = units_refresh = None
-    budget_events = None
+    budget_events = no_phone = None
     if any(g.user.has(m) for m in UNIT_MENUS) and g.user.unit:
         unit = one("home_unit", kind="unit")
         if g.user.has("scan_stats"):  # 30 days of scans of the unit's venues, up to the city's last day
@@ -42,6 +42,7 @@ def home():
             chart = charts.bars([(d.isoformat(), counts.get(d, 0) if d in with_data else None) for d in days])
     if g.user.is_ops:
         ops = one("home_ops", kind="ops")
+        no_phone = all_rows("units_without_phone", kind="ops")
         runs = all_rows("recent_job_runs", kind="ops")
         nightly = one("last_nightly", kind="ops")
         units_refresh = one("last_units_refresh", kind="ops")
@@ -63,7 +64,7 @@ def home():
                            query="audit_log_access")
     from web.sms import DONE
 
-    return render_template("home.html", unit=unit, ops=ops, runs=runs, failures=failures, in_doubt=in_doubt,
+    return render_template("home.html", unit=unit, ops=ops, no_phone=no_phone, runs=runs, failures=failures, in_doubt=in_doubt,
                            chart=chart, chart_end=end, nightly=nightly, last_import=last_import, weeks=weeks,
                            units_refresh=units_refresh, budget_events=budget_events, budget_labels=BUDGET_ACTIONS,
                            done=DONE.get(request.args.get("done", "")))

@@ -1,16 +1,17 @@
 /* why: the threshold rules (an integer ≥ 0 that fits the column, minimum ≤ maximum) are written
    once, here. The venue trigger raises the first problem; the pages, the API and the venue loader
    ask this function before they write, so that every field (every row of a file) gets its message
-   at once. Input is text as a person typed it or a cell holds it ('5', ' 5 ', '+5', '5.0'). */
+   at once. Input is text as a person typed it or a cell holds it ('5', ' 5 ', '+5', '5.0', and
+   full-width digits '５' read as their NFKC form, issue 47). */
 create or replace function epi.threshold_problems(p_flow_min text, p_flow_max text)
 returns table (field text, message text, cell_message text, constraint_name text)
 language sql immutable
 set search_path = pg_catalog, pg_temp
 as $$
   with given (field, label, raw, constraint_name) as (
-    values ('flow_min', '场所日人流量阈值（最小值）', nullif(btrim(p_flow_min, E' \t\r\n'), ''),
+    values ('flow_min', '场所日人流量阈值（最小值）', nullif(btrim(normalize(p_flow_min, NFKC), E' \t\r\n'), ''),
             'venue_flow_min_nonnegative'),
-           ('flow_max', '场所日人流量阈值（最大值）', nullif(btrim(p_flow_max, E' \t\r\n'), ''),
+           ('flow_max', '场所日人流量阈值（最大值）', nullif(btrim(normalize(p_flow_max, NFKC), E' \t\r\n'), ''),
             'venue_flow_max_nonnegative')
   ), limits (max) as (
     select l.value from epi.rule_limits() l where l.rule = 'threshold_max'

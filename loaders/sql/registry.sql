@@ -21,7 +21,8 @@ returning unit_code;
 insert into epi.venue (venue_id, venue_name, category, city, street, venue_admin, location, unit_code,
                        flow_min, flow_max, source)
 values (%(venue_id)s, %(venue_name)s, %(category)s, coalesce(%(city)s, '开平市'), %(street)s, %(venue_admin)s,
-        %(location)s, %(unit_code)s, %(flow_min)s::numeric, %(flow_max)s::numeric, 'bulk')
+        %(location)s, %(unit_code)s, btrim(normalize(%(flow_min)s, NFKC))::numeric,
+        btrim(normalize(%(flow_max)s, NFKC))::numeric, 'bulk')
 on conflict (venue_id) do update
    set venue_name = excluded.venue_name, category = excluded.category, city = excluded.city,
        street = excluded.street, venue_admin = excluded.venue_admin, location = excluded.location,

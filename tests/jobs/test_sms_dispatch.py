@@ -295,3 +295,17 @@ def test_a_text_in_doubt_today_also_counts_as_sent_today(mas, three_days, fresh_
     queue(fresh_db, "2022-03-09")
     summary = sms.dispatch(url=three_days, gateway=mas.gateway())
     assert (summary.sent, summary.skipped) == (0, 2) and len(mas.received) == 2
+
+
+def test_the_summary_is_printed_once_by_the_caller_not_logged_again(caplog, capsys, outbox, fresh_db):
+    """Issue 47, point 9: `invoke demo` printed its SMS result line twice (the runner's line and the
+    dispatcher's INFO log of the same summary)."""
+    import logging
+
+    from jobs import runner
+
+    with caplog.at_level(logging.INFO, logger="epi.sms"):
+        summary = sms.dispatch(url=outbox, gateway=gateways.LogGateway())
+        print(runner.describe([{"job": "sms_dispatch", "ok": True, "summary": summary}]))
+    line = summary.describe()
+    assert capsys.readouterr().out.count(line) == 1 and line not in caplog.text

@@ -25,12 +25,12 @@ def row_with(**cells):
 
 
 @pytest.mark.parametrize(("cells", "column"), [
-    ({"c0": 44010005}, "“公共场所ID（A列）”列"),                      # 0044010005 saved as a number
-    ({"c6": 440783199000001024.0}, "“被采集人身份证（G列）”列"),      # every 18-digit ID becomes this float
-    ({"c6": 44078319900101}, "“被采集人身份证（G列）”列"),
-    ({"c8": 7502345678}, "“联系电话（I列）”列"),                     # a landline 0750… without its zero
-    ({"c8": 13800000001.5}, "“联系电话（I列）”列"),
-    ({"c0": dt.datetime(2022, 3, 4)}, "“公共场所ID（A列）”列"),      # a date made of an ID
+    ({"c0": 44010005}, " A 列“公共场所ID”"),                      # 0044010005 saved as a number
+    ({"c6": 440783199000001024.0}, " G 列“被采集人身份证”"),      # every 18-digit ID becomes this float
+    ({"c6": 44078319900101}, " G 列“被采集人身份证”"),
+    ({"c8": 7502345678}, " I 列“联系电话”"),                     # a landline 0750… without its zero
+    ({"c8": 13800000001.5}, " I 列“联系电话”"),
+    ({"c0": dt.datetime(2022, 3, 4)}, " A 列“公共场所ID”"),      # a date made of an ID
 ])
 def test_a_number_where_the_province_wrote_text_refuses_the_xlsx(tmp_path, web, admin, cells, column):
     path = wbk.xlsxwriter_book(tmp_path / "另存.xlsx", {"扫码": [[*wbk.ROW, T], row_with(**cells)]})
@@ -47,7 +47,7 @@ def test_the_legacy_xls_format_is_checked_the_same_way(tmp_path, web, admin):
     with pytest.raises(LoadError) as info:
         scans.import_scans(path, by="ops", url=web)
     text = str(info.value)
-    assert "第 3 行“公共场所ID（A列）”列：" + CAUSE in text and "第 3 行“被采集人身份证（G列）”列：" + CAUSE in text
+    assert "第 3 行 A 列“公共场所ID”：" + CAUSE in text and "第 3 行 G 列“被采集人身份证”：" + CAUSE in text
     nothing_written(admin)
 
 
@@ -87,7 +87,7 @@ def test_a_shifted_column_never_prints_a_persons_number(tmp_path, web, admin, va
     with pytest.raises(LoadError) as info:
         scans.import_scans(path, by="ops", url=web)
     text = str(info.value)
-    assert "第 2 行“采集时间（O列）”列" in text and masked in text and value not in text, text
+    assert "第 2 行 O 列“采集时间”" in text and masked in text and value not in text, text
     nothing_written(admin)
 
 
@@ -96,5 +96,5 @@ def test_the_mask_leaves_venue_ids_row_numbers_and_times_alone():
 
     assert mask_personal("场所 44078300000104 第 200000 行 2022-03-04 08:00:00 共 123456 条") == \
         "场所 44078300000104 第 200000 行 2022-03-04 08:00:00 共 123456 条"
-    assert str(Problem("扫码", 3, "联系电话（I列）", f"“{FAKE_MOBILE}”不对")) == "工作表“扫码”第 3 行“联系电话（I列）”列：“100****5678”不对"
+    assert str(Problem("扫码", 3, "联系电话（I列）", f"“{FAKE_MOBILE}”不对")) == "工作表“扫码”第 3 行 I 列“联系电话”：“100****5678”不对"
     assert FAKE_ID not in str(LoadError(f"{FAKE_ID}.xlsx", "坏"))

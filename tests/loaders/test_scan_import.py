@@ -156,8 +156,8 @@ def test_bad_time_on_the_second_sheet_rejects_the_whole_file(tmp_path, web, admi
         scans.import_scans(path, by="ops", url=web)
     text = str(info.value)
     assert "文件“bad.xlsx”未导入，没有写入任何数据" in text
-    assert "工作表“第二天”第 3 行“采集时间（O列）”列：采集时间无法识别的时间“明天上午”" in text
-    assert "工作表“第二天”第 5 行“采集时间（O列）”列：采集时间为空" in text
+    assert "工作表“第二天”第 3 行 O 列“采集时间”：无法识别的时间“明天上午”" in text   # its label once (issue 47)
+    assert "工作表“第二天”第 5 行 O 列“采集时间”：不能为空" in text
     assert "第 6 行" in text
     nothing_written(admin)
 

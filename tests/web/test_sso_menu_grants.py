@@ -49,7 +49,7 @@ def test_an_oidc_user_without_menus_gets_oas_grants_and_a_revoked_menu_is_gone_a
     # OA takes 扫码统计查询 from the account: the export written again and re-read
     granted([ROWS[0], ["账号", "b.li", "threshold"], ROWS[2]], "菜单授权2.xlsx")
     refused = client.get("/stats")
-    assert refused.status_code == 403 and "您没有“扫码统计查询”菜单的权限" in refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "您没有【扫码统计查询】菜单的权限" in refused.get_data(as_text=True)
     assert client.get("/thresholds").status_code == 200           # ... and what OA granted instead is there
     # OA mixes the audit menu into the account's grants: separation of duties leaves it no menu at all
     granted([ROWS[0], ["账号", "b.li", "audit"], ROWS[2]], "菜单授权3.xlsx")

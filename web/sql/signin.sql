@@ -12,6 +12,11 @@ select (select count(*) from epi.venue where unit_code is null) as unassigned,
        (select max(collected_at) from epi.scan) as latest_collected,
        (select count(*) from oa.sms_log where status = 'failed' and day > current_date - 7) as sms_failed_week;
 
+-- name: units_without_phone
+-- active units whose head has no valid mobile number: their alert texts cannot be delivered (issue 47)
+select unit_code, unit_name, head_name, epi.mask_phone(head_phone) as head_phone
+  from epi.unit where active and not coalesce(epi.is_mobile(head_phone), false) order by unit_code;
+
 -- name: recent_job_runs
 -- the latest runs, each job by its Chinese label (epi.job_list)
 select r.job, coalesce(l.label, r.job) as label, r.as_of, r.started_at, r.finished_at, r.ok, r.error, r.rows

@@ -22,5 +22,6 @@ select field, message from epi.threshold_problems(%(flow_min)s, %(flow_max)s);
 
 -- name: threshold_update
 -- Only after threshold_problems found none: the text is then an integer in range.
-update epi.venue set flow_min = %(flow_min)s::numeric, flow_max = %(flow_max)s::numeric
+update epi.venue set flow_min = btrim(normalize(%(flow_min)s, NFKC))::numeric,
+                     flow_max = btrim(normalize(%(flow_max)s, NFKC))::numeric
  where venue_id = %(venue_id)s;

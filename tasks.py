@@ -251,12 +251,18 @@ def _lost(what: str) -> Exit:
                           "by": "login account recorded in the audit log"})
 def load_units(c, file, by="dba"):
     """Upsert supervising units from an OA export (units missing from it are marked inactive)."""
-    _command("load.units")
     from loaders import registry
+
+    _load("load.units", registry.load_units, file, by, "监管单位导入完成")
+
+
+def _load(command: str, load, file: str, by: str, done: str) -> None:
+    """A registry load from the command line: its summary, or the file's problems (exit 2)."""
+    _command(command)
     from loaders.errors import LoadError
 
     try:
-        print(registry.load_units(file, account=by).describe("监管单位导入完成"))
+        print(load(file, account=by).describe(done))
     except LoadError as exc:
         raise _fail(exc) from None
 
@@ -265,28 +271,18 @@ def load_units(c, file, by="dba"):
                                 "by": "login account recorded in the audit log"})
 def load_menu_grants(c, file, by="dba"):
     """Make OA's menu grants those of its role export (grantees no longer in it lose their menus)."""
-    _command("load.menu-grants")
     from loaders import registry
-    from loaders.errors import LoadError
 
-    try:
-        print(registry.load_menu_grants(file, account=by).describe("菜单授权导入完成"))
-    except LoadError as exc:
-        raise _fail(exc) from None
+    _load("load.menu-grants", registry.load_menu_grants, file, by, "菜单授权导入完成")
 
 
 @task(name="venues", help={"file": "the venue template (.xlsx/.xls/.csv)",
                            "by": "login account recorded in the audit log"})
 def load_venues(c, file, by="dba"):
     """Bulk-load venues from the venue template (upsert by 公共场所ID)."""
-    _command("load.venues")
     from loaders import registry
-    from loaders.errors import LoadError
 
-    try:
-        print(registry.load_venues(file, account=by).describe("场所信息导入完成"))
-    except LoadError as exc:
-        raise _fail(exc) from None
+    _load("load.venues", registry.load_venues, file, by, "场所信息导入完成")
 
 
 @task(name="scans", help={"file": "scan export (.xlsx/.xls/.csv)", "by": "数据导入人: the importer's login account",

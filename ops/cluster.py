@@ -121,8 +121,10 @@ def _as_postgres() -> dict:
     import pwd
 
     pw = pwd.getpwnam("postgres")
+    # a clean environment of its own (a daemon's): nothing of ours leaks into Patroni's
     return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": [],
-            "env": os.environ | {"HOME": pw.pw_dir, "USER": "postgres", "LOGNAME": "postgres"}}
+            "env": {"HOME": pw.pw_dir, "USER": "postgres", "LOGNAME": "postgres", "LANG": "C.UTF-8",
+                    "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"}}
 
 
 def _own(path: Path) -> None:

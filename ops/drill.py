@@ -176,7 +176,6 @@ def run(echo=print, keep: bool = False) -> dict | None:
         logging.getLogger(name).setLevel(logging.ERROR)
     work = Path(tempfile.mkdtemp(prefix="kaiping-drill-"))
     work.chmod(0o755)
-    os.environ.pop("DATABASE_URL", None)
     started = time.monotonic()
     c = ha.up(work / "cluster", 3, echo=lambda *_: None)
     echo(f"集群就绪（{time.monotonic() - started:.1f} 秒）：\n{ha.describe(c)}")

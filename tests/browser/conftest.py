@@ -79,5 +79,35 @@ def open_filters(page):
         closed.first.click()
 
 
+@contextlib.contextmanager
+def oa_portal(port: int, entry: str, host: str = "127.0.0.1"):
+    """A stand-in for the OA platform on ``port``: its own bar and the zone's ``entry`` in an iframe;
+    answers at http://<host>:<port> (``localhost`` beside a zone on 127.0.0.1: another site)."""
+    import http.server
+
+    page = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>OA 办公平台</title></head>'
+            f'<body style="margin:0;font-family:sans-serif"><div style="background:#1e3a8a;color:#fff;padding:10px 16px">'
+            f'开平市政务办公平台（OA） · 疫情防控监管专区</div>'
+            f'<iframe title="疫情防控监管专区" src="{entry}" style="border:0;width:100%;height:640px"></iframe>'
+            f'</body></html>').encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.shutdown()
+
+
 # the OpenID provider process of the sign-on tests (issue 45), refusing to be framed
 from tests.web.sso_servers import provider  # noqa: E402, F401

@@ -6,12 +6,9 @@ Partitioned). The user opens the sign-on in a pop-up, signs on there, the pop-up
 frame is signed on; a page is used; 退出专区 ends the session."""
 from __future__ import annotations
 
-import contextlib
-import http.server
 import socket
-import threading
 
-from tests.browser.conftest import serve, shot
+from tests.browser.conftest import oa_portal, serve, shot
 from tests.web.sso_servers import CLIENT, CasServer, put_user
 
 CROSS_SITE = {"SESSION_COOKIE_SAMESITE": "None", "SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_PARTITIONED": True}
@@ -21,33 +18,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def oa_portal(port: int, entry: str):
-    """OA's page: its own bar and the zone's sign-on entry in an iframe."""
-    page = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>OA 办公平台</title></head>'
-            f'<body style="margin:0;font-family:sans-serif"><div style="background:#1e3a8a;color:#fff;padding:10px 16px">'
-            f'开平市政务办公平台（OA） · 疫情防控监管专区</div>'
-            f'<iframe title="疫情防控监管专区" src="{entry}" style="border:0;width:100%;height:640px"></iframe>'
-            f'</body></html>').encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://localhost:{port}"
-    finally:
-        server.shutdown()
 
 
 def sign_on_in_the_pop_up(page, frame, sign_on):
@@ -78,7 +48,7 @@ def test_oidc_from_inside_a_cross_site_oa_frame(seeded_db, tmp_path, page, provi
     oa_port = free_port()
     config = CROSS_SITE | {"OA_ORIGIN": f"http://localhost:{oa_port}", "SSO_METHODS": ["jwt", "oidc"],
                            "OIDC_ISSUER": provider, "OIDC_CLIENT_ID": CLIENT, "OIDC_CLIENT_SECRET": "not-a-real-secret"}
-    with serve(seeded_db, tmp_path, **config) as zone, oa_portal(oa_port, f"{zone}/sso/oidc?next=/alerts") as oa:
+    with serve(seeded_db, tmp_path, **config) as zone, oa_portal(oa_port, f"{zone}/sso/oidc?next=/alerts", host="localhost") as oa:
         page.goto(oa + "/")
         frame = page.frame_locator("iframe")
         frame.get_by_text("统一身份认证的登录页面不能在 OA 的页面框架内打开").wait_for()
@@ -96,7 +66,7 @@ def test_cas_from_inside_a_cross_site_oa_frame(seeded_db, tmp_path, page):
     oa_port = free_port()
     config = CROSS_SITE | {"OA_ORIGIN": f"http://localhost:{oa_port}", "SSO_METHODS": ["jwt", "cas"], "CAS_URL": cas.url}
     try:
-        with serve(seeded_db, tmp_path, **config) as zone, oa_portal(oa_port, f"{zone}/sso/cas?next=/alerts") as oa:
+        with serve(seeded_db, tmp_path, **config) as zone, oa_portal(oa_port, f"{zone}/sso/cas?next=/alerts", host="localhost") as oa:
             page.goto(oa + "/")
             frame = page.frame_locator("iframe")
             sign_on_in_the_pop_up(page, frame, lambda popup: None)   # the stand-in's login signs on at once

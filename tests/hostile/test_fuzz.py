@@ -73,6 +73,6 @@ def test_a_row_without_its_venue_id_is_named_and_nothing_is_written(fresh_db, tm
     web = database.web_url(database.database_name(fresh_db))
     with pytest.raises(LoadError) as info:
         scans.import_scans(path, by="ops", url=web)
-    assert "第 3 行" in str(info.value) and "公共场所ID（A列）" in str(info.value) and "为空" in str(info.value)
+    assert "第 3 行" in str(info.value) and "A 列“公共场所ID”" in str(info.value) and "为空" in str(info.value)
     with psycopg.connect(fresh_db) as c:
         assert c.execute("select count(*) from epi.scan").fetchone()[0] == 0

@@ -105,7 +105,7 @@ def alert_detail(alert_id):
     # the alert's own record of its 7 days (every one a day with data when it was raised: the job
     # skips days without any data in the city), so no 无数据 here even if the month was deleted since
     chart = charts.bars([(d["day"].isoformat(), d["n"]) for d in days], min_line=alert["flow_min"],
-                        max_line=alert["flow_max"])
+                        max_line=alert["flow_max"], week=True)
     # 返回列表: the list as it was (its conditions, order and page came along in back), else its status
     back = request.args.get("back") or ""
     back = "/alerts?" + back if back and "\\" not in back and len(back) < 1000 else f"/alerts?{urlencode({'status': alert['status']})}"

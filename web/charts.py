@@ -17,6 +17,11 @@ def nice_ticks(top: float, count: int = 4) -> list[int]:
     return list(range(0, math.ceil(top / step) * step + 1, step))
 
 
+def _tick(day: str, week: bool) -> str:
+    """A bar's day under it: 03-01, or on an alert's 7 days the shorter 3/1 (readable on a phone)."""
+    return f"{int(day[5:7])}/{int(day[8:10])}" if week else day[5:]
+
+
 def _label_y(top_of_bar: float, lines: list[float], base: float) -> float:
     """Where a value label's baseline goes: above its bar, unless a threshold line would cross the
     text (about 10 px tall); then just above or below that line, whichever is free and in the plot."""
@@ -30,9 +35,11 @@ def _label_y(top_of_bar: float, lines: list[float], base: float) -> float:
 
 
 def bars(points: list[tuple[str, int]], *, min_line: int | None = None, max_line: int | None = None,
-         width: int = 700, height: int = 200) -> Markup:
+         width: int = 700, height: int = 200, week: bool = False) -> Markup:
     """``points``: (ISO day, count), the count None on a day without any data in the whole city:
-    that day gets no bar but a grey band labelled 无数据 (a 0 would say its venues had no visitors)."""
+    that day gets no bar but a grey band labelled 无数据 (a 0 would say its venues had no visitors).
+    ``week``: an alert's 7 days, drawn 400 wide (class "chart week"), so that on a phone the chart is
+    about its natural size and its labels stay readable (issue 48)."""
     if not points:
         return Markup("")
     limits = [v for v in (min_line, max_line) if v is not None]
@@ -43,7 +50,11 @@ def bars(points: list[tuple[str, int]], *, min_line: int | None = None, max_line
     step = plot / len(points)
     scale = (base - 14) / top
     y_of = lambda v: base - v * scale  # noqa: E731
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="每日扫码量">']
+    if week:
+        width = 400
+        plot = width - left - right
+        step = plot / len(points)
+    parts = [f'<svg class="chart{" week" if week else ""}" viewBox="0 0 {width} {height}" role="img" aria-label="每日扫码量">']
     for t in ticks:
         y = y_of(t)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot}" y2="{y:.1f}" class="grid"/>'
@@ -61,7 +72,7 @@ def bars(points: list[tuple[str, int]], *, min_line: int | None = None, max_line
                          f'<text x="{mid + 3:.1f}" y="{base - 6}" class="nodata-label" '
                          f'transform="rotate(-90 {mid + 3:.1f} {base - 6})">无数据</text>')
             if len(points) <= 31 and (len(points) <= 10 or i % 3 == 0):
-                parts.append(f'<text x="{mid:.1f}" y="{base + 14}" class="tick">{escape(day[5:])}</text>')
+                parts.append(f'<text x="{mid:.1f}" y="{base + 14}" class="tick">{escape(_tick(day, week))}</text>')
             continue
         h = n * scale
         parts.append(f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" class="bar">'
@@ -69,7 +80,7 @@ def bars(points: list[tuple[str, int]], *, min_line: int | None = None, max_line
         if show_values:
             parts.append(f'<text x="{mid:.1f}" y="{_label_y(base - h, lines, base):.1f}" class="val">{n}</text>')
         if len(points) <= 31 and (len(points) <= 10 or i % 3 == 0):
-            parts.append(f'<text x="{mid:.1f}" y="{base + 14}" class="tick">{escape(day[5:])}</text>')
+            parts.append(f'<text x="{mid:.1f}" y="{base + 14}" class="tick">{escape(_tick(day, week))}</text>')
     label_at = {}  # the two labels in the margin keep 12 px apart (close thresholds: max moves up)
     if min_line is not None:
         label_at["min"] = y_of(min_line) + 3

@@ -349,7 +349,9 @@ def more_alerts(db_url) -> dict[str, int]:
 
 def listed_alerts(page: str) -> list[str]:
     body = page[page.index("<tbody>"):page.index("</tbody>")]
-    return re.findall(r"<td>(V\w+)</td><td>[^<]*</td><td>[^<]*</td><td>[^<]*</td>\s*<td>[^<]*</td><td>(\S+?)至", body)
+    cell = r"<td[^>]*>"   # each cell names its field for the phone's cards (data-label, issue 48)
+    return re.findall(cell + r"(V\w+)</td>" + (cell + r"[^<]*</td>") * 3 + r"\s*" + cell + r"[^<]*</td>" + cell + r"(\S+?)至",
+                      body)
 
 
 @pytest.mark.parametrize("query, want", [

@@ -1,5 +1,15 @@
 // Framed by OA (also where the browser does not say so in Sec-Fetch-Dest): no header or menu of our own.
 if (window.top !== window.self) document.documentElement.classList.add("embedded");
+// With script the menu folds behind a 菜单 button on a phone (without it, it stays open).
+document.documentElement.classList.add("js");
+document.addEventListener("click", (event) => {
+  const button = event.target.closest(".menu-button");
+  if (!button) return;
+  const menu = document.getElementById(button.getAttribute("aria-controls"));
+  const open = button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(open));
+  menu.classList.toggle("open", open);
+});
 
 // Confirmations in a native <dialog> (allowed by our CSP, no window.confirm): a link or form marked
 // data-dialog asks the server for its confirmation page with X-Dialog: 1 and shows it in the dialog

@@ -45,6 +45,9 @@ ACTION_LABELS = {
 }
 # the database logins and OS users the entries name, as a reader knows them
 DB_USERS = {"epi_web": "Web 应用", "epi_jobs": "系统任务", "postgres": "数据库管理员"}
+# the accounts of the zone's own processes (a person's account is their OA account, shown as it is)
+SYSTEM_ACCOUNTS = {"oa.units": "OA 机构导出刷新", "oa.menus": "OA 菜单授权刷新", "dba": "数据库管理员（命令行）",
+                   "system": "系统", "healthz": "健康检查", "epi_jobs": "系统任务"}
 # 详情's keys, in Chinese (a key not listed shows as it is; the raw entry stays one click away)
 DETAIL_LABELS = {
     "venue_id": "公共场所ID", "venue_name": "公共场所", "unit_code": "机构编码", "unit_name": "监管单位",
@@ -132,7 +135,8 @@ def _conditions() -> tuple[dict, dict, list[str]]:
     return params, typed, hashes
 
 
-READABLE = {"detail_fields": detail_fields, "menu_label": menu_label, "db_users": DB_USERS}
+READABLE = {"detail_fields": detail_fields, "menu_label": menu_label, "db_users": DB_USERS,
+            "system_accounts": SYSTEM_ACCOUNTS}
 
 
 @bp.route("/audit", methods=["GET", "POST"])

@@ -155,3 +155,19 @@ def test_the_audit_page_speaks_chinese_and_keeps_the_raw_entry_one_click_away(ap
     raw = html_.unescape(re.search(r"<summary>原始记录</summary><code>(.*?)</code>", row, re.S).group(1))
     assert '"venue_id": "VA1"' in raw                                     # the raw entry, one click away
     assert '<option value="scan.reveal">查看完整个人信息</option>' in page   # the action list in Chinese
+
+
+def test_the_zones_own_accounts_are_named_in_chinese(client, seeded_db, tmp_path):
+    """Issue 47, point 5: an entry of the OA refresh (account oa.menus) names it, not only its code."""
+    from db import database
+    from loaders import registry
+    from tests.loaders.test_menu_grants import ROWS, grants_file
+
+    registry.load_menu_grants(grants_file(tmp_path, ROWS), account="oa.menus",
+                              url=database.web_url(database.database_name(seeded_db)))
+    auditor(client)
+    page = client.get("/audit?action=menu_grant.insert").get_data(as_text=True)
+    assert "<td>OA 菜单授权刷新<small>（oa.menus）</small></td>" in page
+    assert '<span title="menu_grant.insert">新增菜单授权</span>' in page
+    assert "<dt>授权对象类型</dt><dd>角色</dd>" in page
+

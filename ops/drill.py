@@ -103,6 +103,22 @@ class Traffic:
         return sorted({s for _, _, s in self.answers if s in (500, 598, 599) or s == 0})
 
 
+class SlowGateway:
+    """A gateway that takes 3 s to answer: the kill falls between the request and its answer's record."""
+    name = "drill"
+
+    def __init__(self):
+        self.calls: list[str] = []
+        self.error: str | None = None
+
+    def send(self, phone: str, content: str):
+        from jobs import gateways
+
+        self.calls.append(content)
+        time.sleep(3)
+        return gateways.Result(True, "drill: 已记录，未实际发送")
+
+
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -193,7 +209,7 @@ def _drill(c: ha.Cluster, work: Path, echo) -> dict:
     from bench.scanfile import write_scan_xlsx
     from db import database
     from demo.generate import generate
-    from jobs import audit, runner
+    from jobs import audit, runner, sms
     from loaders import registry, scans
     from web import create_app
 
@@ -243,6 +259,20 @@ def _drill(c: ha.Cluster, work: Path, echo) -> dict:
                 job_outcome["error"] = type(exc).__name__
         job_thread = threading.Thread(target=count_check, daemon=True)
         job_thread.start()
+        # a text in flight: one unit's text queued, its gateway slow to answer, the kill during the call
+        with psycopg.connect(admin) as conn:
+            conn.execute("insert into epi.sms_outbox (unit_code, phone, day, content) "
+                         "values (%s, '14400000001', current_date, '测试：演练短信')", (unit,))
+        gateway = SlowGateway()
+
+        def send_texts():
+            try:
+                sms.dispatch(url=jobs, gateway=gateway)
+            except Exception as exc:   # the leader died between the call and its record
+                gateway.error = type(exc).__name__
+        text_thread = threading.Thread(target=send_texts, daemon=True)
+        text_thread.start()
+        ha.wait_until("短信发出", lambda: gateway.calls, 10, step=0.05)
         time.sleep(1.0)                                          # the import and the job under way
         old = ha.leader(c)
         if old is None:
@@ -262,6 +292,9 @@ def _drill(c: ha.Cluster, work: Path, echo) -> dict:
         ready_s = min(t for t, w, s in traffic.answers if w == "ready" and t > t0 and s == 200) - t0
         job = _job(browser, base, job_id)
         job_thread.join(60)
+        text_thread.join(60)
+        # the dispatcher again on the new leader: the text in flight is 结果未知, not sent a second time
+        again_texts = sms.dispatch(url=jobs, gateway=gateway, stale="0 seconds")
         # the job again on the new leader: it runs, and an interrupted run is marked failed
         rerun = runner.run("counts_full", dt.date.today(), url=jobs, dispatch_sms=False)
         with psycopg.connect(database.with_params(admin, target_session_attrs="read-write")) as conn:
@@ -278,6 +311,8 @@ def _drill(c: ha.Cluster, work: Path, echo) -> dict:
 
         # every acknowledged write is there; the import whole or absent; no text twice; the chain intact
         with psycopg.connect(database.with_params(admin, target_session_attrs="read-write")) as conn:
+            text_state = conn.execute("select status, in_doubt from epi.sms_outbox where content = '测试：演练短信'"
+                                      ).fetchone()
             entries = conn.execute("select count(*) from epi.audit_log where action = 'threshold.update' "
                                    "and account = 'drill.unit'").fetchone()[0]
             batches = conn.execute("select b.batch_id, b.row_count, (select count(*) from epi.scan s where s.batch_id = b.batch_id) "
@@ -312,6 +347,8 @@ def _drill(c: ha.Cluster, work: Path, echo) -> dict:
         "import_with_sync_s": with_sync, "import_without_sync_s": without_sync, "import_rows": rows,
         "committed_rows_lost": lost, "acknowledged_entries": entries,
         "import_job": job, "import_batches": batches, "import_whole_or_absent": whole, "import_again": again,
+        "text_calls": len(gateway.calls), "text_interrupted": gateway.error is not None, "text_state": text_state,
+        "text_in_doubt_after": again_texts.in_doubt,
         "job_interrupted": "error" in job_outcome, "job_runs": job_runs, "job_rerun_ok": all(r.get("ok") for r in rerun),
         "texts_sent_twice": texts_twice, "audit_verified": verdict.ok, "audit_message": verdict.message,
         "switchover_s": switch_s, "switchover_requests_failed": traffic2.failed(t1),
@@ -340,6 +377,10 @@ def checks(f: dict) -> list[str]:
         problems.append(f"导入任务的提示不清楚：{f['import_job'].get('message')}")
     if f["import_again"]["state"] != "done":
         problems.append(f"重新导入失败：{f['import_again'].get('message')}")
+    if f["text_calls"] != 1:
+        problems.append(f"切换中的短信被发送了 {f['text_calls']} 次（应为 1 次）")
+    if f["text_interrupted"] and tuple(f["text_state"] or ()) != ("failed", True):
+        problems.append(f"中断的短信没有记为结果未知：{f['text_state']}")
     if not f["job_rerun_ok"]:
         problems.append("切换后重新运行的任务失败")
     if f["job_interrupted"] and (len(f["job_runs"]) < 2 or f["job_runs"][0][0] or "中断" not in (f["job_runs"][0][1] or "")):
@@ -364,7 +405,9 @@ def describe(f: dict) -> str:
         f"重新导入：{f['import_again']['state']}",
         f"任务（日扫码量全量核对）：{'切换时被中断' if f['job_interrupted'] else '在切换前已完成'}；"
         f"运行记录 {f['job_runs']}；切换后重跑{'成功' if f['job_rerun_ok'] else '失败'}",
-        f"短信重复发送 {f['texts_sent_twice']}；审计链校验：{'完整' if f['audit_verified'] else f['audit_message']}",
+        f"切换中的短信：网关调用 {f['text_calls']} 次，{'发送时被中断' if f['text_interrupted'] else '在切换前已完成'}，"
+        f"之后状态 {f['text_state']}（结果未知、未重发）；短信重复发送 {f['texts_sent_twice']}；"
+        f"审计链校验：{'完整' if f['audit_verified'] else f['audit_message']}",
         f"计划切换（patronictl switchover）：{f['switchover_s']:.1f} 秒，失败请求 {f['switchover_requests_failed']} / "
         f"{f['switchover_requests']}",
         f"同步模式对导入的影响：同一文件 {f['import_with_sync_s']:.1f} 秒（同步）对 {f['import_without_sync_s']:.1f} 秒（异步）",

@@ -133,7 +133,14 @@ def commit_before_sending(response):
         return response
     try:
         end_transaction()
-    except psycopg.OperationalError:
+    except psycopg.Error as exc:
+        # the server refused the commit (a deferred rule, a serialization failure): it rolled back,
+        # an error like any other; anything else — the connection broke, or a pooler in between
+        # answered oddly for the server that died (PgBouncer: "received 2 results from command
+        # 'COMMIT'") — leaves the outcome unknown
+        state = getattr(exc, "sqlstate", None)
+        if state and not state.startswith(("08", "57P")) and state != "25006":
+            raise
         from flask import make_response
 
         from web.errors import COMMIT_IN_DOUBT, error

@@ -44,12 +44,13 @@ class DrillFailed(Exception):
 
 @dataclass
 class Traffic:
-    """Requests sent while something happens to the cluster: (monotonic time, what, status)."""
+    """Requests sent while something happens to the cluster: (monotonic time of the answer, what,
+    status, monotonic time the request was sent)."""
     base: str
     token: str
     venue: str
     stop: threading.Event = field(default_factory=threading.Event)
-    answers: list[tuple[float, str, int]] = field(default_factory=list)
+    answers: list[tuple[float, str, int, float]] = field(default_factory=list)
     acknowledged: int = 0
     servers: set = field(default_factory=set)
 
@@ -57,6 +58,7 @@ class Traffic:
         session, i = requests.Session(), 0
         while not self.stop.is_set():
             i += 1
+            sent = time.monotonic()   # when the request left: a write sent before the kill is no recovery
             try:
                 res = session.put(f"{self.base}/api/venues/{self.venue}/threshold", timeout=25,
                                   json={"flow_min": 1 + i % 50, "flow_max": 100_000 + i},
@@ -68,12 +70,13 @@ class Traffic:
                     status = status if "Traceback" not in res.text else 599
             except requests.RequestException:
                 status = 0
-            self.answers.append((time.monotonic(), "write", status))
+            self.answers.append((time.monotonic(), "write", status, sent))
             time.sleep(0.05)
 
     def _read(self):
         session = requests.Session()
         while not self.stop.is_set():
+            sent = time.monotonic()
             try:
                 res = session.get(f"{self.base}/readyz", timeout=25)
                 status = res.status_code
@@ -83,7 +86,7 @@ class Traffic:
                     status = 598   # a 503 without Retry-After is a defect
             except requests.RequestException:
                 status = 0
-            self.answers.append((time.monotonic(), "ready", status))
+            self.answers.append((time.monotonic(), "ready", status, sent))
             time.sleep(0.2)
 
     def start(self) -> list[threading.Thread]:
@@ -93,14 +96,20 @@ class Traffic:
         return threads
 
     def failed(self, since: float = 0.0) -> int:
-        return sum(1 for t, _, s in self.answers if t >= since and s != 200)
+        return sum(1 for t, _, s, _ in self.answers if t >= since and s != 200)
 
     def seconds_of(self, status: int, since: float) -> float:
-        times = [t for t, _, s in self.answers if t >= since and s == status]
+        times = [t for t, _, s, _ in self.answers if t >= since and s == status]
         return (max(times) - min(times)) if times else 0.0
 
     def defects(self) -> list[int]:
-        return sorted({s for _, _, s in self.answers if s in (500, 598, 599) or s == 0})
+        return sorted({s for _, _, s, _ in self.answers if s in (500, 598, 599) or s == 0})
+
+    def back_after(self, what: str, t0: float) -> float | None:
+        """Seconds from ``t0`` to the answer of the first request of ``what`` sent after it that
+        succeeded (a request sent before the kill and answered after it is no recovery)."""
+        done = [t for t, w, s, sent in self.answers if w == what and s == 200 and sent > t0]
+        return min(done) - t0 if done else None
 
 
 class SlowGateway:
@@ -284,12 +293,8 @@ def _drill(c: ha.Cluster, work: Path, echo) -> dict:
         new = ha.wait_until("新的主节点", lambda: next((n for n in rest if ha._get(n.rest + "/primary", 1.0)[0] == 200),
                                                       None), 90, step=0.2)
         leader_s = time.monotonic() - t0
-        ha.wait_until("写入恢复", lambda: any(w == "write" and t > t0 and s == 200 for t, w, s in traffic.answers),
-                      90, step=0.2)
-        ha.wait_until("/readyz 恢复", lambda: any(w == "ready" and t > t0 and s == 200 for t, w, s in traffic.answers),
-                      90, step=0.2)
-        write_s = min(t for t, w, s in traffic.answers if w == "write" and t > t0 and s == 200) - t0
-        ready_s = min(t for t, w, s in traffic.answers if w == "ready" and t > t0 and s == 200) - t0
+        write_s = ha.wait_until("写入恢复", lambda: traffic.back_after("write", t0), 90, step=0.2)
+        ready_s = ha.wait_until("/readyz 恢复", lambda: traffic.back_after("ready", t0), 90, step=0.2)
         job = _job(browser, base, job_id)
         job_thread.join(60)
         text_thread.join(60)

@@ -8,6 +8,7 @@ import json
 import time
 from pathlib import Path
 
+import psycopg
 from flask import current_app, g
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -127,8 +128,6 @@ def commit_before_sending(response):
     server dies (README "High availability") — is answered 503 with Retry-After, saying the outcome
     is unknown, never a 200 for a write that may be lost nor a 500 from the teardown. A streamed
     answer's later reads open a transaction of their own (closed by the teardown)."""
-    import psycopg
-
     if "db_stack" not in g or g.get("db_rollback"):
         return response
     try:

@@ -36,7 +36,10 @@ def upgrade(c):
     """Create the roles, apply the migrations, re-apply functions, views and policies."""
     from db import upgrade as up
 
-    up.upgrade()
+    try:
+        up.upgrade()
+    except up.UpgradeBlocked as exc:
+        raise Exit(str(exc), code=2) from None
 
 
 @task(name="grant-oa", help={
@@ -673,6 +676,34 @@ def cluster_drill(c, keep=False):
         raise Exit(str(exc), code=1) from None
 
 
+@task(name="new", help={"file": "where to write the key file (default var/personal-data.key; never overwritten)",
+                        "version": "the key version (default 1)"})
+def keys_new(c, file=None, version=1):
+    """Make new personal-data keys (SM4 data key, HMAC-SM3 digest key) in a key file, mode 0600."""
+    from pathlib import Path
+
+    from admin import keys
+    from core import crypto
+
+    try:
+        keys.new(Path(file) if file else crypto.dev_key_path(), int(version))
+    except crypto.KeyError_ as exc:
+        raise _fail(exc) from None
+
+
+@task(name="encrypt-existing", help={"batch": "rows per transaction (default 5000)"})
+def keys_encrypt_existing(c, batch=5000):
+    """Encrypt scans stored before encryption (zone stopped), batch by batch (resumable), then finish db.upgrade."""
+    from admin import keys
+    from core import crypto
+
+    _command("keys.encrypt-existing")
+    try:
+        keys.encrypt_existing(batch=int(batch))
+    except crypto.KeyError_ as exc:
+        raise _fail(exc) from None
+
+
 db = Collection("db", upgrade, grant_oa, backup, restore, backup_key, url, stop, reset)
 audit_ns = Collection("audit", audit_seal, audit_anchor, audit_verify)
 load = Collection("load", load_units, load_menu_grants, load_venues, load_scans)
@@ -683,4 +714,5 @@ ops_ns = Collection("ops", ops_rules)
 sync_ns = Collection("sync", sync_frontdb, sync_enable, sync_disable, sync_status)
 demo_ns = Collection("demo", demo, demo_data)
 cluster_ns = Collection("cluster", cluster_up, cluster_status, cluster_down, cluster_drill)
-ns = Collection(db, audit_ns, load, scans_ns, jobs_ns, sms_ns, ops_ns, sync_ns, demo_ns, cluster_ns, templates, scheduler, serve, test, bench, soak)
+keys_ns = Collection("keys", keys_new, keys_encrypt_existing)
+ns = Collection(db, audit_ns, load, scans_ns, jobs_ns, sms_ns, ops_ns, sync_ns, demo_ns, cluster_ns, keys_ns, templates, scheduler, serve, test, bench, soak)

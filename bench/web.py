@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 
+from core import crypto
 from db import database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,17 +145,20 @@ def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> d
 
     with psycopg.connect(url) as c:
         venue = c.execute("select min(venue_id) from epi.venue where unit_code = %s", (unit,)).fetchone()[0]
-        id_card, phone, name, last = c.execute(   # the venue's latest scan: its person, and the week before it
-            """select id_card, phone, person_name, collected_at at time zone 'Asia/Shanghai' from epi.scan
-                where venue_id = %s order by collected_at desc limit 1""", (venue,)).fetchone()
+        # the venue's latest scan: its person (decrypted here, issue 49), and the week before it
+        *sealed, last = c.execute(
+            """select personal, key_version, id_card_digest, phone_digest, collected_at at time zone 'Asia/Shanghai'
+                 from epi.scan where venue_id = %s order by collected_at desc limit 1""", (venue,)).fetchone()
+        sealer = crypto.sealer()
+        id_card, name, phone = sealer.open(*sealed)
         venues = c.execute("select count(*) from epi.venue where unit_code = %s", (unit,)).fetchone()[0]
         # how long each person's answer is, in the city and at the unit's venues: a ratio between two
         # databases compares like with like only when the answers are alike
         answers = {}
         for key, value, where in (
-                ("id_card", id_card, "s.id_card = %(v)s"), ("phone", phone, "s.phone = %(v)s"),
-                ("name_person", name, "epi.name_bigrams(s.person_name) operator(epi.@>) epi.name_bigrams(%(v)s) "
-                                      "and strpos(s.person_name, %(v)s) > 0")):
+                ("id_card", sealer.id_digest(id_card), "s.id_card_digest = %(v)s"),
+                ("phone", sealer.phone_digest(phone), "s.phone_digest = %(v)s"),
+                ("name_person", sealer.name_query(name), "s.name_grams operator(epi.@>) %(v)s::bigint[]")):
             every, mine = c.execute(
                 f"select count(*), count(*) filter (where s.venue_id in (select venue_id from epi.venue "
                 f"where unit_code = %(unit)s)) from epi.scan s where {where}", {"v": value, "unit": unit}).fetchone()
@@ -275,8 +279,10 @@ def audit_cost(url: str, unit: str, runs: int = 150) -> dict:
     left out, alternating, so that both see the same machine; and the entry's own transaction
     (act_as, epi.audit_scan_access with an ID number and its keyed hash, commit) alone."""
     with psycopg.connect(url) as c:
-        person = c.execute("select id_card from epi.scan s join epi.venue v using (venue_id) where v.unit_code = %s "
-                           "order by s.collected_at desc limit 1", (unit,)).fetchone()[0]
+        sealed = c.execute("select personal, key_version, id_card_digest, phone_digest from epi.scan s "
+                           "join epi.venue v using (venue_id) where v.unit_code = %s "
+                           "order by s.collected_at desc limit 1", (unit,)).fetchone()
+        person = crypto.sealer().open(*sealed)[0]
     path = "/api/scans"
     headers = {"Authorization": "Bearer " + _ticket(unit)}
     audited, base_a = _serve(url)

@@ -86,6 +86,21 @@ def _hmac_key(value: str) -> str:
     return value
 
 
+def _hex_bytes(size: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if len(bytes.fromhex(value.strip())) != size:
+            raise ValueError
+        return value.strip()
+    return parse
+
+
+def _key_version(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 32767:
+        raise ValueError
+    return number
+
+
 def _path(value: str) -> Path:
     return Path(value)
 
@@ -139,6 +154,12 @@ VARS: tuple[Var, ...] = (
     Var("EPI_AUDIT_ANCHOR_DIR", _path, "目录路径（审计员保管的锚点目录）"),
     Var("EPI_AUDIT_SEAL_SECONDS", _positive_float, "正数（秒）", default="60"),
     Var("EPI_AUDIT_HMAC_KEY", _hmac_key, "至少 32 个字符的密钥", secret=True),
+    # personal-data keys (issue 49, core/crypto.py): a key source, else the two keys, else a key file
+    Var("EPI_KEY_SOURCE", _text, "密钥来源（模块:函数，返回 core.crypto.KeyRing）"),
+    Var("EPI_DATA_KEY", _hex_bytes(16), "32 位十六进制的 SM4 数据加密密钥", secret=True),
+    Var("EPI_DIGEST_KEY", _hex_bytes(32), "64 位十六进制的 HMAC-SM3 检索摘要密钥", secret=True),
+    Var("EPI_KEY_VERSION", _key_version, "1 至 32767 的整数（密钥版本）", default="1"),
+    Var("EPI_KEY_FILE", _path, "密钥文件的路径（invoke keys.new 生成）"),
     # web app
     Var("EPI_PRODUCTION", _flag, "0 或 1", default="0"),
     Var("EPI_OA_JWT_SECRET", _text, "与 OA 共享的签名密钥", secret=True),

@@ -156,6 +156,26 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
+class UpgradeBlocked(RuntimeError):
+    """The upgrade stopped before a revision that needs a command run first (the message says which)."""
+
+
+ENCRYPTED_FROM = "0031"   # issue 49: the sealed columns; 0032 drops the plaintext ones
+
+
+def plaintext_scans(conn) -> int:
+    """Scans whose personal values are stored in plaintext (written before issue 49), while the
+    plaintext columns exist: 0032 would drop them."""
+    has = conn.execute("""select exists (select from pg_attribute where attrelid = to_regclass('epi.scan')
+                                            and attname = 'id_card' and not attisdropped)""").fetchone()[0]
+    if not has:
+        return 0
+    sealed = conn.execute("""select exists (select from pg_attribute where attrelid = 'epi.scan'::regclass
+                                               and attname = 'personal')""").fetchone()[0]
+    return conn.execute("select count(*) from epi.scan where " + ("personal is null and " if sealed else "")
+                        + "(id_card is not null or person_name is not null or phone is not null)").fetchone()[0]
+
+
 def upgrade(url: str | None = None, *, create: bool = True, echo=print, target: str = "head") -> str:
     """Bring the database named by ``url`` (default: the configured one) to the current schema
     (``target``: an earlier revision, for the tests of a migration's data path)."""
@@ -165,6 +185,7 @@ def upgrade(url: str | None = None, *, create: bool = True, echo=print, target: 
 
     url = url or database.admin_url()
     dbname = database.database_name(url)
+    blocked = 0
     if create and database.ensure_database(url):
         echo(f"已创建数据库 {dbname}")
     with psycopg.connect(url, autocommit=True) as conn:
@@ -184,12 +205,17 @@ def upgrade(url: str | None = None, *, create: bool = True, echo=print, target: 
             conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
             conn.execute(database.SQL["owner_search_path"])
             cfg.attributes["connection"] = sa_conn
+            if target == "head" and (left := plaintext_scans(conn)):
+                target, blocked = ENCRYPTED_FROM, left   # 0032 drops the plaintext: not while rows hold it
             command.upgrade(cfg, target)
             if target == "head":  # the repeatable SQL is written for the newest schema
                 apply_repeatables(conn)
             head = conn.execute(database.SQL["schema_head"]).fetchone()[0]
     finally:
         engine.dispose()
+    if blocked:
+        raise UpgradeBlocked(f"数据库 {dbname} 已升级到版本 {head}；仍有 {blocked:,} 条扫码记录的个人信息是明文，"
+                             "请先运行 invoke keys.encrypt-existing（加密后它会完成其余升级），专区在此之前不能启动")
     if target == "head":
         join_reader_groups(url, echo)
     echo(f"数据库 {dbname} 已升级到版本 {head}，视图、函数和权限已重新应用")

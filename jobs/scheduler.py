@@ -25,7 +25,7 @@ import logging
 import signal
 import threading
 
-from core import config
+from core import config, crypto
 from db import database
 from db.vocabulary import SHANGHAI
 from jobs import audit, menus, runner, sms, units
@@ -73,6 +73,8 @@ def run_forever(*, dispatch_only: bool = False, stop: threading.Event | None = N
             signal.signal(sig, lambda *_: stop.set())
     cfg = config.current()
     config.check_jobs(cfg)   # the gateway's settings are complete now, not found wanting at 02:00
+    if cfg.frontdb_dsn:      # the sync writes scans: its keys are the data's (issue 49), checked now
+        crypto.check_at_start(url or database.jobs_url(), log)
     every, sync_every, seal_every = cfg.sms_dispatch_seconds, cfg.frontdb_sync_seconds, cfg.audit_seal_seconds
     now = dt.datetime.now(SHANGHAI)
     next_dispatch = next_seal = now

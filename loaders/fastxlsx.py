@@ -52,18 +52,30 @@ class ArrowSheet:
     def rows(self) -> int:
         return self.table.num_rows
 
-    def csv_chunks(self, size: int) -> Iterator[tuple[bytes, int, object, object]]:
-        """(CSV bytes, rows, earliest, latest 采集时间) per chunk of ``size`` rows. NULL is an empty
-        field, an empty text never occurs (made NULL, as the row-by-row reader does)."""
+    def csv_chunks(self, size: int, sealer) -> Iterator[tuple[bytes, int, object, object]]:
+        """(CSV bytes, rows, earliest, latest 采集时间) per chunk of ``size`` rows, in the scan stage's
+        columns (loaders/sql/stage.sql): the 11 other text columns, 采集时间, then 被采集人身份证,
+        被采集人 and 联系电话 sealed by ``sealer`` (core/crypto.py: ciphertext, key version, digests,
+        masks). NULL is an empty field, an empty text never occurs (made NULL, as the row-by-row
+        reader does)."""
+        import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.csv as pcsv
 
         options = pcsv.WriteOptions(include_header=False)
+        personal = [SCAN_COLUMNS.index(c) for c in ("id_card", "person_name", "phone")]
+        kept = [i for i in range(len(SCAN_COLUMNS)) if i not in personal]
+        names = ["personal", "key_version", "id_card_digest", "phone_digest", "name_grams",
+                 "id_card_masked", "person_name_masked", "phone_masked"]
         for start in range(0, self.table.num_rows, size):
             part = self.table.slice(start, size)
             lo, hi = pc.min_max(part.column(len(SCAN_COLUMNS) - 1)).values()
+            sealed = zip(*map(sealer.seal_csv, *(part.column(i).to_pylist() for i in personal)), strict=True) \
+                if part.num_rows else [[] for _ in names]
+            columns = [part.column(i) for i in kept] + [pa.array(c, pa.string()) for c in sealed]
+            table = pa.table(columns, names=[SCAN_COLUMNS[i] for i in kept] + names)
             out = io.BytesIO()
-            pcsv.write_csv(part, out, options)
+            pcsv.write_csv(table, out, options)
             yield out.getvalue(), part.num_rows, lo.as_py(), hi.as_py()
 
 

@@ -180,7 +180,7 @@ def _write_arrow(sheets: list[fastxlsx.ArrowSheet], skipped: list[str], stage: S
     for sheet in sheets:
         result.sheets.append((sheet.name, sheet.rows))
         result.ignored_columns += [c for c in sheet.ignored if c not in result.ignored_columns]
-        for data, rows, lo, hi in sheet.csv_chunks(ARROW_CHUNK):
+        for data, rows, lo, hi in sheet.csv_chunks(ARROW_CHUNK, stage.sealer):
             stage.write_csv(data, rows, lo, hi)
             report({"phase": "writing", "written": stage.rows})
         sheet.table = None   # its memory goes before the next sheet's rows are written

@@ -3,7 +3,11 @@ front-database sync (jobs/frontdb.py): an import batch, then chunks of rows COPY
 temporary stage and moved into epi.scan by INSERT … SELECT (COPY is refused where RLS applies;
 the INSERT is checked by the policies and fires the daily-count trigger), the monthly
 partitions made before a chunk needs them, the batch's rows and 采集时间 range recorded at the end.
-All of it inside the caller's transaction: the caller commits the whole batch or none of it."""
+All of it inside the caller's transaction: the caller commits the whole batch or none of it.
+
+被采集人身份证, 被采集人 and 联系电话 are sealed here, before COPY (issue 49, core/crypto.py): the
+stage and epi.scan get their ciphertext, digests and masks; the values themselves stay in this
+process's memory."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,10 +15,15 @@ from pathlib import Path
 
 import psycopg
 
+from core import crypto
 from db import queries, vocabulary
 
 SQL = queries.load(Path(__file__).with_name("sql") / "stage.sql")
-TYPES = ["text"] * (len(vocabulary.SCAN) - 1) + ["timestamptz"]   # 14 text columns, then 采集时间
+COLUMNS = list(vocabulary.SCAN)
+PERSONAL_AT = [COLUMNS.index(c) for c in ("id_card", "person_name", "phone")]   # 6, 7, 8
+KEPT_AT = [i for i in range(len(COLUMNS)) if i not in PERSONAL_AT]               # 11 text columns, then 采集时间
+# the stage's columns: the 11 other text columns, 采集时间, then what crypto.Sealer.seal makes of the three
+TYPES = ["text"] * 11 + ["timestamptz", "bytea", "int2", "int8", "int8", "int8[]", "text", "text", "text"]
 
 
 def shanghai_month(when: dt.datetime) -> tuple[int, int]:
@@ -30,6 +39,7 @@ class ScanStage:
     def __init__(self, conn: psycopg.Connection, *, source: str, file_name: str | None, imported_by: str,
                  file_hash: str | None = None, forced: bool = False):
         self.conn = conn
+        self.sealer = crypto.checked(conn)   # the keys are the data's (or the import stops here)
         self.batch_id, self.imported_at = conn.execute(SQL["start_batch"], {
             "source": source, "file_name": file_name, "file_hash": file_hash, "forced": forced,
             "imported_by": imported_by}).fetchone()
@@ -44,16 +54,19 @@ class ScanStage:
         """COPY one chunk into the stage and move it into epi.scan."""
         if not rows:
             return
+        seal = self.sealer.seal
+        i, n, p = PERSONAL_AT
         with self.conn.cursor() as cur:
             with cur.copy(SQL["copy_stage"]) as copy:
                 copy.set_types(TYPES)
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row([row[k] for k in KEPT_AT] + list(seal(row[i], row[n], row[p])))
             self._move(cur, len(rows), min(r[-1] for r in rows), max(r[-1] for r in rows))
 
     def write_csv(self, data: bytes, rows: int, lo: dt.datetime, hi: dt.datetime) -> None:
-        """COPY one chunk given as CSV (the 15 columns in order, NULL as an empty field; written
-        by Arrow in loaders.fastxlsx) into the stage and move it into epi.scan."""
+        """COPY one chunk given as CSV (the stage's columns in order, NULL as an empty field; written
+        by Arrow in loaders.fastxlsx, the personal values sealed by it with this stage's sealer)
+        into the stage and move it into epi.scan."""
         if not rows:
             return
         with self.conn.cursor() as cur:

@@ -21,6 +21,47 @@ from db import database, upgrade
 
 TEST_PREFIX = "epi_test"
 
+# the columns a scan's 被采集人身份证, 被采集人 and 联系电话 are stored as (issue 49, core/crypto.py)
+SEALED_COLUMNS = ("personal, key_version, id_card_digest, phone_digest, name_grams, id_card_masked, "
+                  "person_name_masked, phone_masked")
+
+
+def _literal(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bytes):
+        return f"'\\x{value.hex()}'::bytea"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "'{" + ",".join(map(str, value)) + "}'::bigint[]"
+    return "'" + str(value).replace("'", "''").replace("%", "%%") + "'"
+
+
+def opened_scans(conn, columns: list[str], *, where: str = "true", order: str = "collected_at, scan_id") -> list[tuple]:
+    """Rows of epi.scan (read by ``conn``: the admin, for what is stored) with ``columns``, where
+    id_card, person_name and phone are the values decrypted from the stored ciphertext (issue 49)."""
+    from core import crypto
+
+    personal = ("id_card", "person_name", "phone")
+    shown = [("null" if c in personal else c) for c in columns]
+    rows = conn.execute(f"select {', '.join(shown)}, personal, key_version, id_card_digest, phone_digest "
+                        f"from epi.scan where {where} order by {order}").fetchall()
+    out = []
+    for row in rows:
+        values = dict(zip(personal, crypto.sealer().open(*row[-4:]), strict=True))
+        out.append(tuple(values[c] if c in personal else v for c, v in zip(columns, row[:-4], strict=True)))
+    return out
+
+
+def sealed(id_card: str | None, person_name: str | None, phone: str | None) -> str:
+    """SQL literals of SEALED_COLUMNS for one person, sealed as an import seals them (the test
+    process's keys: the same the app under test uses), for a test that writes scans directly.
+    ``%`` is doubled: the result goes into a query with parameters."""
+    from core import crypto
+
+    return ", ".join(_literal(v) for v in crypto.sealer().seal(id_card, person_name, phone))
+
 
 def workbook_rows(source: str | os.PathLike | bytes) -> list[list]:
     """Every row of every sheet of a workbook: a file, or the bytes of a download."""
@@ -175,9 +216,9 @@ def build_world(c: psycopg.Connection) -> dict:
                  ('VX',  '测试场所未分配', '超市', '水口镇', null, null, null)""")
     batch = c.execute("""insert into epi.import_batch (file_name, file_hash, row_count, imported_by)
                          values ('测试.xlsx', 'h0', 7, 'ops.tester') returning batch_id""").fetchone()[0]
-    c.execute("""insert into epi.scan (venue_id, venue_name, id_card, person_name, phone, collected_at,
-                                       batch_id, imported_by)
-                 select v, v || '名称', '00000000000000000X', '测试人', '14400009999', t::timestamptz, %s, 'ops.tester'
+    c.execute(f"""insert into epi.scan (venue_id, venue_name, {SEALED_COLUMNS}, collected_at, batch_id, imported_by)
+                 select v, v || '名称', {sealed('00000000000000000X', '测试人', '14400009999')}, t::timestamptz, %s,
+                        'ops.tester'
                    from (values ('VA1', '2022-03-01 08:00+08'), ('VA1', '2022-03-02 09:00+08'),
                                 ('VA2', '2022-03-01 10:00+08'), ('VB1', '2022-03-01 11:00+08'),
                                 ('VB1', '2022-03-03 12:00+08'), ('VX', '2022-03-01 13:00+08'),

@@ -11,6 +11,7 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 from werkzeug.exceptions import BadRequest
 
+from core import crypto
 from core.common import BadTime, parse_collected_at, range_end
 from db import audit_hmac
 from db.vocabulary import SCAN, SCAN_IMPORT, SCAN_LIST, SHANGHAI
@@ -24,8 +25,8 @@ FILTER_LABELS = list(SCAN_LIST.items())  # the conditions of both lists, in the 
 EXACT = {"venue_id", "id_card", "phone"}
 CONTAINS = {"venue_name", "category", "city", "street", "venue_admin", "person_name", "collect_result",
             "nat_result", "nat_result_time", "health_code", "collector_location", "unit_name", "imported_by"}
-# personal data: oa.scan shows the masks, so these conditions match the full stored values through
-# epi.find_scans (exact for 被采集人身份证 and 联系电话, contains for 被采集人)
+# personal data: oa.scan shows the masks, so these conditions match the keyed digests of the full
+# values through epi.find_scans (exact for 被采集人身份证 and 联系电话, contains for 被采集人; issue 49)
 PERSONAL = ("id_card", "phone", "person_name")
 RANGES = {"collected": "collected_at", "imported": "imported_at"}  # <name>_from / <name>_to
 RANGE_LABELS = {"collected": SCAN["collected_at"], "imported": SCAN_IMPORT["imported_at"]}
@@ -69,9 +70,9 @@ def scan_filters(args):
     conds, params = [], {}
     personal = {col: typed(args, col) or None for col in PERSONAL}
     if any(personal.values()):
-        conds.append(sql.SQL("(collected_at, scan_id) in (select * from epi.find_scans({}, {}, {}))").format(
-            *(sql.Placeholder(f"find_{col}") for col in PERSONAL)))
-        params |= {f"find_{col}": value for col, value in personal.items()}
+        conds.append(sql.SQL("(collected_at, scan_id) in (select * from epi.find_scans("
+                             "%(find_id_card)s::bigint, %(find_phone)s::bigint, %(find_name)s::bigint[], %(find_name_chars)s::integer))"))
+        params |= personal_digests(personal["id_card"], personal["phone"], personal["person_name"])
     for col in EXACT - set(PERSONAL):
         value = typed(args, col)
         if value:
@@ -99,6 +100,15 @@ def scan_filters(args):
                 conds.append(sql.SQL("{} {} {}").format(sql.Identifier(col), sql.SQL(op), sql.Placeholder(key)))
                 params[key] = when
     return conds, params
+
+
+def personal_digests(id_card: str | None, phone: str | None, name: str | None) -> dict:
+    """epi.find_scans' arguments for what was typed: the keyed digests (core/crypto.py; the database
+    never sees the values), and how many characters the name has (its rule: 2 or more)."""
+    sealer = crypto.sealer()
+    return {"find_id_card": sealer.id_digest(id_card), "find_phone": sealer.phone_digest(phone),
+            "find_name": None if name is None else sealer.name_query(name),
+            "find_name_chars": None if name is None else len(crypto.norm_name(name))}
 
 
 CONDITIONS = sorted(EXACT | CONTAINS | {f"{name}_{side}" for name in RANGES for side in ("from", "to")}

@@ -9,6 +9,7 @@ import json
 import psycopg
 from flask import Blueprint, abort, render_template, request
 
+from core import crypto
 from db.vocabulary import SHEET_TITLES
 from web.auth import requires
 from web.db import SQL, committed, one
@@ -22,6 +23,27 @@ FULL_EXPORT_CONDITIONS = {"id_card", "phone", "venue_id", "collected_from", "col
 bp = Blueprint("reveal", __name__)
 
 REASON_HINT = "请填写查看事由（2–200 个字，其中至少 2 个汉字、字母或数字）"
+
+
+SEALED = ("personal", "key_version", "id_card_digest", "phone_digest")
+
+
+def opened(rows: list[dict]) -> list[dict]:
+    """The rows with 被采集人身份证, 被采集人 and 联系电话 decrypted (issue 49): the database returned
+    their ciphertext only after writing the access entry, which the caller's block committed."""
+    sealer = crypto.sealer()
+    out = []
+    for row in rows:
+        id_card, name, phone = sealer.open(row["personal"], row["key_version"], row["id_card_digest"],
+                                           row["phone_digest"])
+        record = {}
+        for key, value in row.items():   # the three in the place of the ciphertext: the fields' order
+            if key == "personal":
+                record |= {"id_card": id_card, "person_name": name, "phone": phone}
+            elif key not in SEALED:
+                record[key] = value
+        out.append(record)
+    return out
 
 
 def refusal(conn, rows: list[dict]) -> str:
@@ -42,7 +64,7 @@ def reveal_rows(scan_ids: list[int], reason: str | None) -> list[dict]:
         refused = refusal(conn, rows)
     if refused:
         raise BudgetRefused(refused)
-    return rows
+    return opened(rows)
 
 
 def reveal(scan_id: int, reason: str | None) -> dict:
@@ -69,7 +91,8 @@ def export_full():
     conditions, hashes = access_conditions(args)
     with committed() as conn:
         full = conn.execute(SQL["export_scans_full"], {
-            "id_card": typed(args, "id_card") or None, "phone": typed(args, "phone") or None,
+            "id_card": crypto.sealer().id_digest(typed(args, "id_card") or None),
+            "phone": crypto.sealer().phone_digest(typed(args, "phone") or None),
             "venue_id": typed(args, "venue_id") or None, "collected_from": params.get("collected_from"),
             "collected_to": params.get("collected_to"), "reason": (request.form.get("reason") or "")[:1000],
             "conditions": json.dumps(conditions, ensure_ascii=False), "hashes": hashes}).fetchall()
@@ -78,7 +101,7 @@ def export_full():
         raise BudgetRefused(refused)
     if not full:
         abort(404, description="没有符合条件的记录")
-    data = fields_workbook(SHEET_TITLES["scans"], dict(SCAN_COLUMNS), full)
+    data = fields_workbook(SHEET_TITLES["scans"], dict(SCAN_COLUMNS), opened(full))
     return xlsx_response(data, f"{SHEET_TITLES['scans']}（完整信息）.xlsx")
 
 

@@ -1,7 +1,9 @@
 /* why: contact tracing needs full values in bulk at times — everyone at a venue during a case's
    visit — so an unmasked export exists, but narrow and accountable (issue 42, point 1; SPEC 3): one
    exact 被采集人身份证 or 联系电话, or one 公共场所ID with a 采集时间 window of at most 24 hours, at most
-   5,000 rows (epi.rule_limits), a reason as for a reveal (epi.reveal_reason). The condition is
+   5,000 rows (epi.rule_limits), a reason as for a reveal (epi.reveal_reason). The ID number and
+   phone come as their keyed digests (issue 49: the zone's process computes them; the rows come
+   back as ciphertext, which it decrypts after this transaction committed). The condition is
    checked and run here, on the rows the caller may see (epi.scan's forced RLS with the caller's
    identity), so no caller can widen it by handing a list of ids; the export is written to the audit
    log in the same transaction as its rows (scan.export, "full": true, every scan_id, the reason,
@@ -9,19 +11,20 @@
    query, so its index answers it (as epi.find_scans). The rows count against the caller's daily
    budget (epi_private.reveal_spend): past it, the refusal is audited, no row is returned and its
    message is left in the transaction's setting epi.refused. Newest first. */
-create or replace function epi.export_scans_full(p_id_card text, p_phone text, p_venue_id text,
+create or replace function epi.export_scans_full(p_id_card bigint, p_phone bigint, p_venue_id text,
                                                  p_from timestamptz, p_to timestamptz, p_reason text,
                                                  p_conditions jsonb default '{}', p_subject_hashes text[] default '{}')
 returns table (scan_id bigint, venue_id text, venue_name text, category text, city text, street text,
-               venue_admin text, id_card text, person_name text, phone text, collect_result text,
+               venue_admin text, personal bytea, key_version smallint, id_card_digest bigint, phone_digest bigint,
+               collect_result text,
                nat_result text, nat_result_time text, health_code text, collector_location text,
                collected_at timestamptz, imported_by text, imported_at timestamptz, unit_name text)
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_id_card text := nullif(btrim(coalesce(p_id_card, '')), '');
-  v_phone   text := nullif(btrim(coalesce(p_phone, '')), '');
+  v_id_card bigint := p_id_card;
+  v_phone   bigint := p_phone;
   v_venue   text := nullif(btrim(coalesce(p_venue_id, '')), '');
   v_cap     bigint := (select l.value from epi.rule_limits() l where l.rule = 'unmasked_export_max_rows');
   v_hours   bigint := (select l.value from epi.rule_limits() l where l.rule = 'unmasked_export_window_hours');
@@ -41,14 +44,14 @@ begin
   if v_id_card is not null then
     select array_agg(x.scan_id) into v_ids from (
       select s.scan_id from epi.scan s
-       where s.id_card = v_id_card and (v_phone is null or s.phone = v_phone)
+       where s.id_card_digest = v_id_card and (v_phone is null or s.phone_digest = v_phone)
          and (v_venue is null or s.venue_id = v_venue)
          and (p_from is null or s.collected_at >= p_from) and (p_to is null or s.collected_at < p_to)
        limit v_cap + 1) x;
   elsif v_phone is not null then
     select array_agg(x.scan_id) into v_ids from (
       select s.scan_id from epi.scan s
-       where s.phone = v_phone and (v_venue is null or s.venue_id = v_venue)
+       where s.phone_digest = v_phone and (v_venue is null or s.venue_id = v_venue)
          and (p_from is null or s.collected_at >= p_from) and (p_to is null or s.collected_at < p_to)
        limit v_cap + 1) x;
   else
@@ -75,8 +78,8 @@ begin
                        'conditions', epi_private.audit_conditions(p_conditions, p_subject_hashes)),
     cardinality(v_ids), p_subject_hashes);
   return query
-    select s.scan_id, s.venue_id, s.venue_name, s.category, s.city, s.street, s.venue_admin, s.id_card,
-           s.person_name, s.phone, s.collect_result, s.nat_result, s.nat_result_time, s.health_code,
+    select s.scan_id, s.venue_id, s.venue_name, s.category, s.city, s.street, s.venue_admin, s.personal,
+           s.key_version, s.id_card_digest, s.phone_digest, s.collect_result, s.nat_result, s.nat_result_time, s.health_code,
            s.collector_location, s.collected_at, s.imported_by, s.imported_at, u.unit_name
       from epi.scan s
       left join epi.venue v on v.venue_id = s.venue_id
@@ -85,5 +88,5 @@ begin
      order by s.collected_at desc, s.scan_id desc;
 end
 $$;
-comment on function epi.export_scans_full(text, text, text, timestamptz, timestamptz, text, jsonb, text[]) is
+comment on function epi.export_scans_full(bigint, bigint, text, timestamptz, timestamptz, text, jsonb, text[]) is
   'An unmasked export, narrow: one ID number or phone, or one venue within 24 hours; at most 5,000 rows; a reason; audited (scan.export, full).';

@@ -1,6 +1,8 @@
 /* why: a person with the menu scan_reveal may see scan records' full 被采集人身份证, 被采集人 and
    联系电话 after giving a reason (SPEC section 3): one record on the query page or through the API,
-   or the records of a query as an unmasked export. Nothing else reads the raw columns. Records are
+   or the records of a query as an unmasked export. Nothing else reads the ciphertext (issue 49):
+   this returns it with its key version and the digests its tag is bound to, and the zone's
+   process decrypts it (core/crypto.py) after this transaction, with its audit entry, committed. Records are
    looked up under epi.scan's forced RLS with the caller's identity (another unit's record does not
    exist: no row, nothing revealed, nothing audited), the reason is checked (2–200 characters),
    and the reveal — which records, why — is written to the audit log in the same transaction as
@@ -14,7 +16,8 @@
 create or replace function epi.reveal_scans(p_scan_ids bigint[], p_reason text, p_export boolean default false,
                                             p_conditions jsonb default '{}', p_subject_hashes text[] default '{}')
 returns table (scan_id bigint, venue_id text, venue_name text, category text, city text, street text,
-               venue_admin text, id_card text, person_name text, phone text, collect_result text,
+               venue_admin text, personal bytea, key_version smallint, id_card_digest bigint, phone_digest bigint,
+               collect_result text,
                nat_result text, nat_result_time text, health_code text, collector_location text,
                collected_at timestamptz, imported_by text, imported_at timestamptz)
 language plpgsql volatile security definer
@@ -54,8 +57,8 @@ begin
       cardinality(v_ids));
   end if;
   return query
-    select s.scan_id, s.venue_id, s.venue_name, s.category, s.city, s.street, s.venue_admin, s.id_card,
-           s.person_name, s.phone, s.collect_result, s.nat_result, s.nat_result_time, s.health_code,
+    select s.scan_id, s.venue_id, s.venue_name, s.category, s.city, s.street, s.venue_admin, s.personal,
+           s.key_version, s.id_card_digest, s.phone_digest, s.collect_result, s.nat_result, s.nat_result_time, s.health_code,
            s.collector_location, s.collected_at, s.imported_by, s.imported_at
       from epi.scan s
      where s.scan_id = any (v_ids)

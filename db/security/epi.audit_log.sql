@@ -20,6 +20,12 @@ drop policy if exists "Refused sign-ons are written by the web login" on epi.aud
 create policy "Refused sign-ons are written by the web login" on epi.audit_log for insert
   to epi_owner
   with check (action = 'sso.refused' and caller_kind is null and session_user = 'epi_web');
+-- the first process to use a personal-data key version registers its check values (issue 49,
+-- epi.crypto_key_check) at its start, before anybody is signed on: the web login or the jobs login
+drop policy if exists "Key registrations are written by the zone's logins" on epi.audit_log;
+create policy "Key registrations are written by the zone's logins" on epi.audit_log for insert
+  to epi_owner
+  with check (action = 'crypto_key.register' and caller_kind is null and session_user in ('epi_web', 'epi_jobs'));
 -- a DBA's direct change (a switch, a unit or venue fixed by hand) is audited as theirs: they act as
 -- the owner (SET ROLE epi_owner, which only the admin can do) or are a superuser in psql
 drop policy if exists "Switch changes by a DBA are written" on epi.audit_log;

@@ -33,9 +33,10 @@ drop policy if exists "Ops delete scans" on epi.scan;
 create policy "Ops delete scans" on epi.scan for delete
   using ((select epi_private.caller_is('ops')));
 
--- the raw 被采集人身份证, 被采集人 and 联系电话 are readable by no runtime role (SPEC section 3):
--- they read the masks; searches by the full value and reveals go through security-definer
--- functions (epi.find_scans), which the policies above still filter by the caller's identity
+-- 被采集人身份证, 被采集人 and 联系电话 are stored encrypted (issue 49); their ciphertext and digests
+-- are readable by no runtime role (SPEC section 3): they read the masks; searches by the full value
+-- and reveals go through security-definer functions (epi.find_scans, epi.reveal_scans), which the
+-- policies above still filter by the caller's identity
 -- (a table-level SELECT from before the masks is revoked once; revoking it every upgrade would
 -- also drop and re-add the column grants, reordering them)
 do $$
@@ -47,13 +48,13 @@ begin
   end if;
 end
 $$;
-revoke select (id_card, person_name, phone) on epi.scan from epi_ops, epi_unit, epi_jobs;
+revoke select (personal, key_version, id_card_digest, phone_digest, name_grams) on epi.scan from epi_ops, epi_unit, epi_jobs;
 grant select (scan_id, venue_id, venue_name, category, city, street, venue_admin, id_card_masked,
               person_name_masked, phone_masked, collect_result, nat_result, nat_result_time, health_code,
               collector_location, collected_at, batch_id, imported_by, imported_at)
   on epi.scan to epi_ops, epi_unit, epi_jobs;
-grant insert (venue_id, venue_name, category, city, street, venue_admin, id_card, person_name, phone,
-              collect_result, nat_result, nat_result_time, health_code, collector_location, collected_at,
+grant insert (venue_id, venue_name, category, city, street, venue_admin, personal, key_version, id_card_digest,
+              phone_digest, name_grams, id_card_masked, person_name_masked, phone_masked, collect_result, nat_result, nat_result_time, health_code, collector_location, collected_at,
               batch_id, imported_by, imported_at)
   on epi.scan to epi_ops, epi_jobs;
 grant delete on epi.scan to epi_ops;

@@ -6,32 +6,36 @@ returning batch_id, imported_at;
 
 -- name: create_stage
 -- A temporary table of the session: COPY is refused on tables where RLS applies, so rows are
--- copied here and moved into epi.scan by INSERT … SELECT, which the policies check.
+-- copied here and moved into epi.scan by INSERT … SELECT, which the policies check. The personal
+-- values arrive sealed (issue 49, core/crypto.py): ciphertext, key version, digests and masks.
 create temp table if not exists scan_stage (
   venue_id text, venue_name text, category text, city text, street text, venue_admin text,
-  id_card text, person_name text, phone text, collect_result text, nat_result text,
-  nat_result_time text, health_code text, collector_location text, collected_at timestamptz
+  collect_result text, nat_result text, nat_result_time text, health_code text, collector_location text,
+  collected_at timestamptz, personal bytea, key_version smallint, id_card_digest bigint, phone_digest bigint,
+  name_grams bigint[], id_card_masked text, person_name_masked text, phone_masked text
 ) on commit drop;
 
 -- name: copy_stage
-copy pg_temp.scan_stage (venue_id, venue_name, category, city, street, venue_admin, id_card, person_name,
-                         phone, collect_result, nat_result, nat_result_time, health_code, collector_location,
-                         collected_at)
+copy pg_temp.scan_stage (venue_id, venue_name, category, city, street, venue_admin, collect_result, nat_result,
+                         nat_result_time, health_code, collector_location, collected_at, personal, key_version,
+                         id_card_digest, phone_digest, name_grams, id_card_masked, person_name_masked, phone_masked)
 from stdin (format binary);
 
 -- name: copy_stage_csv
 -- The same from CSV written by Arrow (loaders.fastxlsx): an empty unquoted field is NULL.
-copy pg_temp.scan_stage (venue_id, venue_name, category, city, street, venue_admin, id_card, person_name,
-                         phone, collect_result, nat_result, nat_result_time, health_code, collector_location,
-                         collected_at)
+copy pg_temp.scan_stage (venue_id, venue_name, category, city, street, venue_admin, collect_result, nat_result,
+                         nat_result_time, health_code, collector_location, collected_at, personal, key_version,
+                         id_card_digest, phone_digest, name_grams, id_card_masked, person_name_masked, phone_masked)
 from stdin (format csv);
 
 -- name: move_stage
-insert into epi.scan (venue_id, venue_name, category, city, street, venue_admin, id_card, person_name, phone,
-                      collect_result, nat_result, nat_result_time, health_code, collector_location, collected_at,
+insert into epi.scan (venue_id, venue_name, category, city, street, venue_admin, collect_result, nat_result,
+                      nat_result_time, health_code, collector_location, collected_at, personal, key_version,
+                      id_card_digest, phone_digest, name_grams, id_card_masked, person_name_masked, phone_masked,
                       batch_id, imported_by, imported_at)
-select venue_id, venue_name, category, city, street, venue_admin, id_card, person_name, phone,
-       collect_result, nat_result, nat_result_time, health_code, collector_location, collected_at,
+select venue_id, venue_name, category, city, street, venue_admin, collect_result, nat_result,
+       nat_result_time, health_code, collector_location, collected_at, personal, key_version,
+       id_card_digest, phone_digest, name_grams, id_card_masked, person_name_masked, phone_masked,
        %(batch_id)s, %(imported_by)s, %(imported_at)s
   from pg_temp.scan_stage;
 

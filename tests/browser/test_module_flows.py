@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from tests.browser.conftest import open_filters, serve, shot
+from tests.conftest import SEALED_COLUMNS, sealed
 from tests.web.conftest import OPS_MENUS, ticket
 
 
@@ -25,9 +26,10 @@ def server(seeded_db, tmp_path):
         as_ops(c, "ops.li")
         batch = c.execute("""insert into epi.import_batch (file_name, file_hash, row_count, imported_by)
                              values ('今早.xlsx', 'h9', 2, 'ops.li') returning batch_id""").fetchone()[0]
-        c.execute("""insert into epi.scan (venue_id, collected_at, batch_id, imported_by, phone)
-                     values ('VA1', '2022-03-05 08:00+08', %s, 'ops.li', '14400001234'),
-                            ('VB1', '2022-03-05 09:00+08', %s, 'ops.li', '14400001234')""", (batch, batch))
+        person = sealed(None, None, "14400001234")
+        c.execute(f"""insert into epi.scan (venue_id, collected_at, batch_id, imported_by, {SEALED_COLUMNS})
+                      values ('VA1', '2022-03-05 08:00+08', %s, 'ops.li', {person}),
+                             ('VB1', '2022-03-05 09:00+08', %s, 'ops.li', {person})""", (batch, batch))
     with serve(seeded_db, tmp_path) as base:
         yield base
 

@@ -1,6 +1,8 @@
 """epi.find_scans, the tracing searches (issue 22, point 1): one person by full 被采集人身份证 or
 联系电话, 被采集人 contains 2 characters or more — each answered by its index, on any database ctype
-(a C-ctype database too: the name's pairs are cut by characters), and never beyond the caller's unit."""
+(a C-ctype database too: the name's pieces are cut by characters, in Python), and never beyond the
+caller's unit. Since issue 49 the searches match keyed digests (core/crypto.py), made here as the
+web app makes them (web.queries.personal_digests)."""
 from __future__ import annotations
 
 import os
@@ -10,8 +12,21 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from core import crypto
 from db import database, upgrade
-from tests.conftest import TEST_PREFIX, as_ops, as_owner, as_unit, attempt, build_world, drop_database, quiet
+from tests.conftest import (
+    SEALED_COLUMNS,
+    TEST_PREFIX,
+    as_ops,
+    as_owner,
+    as_unit,
+    attempt,
+    build_world,
+    drop_database,
+    quiet,
+    sealed,
+)
+from web.queries import personal_digests
 
 PEOPLE = [  # (venue, id_card, name, phone): obviously fake — the ID numbers fail the checksum
     ("VA1", "00000000000000001X", "测试甲乙", "10000000001"),
@@ -25,14 +40,16 @@ def add_people(conn) -> None:
     as_ops(conn)
     batch = conn.execute("select max(batch_id) from epi.import_batch").fetchone()[0]
     for venue, id_card, name, phone in PEOPLE:
-        conn.execute("""insert into epi.scan (venue_id, id_card, person_name, phone, collected_at, batch_id, imported_by)
-                        values (%s, %s, %s, %s, '2022-03-05 10:00+08', %s, 'ops.tester')""",
-                     (venue, id_card, name, phone, batch))
+        conn.execute(f"""insert into epi.scan (venue_id, {SEALED_COLUMNS}, collected_at, batch_id, imported_by)
+                         values (%s, {sealed(id_card, name, phone)}, '2022-03-05 10:00+08', %s, 'ops.tester')""",
+                     (venue, batch))
 
 
 def found(conn, id_card=None, phone=None, name=None) -> list[str]:
-    rows = conn.execute("""select s.venue_id from epi.find_scans(%s, %s, %s) f
-                             join oa.scan s using (collected_at, scan_id) order by 1""", (id_card, phone, name))
+    rows = conn.execute("""select s.venue_id from epi.find_scans(%(find_id_card)s, %(find_phone)s, %(find_name)s,
+                                                               %(find_name_chars)s) f
+                             join oa.scan s using (collected_at, scan_id) order by 1""",
+                        personal_digests(id_card, phone, name))
     return [r[0] for r in rows]
 
 
@@ -41,8 +58,10 @@ def found(conn, id_card=None, phone=None, name=None) -> list[str]:
     ({"phone": "10000000002"}, ["VA2"], ["VA2"]),
     ({"name": "甲乙"}, ["VA1", "VB1"], ["VA1"]),           # two characters: one pair
     ({"name": "乙甲"}, ["VA2"], ["VA2"]),                  # the pair's order counts
-    ({"name": "测试甲"}, ["VA1", "VB1"], ["VA1"]),         # three: both pairs, then the infix itself
+    ({"name": "测试甲"}, ["VA1", "VB1"], ["VA1"]),         # three: the substring's own digest
     ({"name": "甲测试"}, [], []),
+    ({"name": "测试甲乙"}, ["VA1", "VB1"], ["VA1"]),       # the whole name
+    ({"name": "测试甲乙丙"}, [], []),                      # longer than every name
     ({"name": "测试丙"}, ["VB1"], []),                     # unit B's person is not found by unit A
     ({"id_card": "00000000000000001X", "name": "甲乙"}, ["VA1", "VB1"], ["VA1"]),
     ({"phone": "10000000001", "name": "试甲"}, ["VA1", "VB1"], ["VA1"]),  # a further condition: a filter
@@ -59,22 +78,27 @@ def test_each_search_finds_the_visible_matches(conn, world, search, ops, unit_a)
 
 def test_a_name_needs_two_characters(conn, world):
     as_unit(conn, "T-A")
-    for statement in ("select * from epi.find_scans(null, null, '甲')", "select * from epi.find_scans(null, '10000000001', '甲')"):
-        err = attempt(conn, statement)
+    for params in (personal_digests(None, None, "甲"), personal_digests(None, "10000000001", "甲"),
+                   personal_digests(None, None, "甲") | {"find_name_chars": None}):
+        err = attempt(conn, "select * from epi.find_scans(%(find_id_card)s, %(find_phone)s, %(find_name)s, "
+                            "%(find_name_chars)s)", params)
         assert (err.sqlstate, err.diag.column_name, err.diag.message_primary) == ("EP400", "person_name", "被采集人请至少输入2个字")
 
 
-def test_name_pairs_are_cut_by_characters(conn):
-    with conn.cursor() as c:
-        assert c.execute("select epi.name_bigrams('测试甲'), epi.name_bigrams('测测测'), epi.name_bigrams('甲'), "
-                         "epi.name_bigrams(''), epi.name_bigrams(null)").fetchone() == \
-            (["测试", "试甲"], ["测测"], [], [], None)
+def test_name_pieces_are_cut_by_characters():
+    assert crypto.name_grams("测试甲") == ["测试", "试甲", "测试甲"]
+    assert crypto.name_grams("测测测") == ["测测", "测测测"]
+    assert crypto.name_grams("甲") == [] and crypto.name_grams("") == []
+    assert len(crypto.name_grams("一二三四五六七八")) == 7 + 6 + 5 + 4 + 3   # 2..6 characters
+
+
+DIGESTS = personal_digests("00000000000000001X", "10000000001", "甲乙")
 
 
 @pytest.mark.parametrize("search, index", [
-    ("id_card = '00000000000000001X'", "id_card"),
-    ("phone = '10000000001'", "phone"),
-    ("epi.name_bigrams(person_name) operator(epi.@>) epi.name_bigrams('甲乙')", "name_bigrams"),
+    (f"id_card_digest = {DIGESTS['find_id_card']}", "id_card_digest"),
+    (f"phone_digest = {DIGESTS['find_phone']}", "phone_digest"),
+    (f"name_grams operator(epi.@>) '{{{DIGESTS['find_name'][0]}}}'::bigint[]", "name_grams"),
 ])
 def test_each_search_is_answered_by_its_index_under_the_policies(conn, world, search, index):
     """As the owner (what epi.find_scans runs as; epi.scan's RLS is forced): the search is an index

@@ -96,6 +96,7 @@ SELECTS = {
     "epi_private.web_session": ("select account from epi_private.web_session", {k: DENIED for k in IDENTITIES}),
     "epi_private.menu_grant": ("select grantee from epi_private.menu_grant", {k: DENIED for k in IDENTITIES}),
     "epi_private.sso_handoff": ("select method from epi_private.sso_handoff", {k: DENIED for k in IDENTITIES}),
+    "epi_private.crypto_key": ("select version from epi_private.crypto_key", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_use": ("select account from epi_private.reveal_use", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_raise": ("select account from epi_private.reveal_raise", {k: DENIED for k in IDENTITIES}),
     "epi_private.frontdb_watermark": ("select last_key from epi_private.frontdb_watermark",
@@ -185,7 +186,7 @@ WRITES = {
     "insert scan with literal batch": (("insert into epi.scan (venue_id, collected_at, batch_id, imported_by) "
                                        "values ('VA1', '2022-03-05 10:00+08', %(batch)s, 'x')"), "batch",
                                        {"ops": OK}),
-    "update scan": ("update epi.scan set phone = '0' where venue_id = 'VA1'", None, {}),
+    "update scan": ("update epi.scan set phone_masked = '0' where venue_id = 'VA1'", None, {}),
     "delete own scans": ("delete from epi.scan where venue_id = 'VA1'", None, {"ops": OK}),
     "insert batch": ("insert into epi.import_batch (file_name, imported_by) values ('f', 'x')", None,
                      {"ops": OK}),
@@ -248,6 +249,11 @@ WRITES = {
                                       None, {"ops": OK}),
     # ... and read by the web login as a user signs on without menus
     "ask which menus OA grants an account": ("select epi.menus_granted('x', '{r}')", None, {"nobody": OK}),
+    # issue 49: a process compares its keys' check values at start (the web login, ops' import, the jobs)
+    "check the personal-data keys": ("select epi.crypto_key_check(9, repeat('a', 64), repeat('b', 64))", None,
+                                     {"ops": OK, "nobody": OK}),
+    "replace a key version's check values directly": ("update epi_private.crypto_key set data_check = repeat('c', 64)",
+                                                       None, {}),
     # the web login itself (before it acts as anyone) keeps the sessions: 退出 is its call
     "end someone's web session": ("select epi.session_end(sha256('x'))", None, {"nobody": OK}),
     "set the reveal limits": ("select epi.set_reveal_limits('6000', '20')", None, {"ops": OK}),

@@ -16,7 +16,7 @@ import json
 
 import pytest
 
-from tests.conftest import as_admin, as_jobs, as_oa, as_ops, as_unit, attempt
+from tests.conftest import SEALED_COLUMNS, as_admin, as_jobs, as_oa, as_ops, as_unit, attempt, sealed
 
 REMOVED = ("Rows Removed by Filter", "Rows Removed by Index Recheck")
 
@@ -49,9 +49,8 @@ def targets(conn, world):
     # an import batch holding only T-B's rows (the world's batch mixes units)
     batch = conn.execute("""insert into epi.import_batch (file_name, file_hash, row_count, imported_by)
                             values ('测试乙.xlsx', 'h-b', 1, 'ops.tester') returning batch_id""").fetchone()[0]
-    conn.execute("""insert into epi.scan (venue_id, venue_name, id_card, person_name, phone, collected_at, batch_id,
-                                          imported_by)
-                    values ('VB1', 'VB1名称', '00000000000000000X', '测试人', '14400009999', '2022-03-05 09:00+08',
+    conn.execute(f"""insert into epi.scan (venue_id, venue_name, {SEALED_COLUMNS}, collected_at, batch_id, imported_by)
+                     values ('VB1', 'VB1名称', {sealed('00000000000000000X', '测试人', '14400009999')}, '2022-03-05 09:00+08',
                             %s, 'ops.tester')""", (batch,))
     # a third unit's city around them, and statistics, so that the planner costs its paths as on a
     # production database (with empty tables every path costs the same and the first one wins)
@@ -59,9 +58,8 @@ def targets(conn, world):
     conn.execute("insert into epi.unit (unit_code, unit_name) values ('T-C', '测试监管单位丙')")
     conn.execute("""insert into epi.venue (venue_id, venue_name, unit_code, flow_min, flow_max)
                     select 'VC' || i, '测试场所丙' || i, 'T-C', 1, 10 from generate_series(1, 400) i""")
-    conn.execute("""insert into epi.scan (venue_id, venue_name, id_card, person_name, phone, collected_at, batch_id,
-                                          imported_by)
-                    select 'VC' || (i %% 400 + 1), '测试场所丙', '00000000000000000X', '测试人', '14400009999',
+    conn.execute(f"""insert into epi.scan (venue_id, venue_name, {SEALED_COLUMNS}, collected_at, batch_id, imported_by)
+                     select 'VC' || (i %% 400 + 1), '测试场所丙', {sealed('00000000000000000X', '测试人', '14400009999')},
                            timestamptz '2022-03-01 00:00+08' + i * interval '1 minute', %s, 'ops.tester'
                       from generate_series(1, 20000) i""", (world["batch"],))
     as_jobs(conn)

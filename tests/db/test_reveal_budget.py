@@ -9,6 +9,7 @@ import datetime as dt
 import psycopg
 import pytest
 
+from core import crypto
 from tests.conftest import as_admin, as_auditor, as_ops, as_unit, attempt, build_world
 from tests.db.test_masking import WORLD_ID
 
@@ -21,7 +22,8 @@ def scan_ids(conn, venue):
 
 def reveal(conn, scan_id, reason="核对入场人员身份"):
     """(rows, the refusal's message or '')."""
-    rows = conn.execute("select id_card from epi.reveal_scans(%s, %s)", ([scan_id], reason)).fetchall()
+    rows = [crypto.sealer().open(*r)[:1] for r in conn.execute(
+        "select personal, key_version, id_card_digest, phone_digest from epi.reveal_scans(%s, %s)", ([scan_id], reason))]
     return rows, conn.execute("select current_setting('epi.refused', true)").fetchone()[0]
 
 
@@ -87,7 +89,8 @@ def test_past_the_days_budget_reveals_and_exports_are_refused_until_tomorrow(con
     set_use(conn, "a.zhang", 4998)
     as_unit(conn, "T-A", account="a.zhang")
     rows = conn.execute("select * from epi.export_scans_full(%s, null, null, null, null, '导出核查', %s, %s)",
-                        (WORLD_ID, psycopg.types.json.Jsonb({"id_card": WORLD_ID}), ["ab" * 32])).fetchall()
+                        (crypto.sealer().id_digest(WORLD_ID), psycopg.types.json.Jsonb({"id_card": WORLD_ID}),
+                         ["ab" * 32])).fetchall()
     assert rows == []
     assert conn.execute("select current_setting('epi.refused')").fetchone()[0] == (
         f"本次导出 3 条完整信息，超过今日剩余额度 2 条（每日 5000 条），额度于 {tomorrow} 00:00 重置；"
@@ -106,7 +109,7 @@ def test_an_export_counts_its_rows_and_80_percent_is_recorded_once(conn, world):
     set_use(conn, "a.zhang", 3997)
     as_unit(conn, "T-A", account="a.zhang")
     assert len(conn.execute("select * from epi.export_scans_full(%s, null, null, null, null, '导出核查')",
-                            (WORLD_ID,)).fetchall()) == 3          # 4,000 of 5,000: 80%
+                            (crypto.sealer().id_digest(WORLD_ID),)).fetchall()) == 3          # 4,000 of 5,000: 80%
     reveal(conn, scan_ids(conn, "VA1")[0])
     [(account, n, detail, _)] = entries(conn, "reveal.budget_80")
     assert (account, n, detail["used_today"], detail["budget"]) == ("a.zhang", 4000, 4000, 5000)

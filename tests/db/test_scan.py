@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import psycopg
 
-from tests.conftest import as_admin, as_jobs, as_nobody, as_oa, as_ops, as_unit, attempt
+from core import crypto
+from tests.conftest import SEALED_COLUMNS, as_admin, as_jobs, as_nobody, as_oa, as_ops, as_unit, attempt, sealed
 
 RECOUNT = """select venue_id, (collected_at at time zone 'Asia/Shanghai')::date, count(*)::int
                from epi.scan group by 1, 2 order by 1, 2"""
@@ -94,14 +95,15 @@ def test_sync_lockout_refuses_import_and_delete_in_the_database(conn, world):
 
 def test_scan_values_are_stored_as_given(conn, world):
     as_ops(conn)
-    conn.execute("""insert into epi.scan (venue_id, id_card, phone, collected_at, batch_id, imported_by)
-                    values ('0012', '00000000000000000x', '014400000001', '2022-03-05 10:00+08', %s, 'x')""",
+    conn.execute(f"""insert into epi.scan (venue_id, {SEALED_COLUMNS}, collected_at, batch_id, imported_by)
+                     values ('0012', {sealed('00000000000000000x', None, '014400000001')}, '2022-03-05 10:00+08', %s, 'x')""",
                  (world["batch"],))
     assert conn.execute("select venue_id, id_card, phone from oa.scan where venue_id = '0012'").fetchone() == \
         ("0012", "000000********000x", "014*****0001")      # what every reader sees (masked)
-    as_admin(conn)                                          # what is stored: exactly as given
-    assert conn.execute("select venue_id, id_card, phone from epi.scan where venue_id = '0012'").fetchone() == \
-        ("0012", "00000000000000000x", "014400000001")
+    as_admin(conn)                                          # what is stored: exactly as given, sealed (issue 49)
+    row = conn.execute("select venue_id, personal, key_version, id_card_digest, phone_digest from epi.scan "
+                       "where venue_id = '0012'").fetchone()
+    assert row[0] == "0012" and crypto.sealer().open(*row[1:]) == ("00000000000000000x", None, "014400000001")
 
 
 DAILY = "select venue_id, sum(n)::int from epi.daily_counts(%s, %s, %s) group by 1 order by 1"

@@ -23,6 +23,7 @@ from psycopg import sql
 from db import database
 from demo.fake import fake_id_number, fake_name, fake_person_phone, is_valid_id_number
 from jobs import frontdb, runner
+from tests.conftest import opened_scans
 from tests.loaders import workbooks as wbk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,8 +108,7 @@ def front_rows(front_url):
 def local_rows(admin_url):
     with psycopg.connect(admin_url) as c:
         c.execute("set time zone 'Asia/Shanghai'")
-        return ordered(c.execute(
-            f"select {', '.join(SCAN_COLS[:-1])}, collected_at::text from epi.scan"))
+        return ordered(opened_scans(c, [*SCAN_COLS[:-1], "collected_at::text"]))
 
 
 def counts_agree(admin_url):
@@ -540,7 +540,7 @@ def test_front_tables_with_other_names_and_chinese_columns(front, local, monkeyp
     assert "前置库同步（frontdb" in runner.describe(runs)
     with psycopg.connect(admin) as c:
         c.execute("set time zone 'Asia/Shanghai'")
-        assert c.execute("select venue_id, id_card, collected_at::text from epi.scan order by 1").fetchall() == [
+        assert opened_scans(c, ["venue_id", "id_card", "collected_at::text"], order="1") == [
             ("0044078300001", "44078300000000000X", "2022-03-05 08:01:00+08"),
             ("0044078300002", None, "2022-03-05 23:50:00+08")]
         assert c.execute("select venue_id, venue_name, city, source from epi.venue").fetchall() == [

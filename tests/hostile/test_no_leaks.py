@@ -50,14 +50,14 @@ def leaks(text: str) -> list[str]:
 @pytest.fixture
 def person_in_data(seeded_db):
     """The person scanned at T-A's venue (so searches find a record and a reveal has one to refuse)."""
-    from tests.conftest import as_ops
+    from tests.conftest import SEALED_COLUMNS, as_ops, sealed
 
     with psycopg.connect(seeded_db) as c:
         as_ops(c)
         batch = c.execute("select batch_id from epi.import_batch limit 1").fetchone()[0]
-        scan = c.execute("""insert into epi.scan (venue_id, id_card, person_name, phone, collected_at, batch_id, imported_by)
-                            values ('VA1', %s, '测试泄', %s, '2022-03-02 10:00+08', %s, 'ops.tester')
-                            returning scan_id""", (FAKE_ID, FAKE_PHONE, batch)).fetchone()[0]
+        scan = c.execute(f"""insert into epi.scan (venue_id, {SEALED_COLUMNS}, collected_at, batch_id, imported_by)
+                             values ('VA1', {sealed(FAKE_ID, '测试泄', FAKE_PHONE)}, '2022-03-02 10:00+08', %s, 'ops.tester')
+                             returning scan_id""", (batch,)).fetchone()[0]
         c.commit()
     return scan
 

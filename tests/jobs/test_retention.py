@@ -10,7 +10,7 @@ import pytest
 
 from db import database
 from jobs import audit
-from tests.conftest import as_admin, as_auditor, as_jobs, as_ops, as_owner, as_unit, attempt
+from tests.conftest import SEALED_COLUMNS, as_admin, as_auditor, as_jobs, as_ops, as_owner, as_unit, attempt, sealed
 
 
 def city(c) -> None:
@@ -24,8 +24,8 @@ def city(c) -> None:
               "('VA1', '测试场所甲一', 'T-A', 10, 100), ('VB1', '测试场所乙一', 'T-B', null, null)")
     batch = c.execute("insert into epi.import_batch (file_name, file_hash, row_count, imported_by) "
                       "values ('测试.xlsx', 'h-r', 51, 'ops.tester') returning batch_id").fetchone()[0]
-    c.execute("""insert into epi.scan (venue_id, venue_name, id_card, person_name, phone, collected_at, batch_id, imported_by)
-                 select 'VB1', '测试场所乙一', '00000000000000000X', '测试人', '14400009999',
+    c.execute(f"""insert into epi.scan (venue_id, venue_name, {SEALED_COLUMNS}, collected_at, batch_id, imported_by)
+                 select 'VB1', '测试场所乙一', {sealed('00000000000000000X', '测试人', '14400009999')},
                         (d::date + time '10:00') at time zone 'Asia/Shanghai', %s, 'ops.tester'
                    from generate_series(date '2022-01-01', date '2022-02-20', interval '1 day') d""", (batch,))
 

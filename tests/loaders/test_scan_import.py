@@ -14,15 +14,15 @@ import pytest
 from db.vocabulary import SHANGHAI
 from loaders import files, scans
 from loaders.errors import LoadError
+from tests.conftest import opened_scans
 from tests.loaders import workbooks as wbk
 
 T = dt.datetime(2022, 3, 4, 8, 1, 2)
 
 
 def stored(admin):
-    return admin.execute("""select venue_id, venue_name, id_card, phone, nat_result_time,
-                                   to_char(collected_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')
-                              from epi.scan order by collected_at, scan_id""").fetchall()
+    return opened_scans(admin, ["venue_id", "venue_name", "id_card", "phone", "nat_result_time",
+                                "to_char(collected_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"])
 
 
 def nothing_written(admin):

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import psycopg
 
 from db.vocabulary import SCAN_LIST
+from tests.conftest import opened_scans
 from tests.web.conftest import enter
 from tests.web.test_personal_data import FULL
 from tests.web.test_reveal import REVEAL
@@ -53,8 +54,7 @@ def test_a_search_by_venue_comes_back_whole_in_its_url(client, seeded_db):
 def test_a_search_by_id_number_comes_back_posted_never_in_a_url(client, seeded_db):
     token = enter(client, sub="a.zhang", unit="T-A", menus=REVEAL)
     with psycopg.connect(seeded_db) as c:
-        scan, id_card = c.execute("select scan_id, id_card from epi.scan where venue_id = 'VA1' order by scan_id limit 1"
-                                  ).fetchone()
+        scan, id_card = opened_scans(c, ["scan_id", "id_card"], where="venue_id = 'VA1'", order="scan_id")[0]
     page = client.post("/scans", data={"csrf_token": token, "id_card": id_card}).get_data(as_text=True)
     dialog = re.search(r'<dialog id="reveal-dialog">(.*?)</dialog>', page, re.S).group(1)
     assert hidden(dialog, "back.") == {"id_card": id_card}

@@ -8,6 +8,8 @@ import re
 import psycopg
 import pytest
 
+from tests.conftest import SEALED_COLUMNS, sealed
+
 
 def text(res):
     return res.get_data(as_text=True)
@@ -152,9 +154,9 @@ def many_scans(seeded_db):
         as_ops(c)
         batch = c.execute("""insert into epi.import_batch (file_name, file_hash, row_count, imported_by)
                              values ('测试二.xlsx', 'h1', 120, 'ops.tester') returning batch_id""").fetchone()[0]
-        c.execute("""insert into epi.scan (venue_id, venue_name, id_card, person_name, phone, collected_at, imported_at,
-                                           batch_id, imported_by)
-                     select 'VA1', 'VA1名称', '00000000000000000X', '测试人', '14400009999',
+        c.execute(f"""insert into epi.scan (venue_id, venue_name, {SEALED_COLUMNS}, collected_at, imported_at,
+                                            batch_id, imported_by)
+                     select 'VA1', 'VA1名称', {sealed('00000000000000000X', '测试人', '14400009999')},
                             '2022-03-05 08:00+08'::timestamptz + i * interval '1 minute',
                             '2022-04-01 08:00+08'::timestamptz + (120 - i) * interval '1 minute', %s, 'ops.tester'
                        from generate_series(1, 120) i""", (batch,))

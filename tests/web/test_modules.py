@@ -12,6 +12,7 @@ import openpyxl
 import psycopg
 import pytest
 
+from tests.conftest import SEALED_COLUMNS, sealed
 from tests.loaders import workbooks as wbk
 from tests.web.conftest import enter
 
@@ -198,8 +199,8 @@ def test_scan_export_is_text_and_neutralises_formulas(unit_a, seeded_db):
     client, _ = unit_a
     with psycopg.connect(seeded_db) as c:
         c.execute("set session authorization epi_web; set role epi_ops; select set_config('epi.account', 'x', false)")
-        c.execute("""insert into epi.scan (venue_id, person_name, phone, collected_at, batch_id, imported_by)
-                     values ('VA1', '=HYPERLINK("http://evil")', '+10012345678', '2022-03-05 10:00+08',
+        c.execute(f"""insert into epi.scan (venue_id, {SEALED_COLUMNS}, collected_at, batch_id, imported_by)
+                     values ('VA1', {sealed(None, '=HYPERLINK("http://evil")', '+10012345678')}, '2022-03-05 10:00+08',
                              (select min(batch_id) from epi.import_batch), 'x')""")
         c.commit()
     res = client.get("/scans/export?venue_id=VA1")

@@ -3,12 +3,13 @@
 
 -- name: reveal_scans
 -- Scan records in full (those of the ids the caller may see), with the reason; audited by the database.
+-- The personal values come as ciphertext (issue 49): web/reveal.py decrypts them after the commit.
 select * from epi.reveal_scans(%(scan_ids)s, %(reason)s, %(export)s, %(conditions)s::jsonb, %(hashes)s::text[]);
 
 -- name: export_scans_full
 -- An export with full personal data, narrow (one ID number or phone, or one venue within 24 hours;
 -- at most 5,000 rows), its condition checked and run by the database; audited there.
-select * from epi.export_scans_full(%(id_card)s, %(phone)s, %(venue_id)s, %(collected_from)s, %(collected_to)s,
+select * from epi.export_scans_full(%(id_card)s::bigint, %(phone)s::bigint, %(venue_id)s, %(collected_from)s, %(collected_to)s,
                                     %(reason)s, %(conditions)s::jsonb, %(hashes)s::text[]);
 
 -- name: scan_visible

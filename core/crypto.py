@@ -1,0 +1,373 @@
+"""Personal data at rest (issue 49, 密评): 被采集人身份证, 被采集人 and 联系电话 leave the importing
+process only as
+
+- one SM4-GCM ciphertext per record holding all three values (one encryption per row, not three),
+  with a random 96-bit nonce and the 128-bit tag, under the data key of ``key_version``; its
+  associated data binds it to the key version and to the record's two exact-search digests, so a
+  ciphertext moved onto a record of another person, or a digest changed beside it, fails its tag;
+- keyed digests (HMAC-SM3 under the digest key, the first 8 bytes as a signed bigint, one domain
+  letter per kind): the normalised full ID number and phone (exact search), and every substring of
+  2 to ``GRAM_MAX`` characters of the normalised name ("contains": a searched name of up to
+  ``GRAM_MAX`` characters is one digest, so a match is exact, not "holds all the pairs"; a longer
+  one must hold all its ``GRAM_MAX``-character pieces — see :func:`name_query`);
+- the masks every page shows (the rules of db/schema/0004_masked_personal_data.sql, here in Python
+  because the database never sees the value; tests/db/test_crypto.py holds both to the same output).
+
+Keys never enter the database. :class:`KeyRing` comes from a key source (:func:`load_keyring`):
+``EPI_KEY_SOURCE`` (``module:callable`` returning a KeyRing: a deployment's adapter to the 政务云
+KMS or a certified cryptographic module), else ``EPI_DATA_KEY`` and ``EPI_DIGEST_KEY`` (hex), else
+``EPI_KEY_FILE`` (written by ``invoke keys.new``), else — outside production only — a key file made
+once in the var directory. The database keeps a check value per key version
+(epi_private.crypto_key: HMAC-SM3 of a constant under each key); :func:`checked` compares the
+process's keys with it before the first record is written or read, and the zone refuses to start
+with keys that do not match the data (:class:`KeyError_`)."""
+from __future__ import annotations
+
+import contextlib
+import hmac
+import importlib
+import json
+import os
+import secrets
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from core import config
+
+GRAM_MAX = 6            # name substrings of 2..GRAM_MAX characters are digested
+NONCE = 12
+TAG = 16
+CHECK_TEXT = b"kaiping-epi key check"
+
+
+class KeyError_(config.ConfigError):
+    """The keys are missing, malformed, or not the ones the data was written with (Chinese message;
+    a ConfigError: every entry point that stops on a wrong setting stops on it, with the message)."""
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """The data key (SM4, 16 bytes) and digest key (HMAC-SM3, 32 bytes) of one key version."""
+    version: int
+    data_key: bytes = field(repr=False)
+    digest_key: bytes = field(repr=False)
+
+    def __post_init__(self):
+        if not 1 <= self.version <= 32767:
+            raise KeyError_("密钥版本应为 1 至 32767 的整数")
+        if len(self.data_key) != 16:
+            raise KeyError_("数据加密密钥（SM4）应为 16 字节（32 位十六进制）")
+        if len(self.digest_key) < 32:
+            raise KeyError_("检索摘要密钥（HMAC-SM3）应至少 32 字节（64 位十六进制）")
+
+    def checks(self) -> tuple[str, str]:
+        """The check values the database keeps: HMAC-SM3 of a constant under each key (they tell
+        whether a key is the right one and reveal nothing of it)."""
+        tag = CHECK_TEXT + b" v%d" % self.version
+        return (hmac.new(self.data_key, b"data " + tag, "sm3").hexdigest(),
+                hmac.new(self.digest_key, b"digest " + tag, "sm3").hexdigest())
+
+
+def _hex_key(text: str, what: str) -> bytes:
+    try:
+        return bytes.fromhex(text.strip())
+    except ValueError:
+        raise KeyError_(f"{what}应为十六进制字符串") from None
+
+
+def read_key_file(path: Path) -> KeyRing:
+    """A key file of ``invoke keys.new``: lines NAME=VALUE (EPI_KEY_VERSION, EPI_DATA_KEY, EPI_DIGEST_KEY)."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise KeyError_(f"无法读取密钥文件 {path}：{exc.strerror or exc}") from None
+    values = dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+    values = {k.strip(): v.strip() for k, v in values.items()}
+    if not values.get("EPI_DATA_KEY") or not values.get("EPI_DIGEST_KEY"):
+        raise KeyError_(f"密钥文件 {path} 缺少 EPI_DATA_KEY 或 EPI_DIGEST_KEY")
+    try:
+        version = int(values.get("EPI_KEY_VERSION", "1"))
+    except ValueError:
+        raise KeyError_(f"密钥文件 {path} 的 EPI_KEY_VERSION 应为整数") from None
+    return KeyRing(version, _hex_key(values["EPI_DATA_KEY"], "EPI_DATA_KEY "),
+                   _hex_key(values["EPI_DIGEST_KEY"], "EPI_DIGEST_KEY "))
+
+
+def new_key_file_text(version: int = 1) -> str:
+    """A fresh key file (random keys from the operating system's CSPRNG)."""
+    return ("# 疫情防控监管专区：个人信息加密密钥（invoke keys.new 生成）。妥善保管，丢失即无法解密已存数据。\n"
+            f"EPI_KEY_VERSION={version}\nEPI_DATA_KEY={secrets.token_hex(16)}\nEPI_DIGEST_KEY={secrets.token_hex(32)}\n")
+
+
+def write_key_file(path: Path, version: int = 1) -> None:
+    """Write a new key file, mode 0600; never overwrites one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(new_key_file_text(version))
+
+
+def dev_key_path() -> Path:
+    return config.current().var_dir / "personal-data.key"
+
+
+def load_keyring() -> KeyRing:
+    """The key ring from the configured key source (see the module's text)."""
+    cfg = config.current()
+    if cfg.key_source:
+        module, _, name = cfg.key_source.partition(":")
+        try:
+            source: Callable[[], KeyRing] = getattr(importlib.import_module(module), name or "keyring")
+        except (ImportError, AttributeError) as exc:
+            raise KeyError_(f"无法加载密钥来源 EPI_KEY_SOURCE={cfg.key_source}：{exc}") from None
+        ring = source()
+        if not isinstance(ring, KeyRing):
+            raise KeyError_(f"密钥来源 {cfg.key_source} 没有返回 KeyRing")
+        return ring
+    if cfg.data_key or cfg.digest_key:
+        if not (cfg.data_key and cfg.digest_key):
+            raise KeyError_("EPI_DATA_KEY 与 EPI_DIGEST_KEY 须同时设置")
+        return KeyRing(cfg.key_version, _hex_key(cfg.data_key, "EPI_DATA_KEY "),
+                       _hex_key(cfg.digest_key, "EPI_DIGEST_KEY "))
+    if cfg.key_file:
+        return read_key_file(cfg.key_file)
+    if cfg.production:
+        raise KeyError_("未配置个人信息加密密钥：生产模式（EPI_PRODUCTION=1）须设置 EPI_KEY_SOURCE、"
+                        "EPI_DATA_KEY 与 EPI_DIGEST_KEY，或 EPI_KEY_FILE（invoke keys.new 生成），专区拒绝启动")
+    path = dev_key_path()
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):   # another process made it first
+            write_key_file(path)
+    return read_key_file(path)
+
+
+# ---- normalised values and digests -------------------------------------------------------------
+
+def norm_id(value: str) -> str:
+    """被采集人身份证 as digested: NFKC (full-width digits), no spaces, check letter upper-case."""
+    return "".join(unicodedata.normalize("NFKC", value).split()).upper()
+
+
+def norm_phone(value: str) -> str:
+    """联系电话 as digested: NFKC, no spaces or hyphens."""
+    return "".join(unicodedata.normalize("NFKC", value).split()).replace("-", "")
+
+
+def norm_name(value: str) -> str:
+    """被采集人 as digested: NFKC, trimmed (inner spaces kept)."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def _digest(base, domain: bytes, text: str) -> int:
+    h = base.copy()
+    h.update(domain + text.encode("utf-8"))
+    return int.from_bytes(h.digest()[:8], "big", signed=True)
+
+
+def _text(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def mask_id_card(value: str | None) -> str | None:
+    if value is None:
+        return None
+    n = len(value)
+    return "*" * n if n <= 10 else value[:6] + "*" * (n - 10) + value[-4:]
+
+
+def mask_phone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    n = len(value)
+    return "*" * n if n <= 7 else value[:3] + "*" * (n - 7) + value[-4:]
+
+
+def mask_name(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return "*" * len(value) if len(value) <= 1 else value[0] + "*" * (len(value) - 1)
+
+
+def name_grams(name: str) -> list[str]:
+    """The distinct substrings of 2..GRAM_MAX characters of a normalised name."""
+    seen: dict[str, None] = {}
+    for size in range(2, min(GRAM_MAX, len(name)) + 1):
+        for i in range(len(name) - size + 1):
+            seen[name[i:i + size]] = None
+    return list(seen)
+
+
+class Sealer:
+    """Seals records for one key ring: the encryption and the digests, with the digests of values
+    seen before cached (a person scans many times; names share their characters)."""
+
+    CACHE = 200_000
+
+    def __init__(self, ring: KeyRing):
+        self.ring = ring
+        self._base = hmac.new(ring.digest_key, digestmod="sm3")
+        self._algorithm = algorithms.SM4(ring.data_key)
+        self._cache: dict[tuple[bytes, str], int] = {}
+        self._grams: dict[str, list[int]] = {}
+
+    def digest(self, domain: bytes, text: str) -> int:
+        key = (domain, text)
+        value = self._cache.get(key)
+        if value is None:
+            if len(self._cache) >= self.CACHE:
+                self._cache.clear()
+            value = self._cache[key] = _digest(self._base, domain, text)
+        return value
+
+    def id_digest(self, value: str | None) -> int | None:
+        return None if value is None else self.digest(b"I", norm_id(value))
+
+    def phone_digest(self, value: str | None) -> int | None:
+        return None if value is None else self.digest(b"P", norm_phone(value))
+
+    def name_digests(self, value: str | None) -> list[int] | None:
+        if value is None:
+            return None
+        name = norm_name(value)
+        found = self._grams.get(name)
+        if found is None:
+            if len(self._grams) >= self.CACHE:
+                self._grams.clear()
+            found = self._grams[name] = [self.digest(b"N", g) for g in name_grams(name)]
+        return found
+
+    def aad(self, id_digest: int | None, phone_digest: int | None) -> bytes:
+        return b"epi.scan v%d %s %s" % (self.ring.version, str(id_digest).encode(), str(phone_digest).encode())
+
+    def seal(self, id_card: str | None, name: str | None, phone: str | None) -> tuple:
+        """(personal, key_version, id_card_digest, phone_digest, name_grams, id_card_masked,
+        person_name_masked, phone_masked) of one record: the columns of epi.scan in this order.
+        A record with none of the three values stores none of them (all NULL)."""
+        if id_card is None and name is None and phone is None:
+            return (None,) * 8
+        id_digest, phone_digest = self.id_digest(id_card), self.phone_digest(phone)
+        nonce = os.urandom(NONCE)
+        enc = Cipher(self._algorithm, modes.GCM(nonce)).encryptor()
+        enc.authenticate_additional_data(self.aad(id_digest, phone_digest))
+        body = enc.update(json.dumps([id_card, name, phone], ensure_ascii=False, separators=(",", ":")).encode())
+        body += enc.finalize()
+        return (nonce + body + enc.tag, self.ring.version, id_digest, phone_digest, self.name_digests(name),
+                mask_id_card(id_card), mask_name(name), mask_phone(phone))
+
+    def seal_csv(self, id_card: str | None, name: str | None, phone: str | None) -> tuple:
+        """The same columns as text for a CSV COPY: bytea as \\x hex, the digests as decimal, the
+        name's digests as an array literal."""
+        sealed = self.seal(id_card, name, phone)
+        if sealed[0] is None:
+            return sealed
+        grams = sealed[4]
+        return ("\\x" + sealed[0].hex(), str(sealed[1]), _text(sealed[2]), _text(sealed[3]),
+                None if grams is None else "{" + ",".join(map(str, grams)) + "}", *sealed[5:])
+
+    def open(self, personal: bytes | None, key_version: int | None, id_digest: int | None,
+             phone_digest: int | None) -> tuple[str | None, str | None, str | None]:
+        """(id_card, person_name, phone) of a sealed record. A ciphertext that fails its tag (changed,
+        moved to another record, another key) raises KeyError_; it is never shown."""
+        if personal is None:
+            return None, None, None
+        if key_version != self.ring.version:
+            raise KeyError_(f"记录使用密钥版本 {key_version} 加密，当前密钥版本为 {self.ring.version}")
+        personal = bytes(personal)
+        nonce, body, tag = personal[:NONCE], personal[NONCE:-TAG], personal[-TAG:]
+        dec = Cipher(self._algorithm, modes.GCM(nonce, tag)).decryptor()
+        dec.authenticate_additional_data(self.aad(id_digest, phone_digest))
+        try:
+            plain = dec.update(body) + dec.finalize()
+        except InvalidTag:
+            raise KeyError_("个人信息密文校验失败（数据被改动，或密钥不是加密时的密钥），已拒绝显示") from None
+        id_card, name, phone = json.loads(plain)
+        return id_card, name, phone
+
+    def name_query(self, text: str) -> list[int]:
+        """The digests a name containing ``text`` holds: the one digest of ``text`` itself when it is at
+        most GRAM_MAX characters long (exact), else the digests of its GRAM_MAX-character pieces
+        (a name holding them all but not ``text`` would have to repeat GRAM_MAX − 1 characters in a
+        row: none of the demo's or the bench's names does, see tests/db/test_crypto.py)."""
+        name = norm_name(text)
+        if len(name) <= GRAM_MAX:
+            return [self.digest(b"N", name)]
+        return list(dict.fromkeys(self.digest(b"N", name[i:i + GRAM_MAX]) for i in range(len(name) - GRAM_MAX + 1)))
+
+
+# ---- the process's key ring, checked against the database ----------------------------------------
+
+_lock = threading.Lock()
+_ring: KeyRing | None = None
+_checked: set[tuple] = set()
+_sealer: Sealer | None = None
+
+
+def keyring() -> KeyRing:
+    global _ring, _sealer
+    with _lock:
+        if _ring is None:
+            _ring = load_keyring()
+            _sealer = Sealer(_ring)
+        return _ring
+
+
+def sealer() -> Sealer:
+    keyring()
+    assert _sealer is not None
+    return _sealer
+
+
+def reset() -> None:
+    """Forget the process's keys (tests that change them)."""
+    global _ring, _sealer
+    with _lock:
+        _ring, _sealer = None, None
+        _checked.clear()
+
+
+MISMATCH = ("个人信息加密密钥与数据库中的数据不匹配（密钥版本 {version} 的校验值不同）：请使用加密这些数据时的密钥"
+            "（EPI_KEY_FILE、EPI_DATA_KEY/EPI_DIGEST_KEY 或 EPI_KEY_SOURCE），专区拒绝启动")
+
+
+def checked(conn) -> Sealer:
+    """The process's sealer, its keys compared with the database's check values first (once per
+    database and process; the first process to use a key version registers its check values,
+    audited). Raises KeyError_ when they differ."""
+    ring = keyring()
+    where = (conn.info.host, conn.info.port, conn.info.dbname, ring.version)
+    if where not in _checked:
+        data_check, digest_check = ring.checks()
+        row = conn.execute("select epi.crypto_key_check(%s, %s, %s)", (ring.version, data_check, digest_check)).fetchone()
+        verdict = row[0] if not isinstance(row, dict) else next(iter(row.values()))
+        if verdict not in ("ok", "registered"):
+            raise KeyError_(MISMATCH.format(version=ring.version))
+        _checked.add(where)
+    return sealer()
+
+
+def check_at_start(url: str, log) -> None:
+    """A process's start: the keys loaded (missing or malformed: KeyError_) and compared with the
+    database at ``url`` (not the data's: KeyError_). A database that does not answer yet is only
+    logged (as one not yet upgraded): the import checks again before it writes, and a reveal under a
+    wrong key fails its tag."""
+    import psycopg
+
+    keyring()
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+            checked(conn)
+    except psycopg.Error as exc:
+        log.warning("启动时无法核对个人信息加密密钥：%s", type(exc).__name__)
+
+
+def seal_rows(rows: Iterable[list], sealer_: Sealer, id_at: int, name_at: int, phone_at: int) -> Iterable[list]:
+    """Rows with their three personal values replaced by the sealed columns (see Sealer.seal)."""
+    for row in rows:
+        sealed = sealer_.seal(row[id_at], row[name_at], row[phone_at])
+        yield [v for i, v in enumerate(row) if i not in (id_at, name_at, phone_at)] + list(sealed)

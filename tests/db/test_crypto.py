@@ -1,0 +1,230 @@
+"""Personal data at rest (issue 49): SM4-GCM sealing and its integrity, the keyed digests, the masks
+the importing process computes (the same as the database's rules), the keys' check against the
+data, the key sources, the false-match rate of the name search, and the encryption of rows stored
+before it (`invoke keys.encrypt-existing`, db.upgrade stopping before 0032 until it ran)."""
+from __future__ import annotations
+
+import random
+
+import psycopg
+import pytest
+
+from core import config, crypto
+from tests.conftest import as_admin, as_auditor, as_ops, as_unit, quiet
+
+RING = crypto.KeyRing(7, bytes(range(16)), bytes(range(32)))
+OTHER = crypto.KeyRing(7, bytes(range(1, 17)), bytes(range(32)))
+
+
+@pytest.mark.parametrize("value", ["440783199001011234", "44078319900101123x", "4407831990", "", "13900000001",
+                                   "+8613900000001", "1234567", "张三", "欧阳娜娜", "张", "=HYPERLINK(\"x\")", None])
+def test_the_process_masks_as_the_database_does(conn, value):
+    as_ops(conn)
+    assert conn.execute("select epi.mask_id_card(%s::text), epi.mask_phone(%s::text), epi.mask_name(%s::text)",
+                        (value, value, value)).fetchone() == \
+        (crypto.mask_id_card(value), crypto.mask_phone(value), crypto.mask_name(value))
+
+
+def test_a_record_opens_only_as_it_was_sealed():
+    sealer = crypto.Sealer(RING)
+    sealed = sealer.seal("00000000000000001X", "测试甲乙", "10000000001")
+    personal, version, id_digest, phone_digest, _grams, *masks = sealed
+    assert version == 7 and masks == ["000000********001X", "测***", "100****0001"]
+    assert b"00000000000000001X" not in personal and "测试".encode() not in personal
+    assert sealer.open(personal, version, id_digest, phone_digest) == ("00000000000000001X", "测试甲乙", "10000000001")
+    assert sealer.seal("00000000000000001X", "测试甲乙", "10000000001")[0] != personal   # a fresh nonce each time
+    refused = "个人信息密文校验失败（数据被改动，或密钥不是加密时的密钥），已拒绝显示"
+    tampered = personal[:20] + bytes([personal[20] ^ 1]) + personal[21:]
+    for args in ((tampered, version, id_digest, phone_digest),          # a bit changed
+                 (personal, version, id_digest + 1, phone_digest),      # moved beside another person's digest
+                 (personal, version, id_digest, None)):
+        with pytest.raises(crypto.KeyError_) as err:
+            sealer.open(*args)
+        assert str(err.value) == refused
+    with pytest.raises(crypto.KeyError_) as err:
+        crypto.Sealer(OTHER).open(personal, version, id_digest, phone_digest)   # another key
+    assert str(err.value) == refused
+    assert sealer.seal(None, None, None) == (None,) * 8
+
+
+def test_digests_are_keyed_and_normalised():
+    a, b = crypto.Sealer(RING), crypto.Sealer(crypto.KeyRing(7, bytes(16), bytes(range(1, 33))))
+    assert a.id_digest("00000000000000001x") == a.id_digest(" 0000000000000000１X ")   # case, width, spaces
+    assert a.phone_digest("100-0000-0001") == a.phone_digest("10000000001")
+    assert a.id_digest("00000000000000001X") != b.id_digest("00000000000000001X")   # another digest key
+    assert a.id_digest("10000000001") != a.phone_digest("10000000001")              # one domain per kind
+    assert a.name_query("甲乙") == [a.digest(b"N", "甲乙")]
+    assert len(a.name_query("一二三四五六七八")) == 3                                   # its 6-character pieces
+
+
+def false_matches(names: list[str], queries: list[str]) -> tuple[int, int]:
+    """(false matches, true matches) of the digest search against plain containment."""
+    sealer = crypto.Sealer(RING)
+    held = [set(sealer.name_digests(n)) for n in names]
+    false = true = 0
+    for q in queries:
+        wanted = set(sealer.name_query(q))
+        for name, digests in zip(names, held, strict=True):
+            hit, real = wanted <= digests, q in name
+            false += hit and not real
+            true += real
+            assert real <= hit, (q, name)   # never a miss
+    return false, true
+
+
+def test_the_name_search_has_no_false_match_on_the_demos_and_the_benchs_names():
+    """Point 1: a searched name of 2–6 characters is one digest of the substring itself, so a match
+    is exact (a false one only by a 64-bit digest collision); a longer one holds all its 6-character
+    pieces — measured here on names of both data sets and on long ones."""
+    from demo.fake import fake_name
+
+    rng = random.Random(49)
+    demo = sorted({fake_name(rng) for _ in range(3_000)})
+    bench = sorted({"测" + chr(19968 + rng.randrange(400)) + chr(19968 + rng.randrange(400)) for _ in range(3_000)})
+    long = ["阿卜杜热合曼·买买提·艾力", "买买提·买买提·买买提", "欧阳娜娜娜娜娜娜", "一二三四五六七一二三四五六七八"]
+    for names in (demo, bench, demo[:300] + long):
+        queries = sorted({n[i:i + k] for n in names[:150] + long for k in (2, 3, 4, 7, 8) for i in range(len(n) - k + 1)})
+        false, true = false_matches(names, queries)
+        assert false == 0 and true > 0
+
+
+def test_a_wrong_key_is_refused_and_the_first_use_is_registered_once(conn):
+    as_admin(conn)
+    conn.execute("set local session authorization epi_web")
+    check = "select epi.crypto_key_check(%s, %s, %s)"
+    assert conn.execute(check, (7, *RING.checks())).fetchone()[0] == "registered"
+    assert conn.execute(check, (7, *RING.checks())).fetchone()[0] == "ok"
+    assert conn.execute(check, (7, *OTHER.checks())).fetchone()[0] == "mismatch"
+    as_auditor(conn)
+    assert conn.execute("select account, detail from epi.audit_log where action = 'crypto_key.register'").fetchall() == \
+        [("epi_web", {"key_version": 7})]
+
+
+def test_a_process_with_other_keys_than_the_datas_refuses_to_start(fresh_db, monkeypatch, tmp_path):
+    from db import database
+
+    web = database.web_url(database.database_name(fresh_db))
+    monkeypatch.setenv("EPI_DATA_KEY", RING.data_key.hex())
+    monkeypatch.setenv("EPI_DIGEST_KEY", RING.digest_key.hex())
+    monkeypatch.setenv("EPI_KEY_VERSION", "7")
+    crypto.reset()
+    try:
+        crypto.check_at_start(web, quiet)                        # first use: registered
+        monkeypatch.setenv("EPI_DATA_KEY", OTHER.data_key.hex())
+        crypto.reset()
+        with pytest.raises(crypto.KeyError_) as err:
+            crypto.check_at_start(web, quiet)
+        assert str(err.value) == crypto.MISMATCH.format(version=7)
+        assert str(err.value).startswith("个人信息加密密钥与数据库中的数据不匹配（密钥版本 7 的校验值不同）")
+        with pytest.raises(crypto.KeyError_) as err:             # an import is refused the same way
+            from loaders import scans
+            from tests.loaders import workbooks as wbk
+
+            scans.import_scans(wbk.csv_file(tmp_path / "扫码.csv", [[*wbk.ROW, "2022-03-04 08:01:02"]]), by="ops", url=web)
+        assert str(err.value) == crypto.MISMATCH.format(version=7)
+    finally:
+        crypto.reset()
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"EPI_PRODUCTION": "1"}, "未配置个人信息加密密钥：生产模式（EPI_PRODUCTION=1）须设置 EPI_KEY_SOURCE、EPI_DATA_KEY 与 "
+                              "EPI_DIGEST_KEY，或 EPI_KEY_FILE（invoke keys.new 生成），专区拒绝启动"),
+    ({"EPI_DATA_KEY": "00" * 16}, "EPI_DATA_KEY 与 EPI_DIGEST_KEY 须同时设置"),
+    ({"EPI_KEY_FILE": "/nonexistent/personal-data.key"}, "无法读取密钥文件 /nonexistent/personal-data.key：No such file or directory"),
+    ({"EPI_KEY_SOURCE": "nonexistent_kms:keyring"}, "无法加载密钥来源 EPI_KEY_SOURCE=nonexistent_kms:keyring：No module named 'nonexistent_kms'"),
+])
+def test_a_missing_key_is_refused_in_chinese(monkeypatch, env, message):
+    for name in ("EPI_KEY_SOURCE", "EPI_DATA_KEY", "EPI_DIGEST_KEY", "EPI_KEY_FILE", "EPI_PRODUCTION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(crypto.KeyError_) as err:
+        crypto.load_keyring()
+    assert str(err.value) == message
+
+
+def test_a_malformed_key_stops_the_configuration():
+    with pytest.raises(config.ConfigError) as err:
+        config.load({"EPI_DATA_KEY": "abc", "EPI_DIGEST_KEY": "00" * 31, "EPI_KEY_VERSION": "0"})
+    assert str(err.value) == ("配置有误：EPI_DATA_KEY 应为 32 位十六进制的 SM4 数据加密密钥（已设置，内容不显示）；"
+                              "EPI_DIGEST_KEY 应为 64 位十六进制的 HMAC-SM3 检索摘要密钥（已设置，内容不显示）；"
+                              "EPI_KEY_VERSION 应为 1 至 32767 的整数（密钥版本）（当前为“0”）")
+
+
+def test_a_key_file_and_a_key_source_give_the_keys(tmp_path, monkeypatch):
+    from admin import keys
+
+    path = tmp_path / "k" / "personal-data.key"
+    keys.new(path, 3, echo=quiet)
+    assert path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(crypto.KeyError_) as err:
+        keys.new(path, 3, echo=quiet)
+    assert str(err.value) == f"密钥文件 {path} 已存在：不会覆盖（覆盖即丢失已加密数据的密钥）"
+    for name in ("EPI_KEY_SOURCE", "EPI_DATA_KEY", "EPI_DIGEST_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("EPI_KEY_FILE", str(path))
+    ring = crypto.load_keyring()
+    assert ring.version == 3 and len(ring.data_key) == 16 and len(ring.digest_key) == 32
+    monkeypatch.setenv("EPI_KEY_SOURCE", "tests.db.test_crypto:kms_stand_in")
+    assert crypto.load_keyring() is RING
+
+
+def kms_stand_in() -> crypto.KeyRing:
+    """What a deployment's adapter returns (EPI_KEY_SOURCE=module:callable)."""
+    return RING
+
+
+PLAIN = [("VA1", "00000000000000001X", "测试甲乙", "10000000001"), ("VA2", "00000000000000002X", "测试丙", None),
+         ("VB1", None, None, None)]
+
+
+def test_rows_stored_before_encryption_are_encrypted_then_the_plaintext_goes(fresh_db):
+    """Point 4: a database at 0030 with plaintext scans. db.upgrade stops at 0031 and says what to
+    run; keys.encrypt-existing seals them batch by batch and finishes the upgrade (0032 drops the
+    plaintext columns); the search finds them and a reveal opens them."""
+    from admin import keys
+    from db import database, upgrade
+    from tests.conftest import build_world
+    from web.queries import personal_digests
+
+    with psycopg.connect(fresh_db, autocommit=True) as c:   # back to before issue 49: a new database at 0030
+        name = database.database_name(fresh_db) + "_old"
+        c.execute(f"create database {name}")
+    old = database.with_params(fresh_db, dbname=name)
+    try:
+        upgrade.upgrade(old, echo=quiet, target="0030")
+        with psycopg.connect(old) as c:
+            c.execute("set role epi_owner")   # as the partitions' maker would (epi.ensure_scan_partitions)
+            c.execute("create table epi.scan_y2022m03 partition of epi.scan "
+                      "for values from ('2022-03-01 00:00+08') to ('2022-04-01 00:00+08')")
+            batch = c.execute("insert into epi.import_batch (file_name, imported_by) values ('旧.xlsx', 'o') "
+                              "returning batch_id").fetchone()[0]
+            for venue, id_card, name_, phone in PLAIN * 3:
+                c.execute("""insert into epi.scan (venue_id, id_card, person_name, phone, collected_at, batch_id, imported_by)
+                             values (%s, %s, %s, %s, '2022-03-05 10:00+08', %s, 'o')""", (venue, id_card, name_, phone, batch))
+        with pytest.raises(upgrade.UpgradeBlocked) as blocked:
+            upgrade.upgrade(old, echo=quiet)
+        assert str(blocked.value) == (f"数据库 {name} 已升级到版本 0031；仍有 6 条扫码记录的个人信息是明文，请先运行 "
+                                      "invoke keys.encrypt-existing（加密后它会完成其余升级），专区在此之前不能启动")
+        said = []
+        assert keys.encrypt_existing(old, batch=4, echo=said.append) == 6
+        assert said[0] == "共有 6 条扫码记录的个人信息尚未加密，开始加密（每批 4 条）"
+        assert [s.split("（")[0] for s in said[1:3]] == ["  已加密 4 / 6 条", "  已加密 6 / 6 条"]
+        with psycopg.connect(old) as c:
+            assert c.execute("select version_num from epi_private.alembic_version").fetchone()[0] == upgrade.head_revision()
+            assert c.execute("select count(*) from pg_attribute where attrelid = 'epi.scan'::regclass "
+                             "and attname in ('id_card', 'person_name', 'phone') and not attisdropped").fetchone()[0] == 0
+            rows = c.execute("select venue_id, personal, key_version, id_card_digest, phone_digest, id_card_masked "
+                             "from epi.scan order by venue_id, scan_id").fetchall()
+            assert [(r[0], *crypto.sealer().open(*r[1:5]), r[5]) for r in rows][::3] == \
+                [(v, i, n, p, crypto.mask_id_card(i)) for v, i, n, p in PLAIN]
+            build_world(c)
+            as_unit(c, "T-A")
+            found = c.execute("""select count(*) from epi.find_scans(%(find_id_card)s, %(find_phone)s, %(find_name)s,
+                                                                       %(find_name_chars)s)""",
+                              personal_digests(None, None, "甲乙")).fetchone()[0]
+            assert found == 3
+        assert keys.encrypt_existing(old, echo=said.append) == 0   # again: nothing left, nothing done
+    finally:
+        with psycopg.connect(fresh_db, autocommit=True) as c:
+            c.execute(f"drop database if exists {name} with (force)")

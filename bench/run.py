@@ -157,16 +157,18 @@ import re, sys
 from pathlib import Path
 import psycopg
 from loaders import fastxlsx
+from core import crypto
 from loaders.scans import ARROW_CHUNK
 sheets, _ = fastxlsx.read(Path(sys.argv[1]))
-columns = ", ".join(fastxlsx.SCAN_COLUMNS)
+columns = ", ".join(fastxlsx.CSV_COLUMNS)
+sealer = crypto.Sealer(crypto.keyring())   # sealed as the import seals them (issue 49)
 with psycopg.connect(sys.argv[2]) as c:
     c.execute("create table public.bulk_floor (like epi.scan including defaults)")
     c.execute("alter table public.bulk_floor alter batch_id set default 0, alter imported_by set default 'bench', "
               "alter imported_at set default now()")
     with c.cursor() as cur:
         for sheet in sheets:
-            for data, _rows, _lo, _hi in sheet.csv_chunks(ARROW_CHUNK):
+            for data, _rows, _lo, _hi in sheet.csv_chunks(ARROW_CHUNK, sealer):
                 with cur.copy(f"copy public.bulk_floor ({columns}) from stdin (format csv)") as copy:
                     copy.write(data)
     c.execute('''insert into epi_private.daily_count as d (venue_id, day, n)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import hmac
 import importlib
-import json
 import os
 import secrets
 import threading
@@ -149,14 +148,18 @@ def load_keyring() -> KeyRing:
 
 # ---- normalised values and digests -------------------------------------------------------------
 
+def _nfkc(value: str) -> str:
+    return value if value.isascii() else unicodedata.normalize("NFKC", value)
+
+
 def norm_id(value: str) -> str:
     """被采集人身份证 as digested: NFKC (full-width digits), no spaces, check letter upper-case."""
-    return "".join(unicodedata.normalize("NFKC", value).split()).upper()
+    return "".join(_nfkc(value).split()).upper()
 
 
 def norm_phone(value: str) -> str:
     """联系电话 as digested: NFKC, no spaces or hyphens."""
-    return "".join(unicodedata.normalize("NFKC", value).split()).replace("-", "")
+    return "".join(_nfkc(value).split()).replace("-", "")
 
 
 def norm_name(value: str) -> str:
@@ -203,6 +206,17 @@ def name_grams(name: str) -> list[str]:
     return list(seen)
 
 
+def pack(*values: str | None) -> bytes:
+    """The plaintext of a record: each value marked present (1) or NULL (0), joined by NUL (which
+    PostgreSQL's text never holds)."""
+    return "\0".join("0" if v is None else "1" + v for v in values).encode()
+
+
+def unpack(plain: bytes) -> tuple[str | None, str | None, str | None]:
+    id_card, name, phone = (None if p[:1] == "0" else p[1:] for p in plain.decode().split("\0"))
+    return id_card, name, phone
+
+
 class Sealer:
     """Seals records for one key ring: the encryption and the digests, with the digests of values
     seen before cached (a person scans many times; names share their characters)."""
@@ -215,6 +229,7 @@ class Sealer:
         self._algorithm = algorithms.SM4(ring.data_key)
         self._cache: dict[tuple[bytes, str], int] = {}
         self._grams: dict[str, list[int]] = {}
+        self._raw: dict[tuple[str, str], int] = {}
 
     def digest(self, domain: bytes, text: str) -> int:
         key = (domain, text)
@@ -226,10 +241,26 @@ class Sealer:
         return value
 
     def id_digest(self, value: str | None) -> int | None:
-        return None if value is None else self.digest(b"I", norm_id(value))
+        if value is None:
+            return None
+        found = self._raw.get(("I", value))   # as written (the normalising costs more than the lookup)
+        if found is None:
+            found = self._remember(("I", value), self.digest(b"I", norm_id(value)))
+        return found
 
     def phone_digest(self, value: str | None) -> int | None:
-        return None if value is None else self.digest(b"P", norm_phone(value))
+        if value is None:
+            return None
+        found = self._raw.get(("P", value))
+        if found is None:
+            found = self._remember(("P", value), self.digest(b"P", norm_phone(value)))
+        return found
+
+    def _remember(self, key: tuple[str, str], value: int) -> int:
+        if len(self._raw) >= self.CACHE:
+            self._raw.clear()
+        self._raw[key] = value
+        return value
 
     def name_digests(self, value: str | None) -> list[int] | None:
         if value is None:
@@ -255,7 +286,7 @@ class Sealer:
         nonce = os.urandom(NONCE)
         enc = Cipher(self._algorithm, modes.GCM(nonce)).encryptor()
         enc.authenticate_additional_data(self.aad(id_digest, phone_digest))
-        body = enc.update(json.dumps([id_card, name, phone], ensure_ascii=False, separators=(",", ":")).encode())
+        body = enc.update(pack(id_card, name, phone))
         body += enc.finalize()
         return (nonce + body + enc.tag, self.ring.version, id_digest, phone_digest, self.name_digests(name),
                 mask_id_card(id_card), mask_name(name), mask_phone(phone))
@@ -286,8 +317,7 @@ class Sealer:
             plain = dec.update(body) + dec.finalize()
         except InvalidTag:
             raise KeyError_("个人信息密文校验失败（数据被改动，或密钥不是加密时的密钥），已拒绝显示") from None
-        id_card, name, phone = json.loads(plain)
-        return id_card, name, phone
+        return unpack(plain)
 
     def name_query(self, text: str) -> list[int]:
         """The digests a name containing ``text`` holds: the one digest of ``text`` itself when it is at

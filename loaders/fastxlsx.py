@@ -37,7 +37,13 @@ TEXT_LABELS = [label for label in LABELS if label != TIME_LABEL]
 GUARDED_COLUMNS = ("venue_id", "id_card", "phone")
 GUARDED_LABELS = [vocabulary.SCAN[c] for c in GUARDED_COLUMNS]
 SCIENTIFIC = r"\s*[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*"   # a whole cell in scientific notation
-UNNAMED = "__UNNAMED__"   # fastexcel's name for a column whose header cell is empty
+UNNAMED = "__UNNAMED__"
+# the CSV chunks' columns (the scan stage's, loaders/sql/stage.sql): the other 11 text columns and
+# 采集时间, then the three personal values sealed (core/crypto.py, issue 49)
+PERSONAL = ("id_card", "person_name", "phone")
+SEALED = ("personal", "key_version", "id_card_digest", "phone_digest", "name_grams", "id_card_masked",
+          "person_name_masked", "phone_masked")
+CSV_COLUMNS = [c for c in SCAN_COLUMNS if c not in PERSONAL] + list(SEALED)   # fastexcel's name for a column whose header cell is empty
 
 
 @dataclass
@@ -63,17 +69,15 @@ class ArrowSheet:
         import pyarrow.csv as pcsv
 
         options = pcsv.WriteOptions(include_header=False)
-        personal = [SCAN_COLUMNS.index(c) for c in ("id_card", "person_name", "phone")]
+        personal = [SCAN_COLUMNS.index(c) for c in PERSONAL]
         kept = [i for i in range(len(SCAN_COLUMNS)) if i not in personal]
-        names = ["personal", "key_version", "id_card_digest", "phone_digest", "name_grams",
-                 "id_card_masked", "person_name_masked", "phone_masked"]
         for start in range(0, self.table.num_rows, size):
             part = self.table.slice(start, size)
             lo, hi = pc.min_max(part.column(len(SCAN_COLUMNS) - 1)).values()
             sealed = zip(*map(sealer.seal_csv, *(part.column(i).to_pylist() for i in personal)), strict=True) \
-                if part.num_rows else [[] for _ in names]
+                if part.num_rows else [[] for _ in SEALED]
             columns = [part.column(i) for i in kept] + [pa.array(c, pa.string()) for c in sealed]
-            table = pa.table(columns, names=[SCAN_COLUMNS[i] for i in kept] + names)
+            table = pa.table(columns, names=CSV_COLUMNS)
             out = io.BytesIO()
             pcsv.write_csv(table, out, options)
             yield out.getvalue(), part.num_rows, lo.as_py(), hi.as_py()

@@ -704,6 +704,33 @@ def keys_encrypt_existing(c, batch=5000):
         raise _fail(exc) from None
 
 
+@task(name="add", help={"file": "the key file to add a version to (default EPI_KEY_FILE, else var/personal-data.key)"})
+def keys_add(c, file=None):
+    """A new key version in the key file (the current one kept as the older); then restart the zone and run keys.rotate."""
+    from pathlib import Path
+
+    from admin import keys
+    from core import config, crypto
+
+    try:
+        keys.add(Path(file) if file else (config.current().key_file or crypto.dev_key_path()))
+    except crypto.KeyError_ as exc:
+        raise _fail(exc) from None
+
+
+@task(name="rotate", help={"batch": "rows per transaction (default 5000)"})
+def keys_rotate(c, batch=5000):
+    """Re-encrypt every record under an older key version with the current one, while the zone runs; then retire the old version."""
+    from admin import keys
+    from core import crypto
+
+    _command("keys.rotate")
+    try:
+        keys.rotate(batch=int(batch))
+    except crypto.KeyError_ as exc:
+        raise _fail(exc) from None
+
+
 db = Collection("db", upgrade, grant_oa, backup, restore, backup_key, url, stop, reset)
 audit_ns = Collection("audit", audit_seal, audit_anchor, audit_verify)
 load = Collection("load", load_units, load_menu_grants, load_venues, load_scans)
@@ -714,5 +741,5 @@ ops_ns = Collection("ops", ops_rules)
 sync_ns = Collection("sync", sync_frontdb, sync_enable, sync_disable, sync_status)
 demo_ns = Collection("demo", demo, demo_data)
 cluster_ns = Collection("cluster", cluster_up, cluster_status, cluster_down, cluster_drill)
-keys_ns = Collection("keys", keys_new, keys_encrypt_existing)
+keys_ns = Collection("keys", keys_new, keys_encrypt_existing, keys_add, keys_rotate)
 ns = Collection(db, audit_ns, load, scans_ns, jobs_ns, sms_ns, ops_ns, sync_ns, demo_ns, cluster_ns, keys_ns, templates, scheduler, serve, test, bench, soak)

@@ -29,6 +29,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from bench import rotation
 from core import crypto
 from db import database, upgrade
 
@@ -501,6 +502,12 @@ def table(results: dict) -> str:
         f"| alert detection ({results['venues']:,} venues, 90-day window) | {n['steps_seconds']['alerts']} s | ≤ 0.5 s |",
         f"| delete one whole month ({results['delete_month']['rows']:,} rows) | {results['delete_month']['seconds']} s | ≤ 1 s |",
     ]
+    if r := results.get("rotation"):
+        lines.append(f"| key rotation (invoke keys.rotate, on a copy): re-encryption of {r['rows']:,} records | "
+                     f"{r['rows_per_s']:,} rows/s ({r['seconds']} s) | — |")
+        for key, label in (("scans_first_page", "the unit's first scan page"), ("id_card", "a search by 被采集人身份证")):
+            lines.append(f"| … {label} during it, 8 clients, p95 during ÷ just before | {r['ratio'][key]} "
+                         f"({r['during_p95_ms'][key]} / {r['before_p95_ms'][key]} ms; {r['errors']} errors) | — |")
     for key, label in (("alerts", "alert list"), ("scans_first_page", "first scan query page"),
                        ("stats_30_days", "30-day statistics (/api/stats, every venue)"),
                        ("stats_page", "30-day statistics page (/stats, sorted, first page shown)")):
@@ -651,6 +658,9 @@ def run(scale: str = "city", echo=print, keep: bool = False, rows: int | None = 
         oldest = c.execute("select min(collected_at) at time zone 'Asia/Shanghai' from epi.scan").fetchone()[0]
     results["delete_month"] = delete_month(url, oldest.date().replace(day=1))
     echo(f"  {results['delete_month']}")
+    echo("密钥轮换：重新加密的速度，与其间扫码页面的 p95（数据库副本上）…")
+    results["rotation"] = rotation.measure(url, "B01", rows=200_000 if scale == "city" else 20_000)
+    echo(f"  {results['rotation']}")
     targets = {"import_empty_rows_per_s": 40_000, "import_full_rows_per_s": 30_000, "peak_mb": 1024,
                "delete_month_seconds": 1.0, "alerts_seconds": 0.5, "nightly_seconds": 2.0, "web_p95_ms": 100,
                "rls_ratio": 1.2}

@@ -51,11 +51,12 @@ def p95(values):
     return values[max(0, round(0.95 * len(values)) - 1)]
 
 
-def _serve(url: str, prelude: str = ""):
-    """The web app under waitress in a child process; (process, base URL) once it answers."""
+def _serve(url: str, prelude: str = "", env: dict | None = None):
+    """The web app under waitress in a child process; (process, base URL) once it answers. ``env``:
+    variables of its own (the rotation bench's key file)."""
     port = _free_port()
     env = dict(os.environ, EPI_OA_JWT_SECRET=SECRET, EPI_WEB_DATABASE_URL=database.web_url(database.database_name(url)),
-               EPI_COOKIE_SECURE="0", EPI_TICKET_MAX_MINUTES=TICKET_MINUTES)
+               EPI_COOKIE_SECURE="0", EPI_TICKET_MAX_MINUTES=TICKET_MINUTES, **(env or {}))
     code = (f"{prelude}from waitress import serve\nfrom web import create_app\n"
             f"serve(create_app({{'DB_POOL_SIZE': 12}}), host='127.0.0.1', port={port}, threads=12)\n")
     server = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -156,8 +157,8 @@ def tracing(url: str, unit: str, *, clients: int = 8, per_client: int = 70) -> d
         # databases compares like with like only when the answers are alike
         answers = {}
         for key, value, where in (
-                ("id_card", sealer.id_digest(id_card), "s.id_card_digest = %(v)s"),
-                ("phone", sealer.phone_digest(phone), "s.phone_digest = %(v)s"),
+                ("id_card", sealer.id_digests(id_card), "s.id_card_digest = any (%(v)s::bigint[])"),
+                ("phone", sealer.phone_digests(phone), "s.phone_digest = any (%(v)s::bigint[])"),
                 ("name_person", sealer.name_query(name), "s.name_grams operator(epi.@>) %(v)s::bigint[]")):
             every, mine = c.execute(
                 f"select count(*), count(*) filter (where s.venue_id in (select venue_id from epi.venue "

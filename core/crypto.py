@@ -52,10 +52,14 @@ class KeyError_(config.ConfigError):
 
 @dataclass(frozen=True)
 class KeyRing:
-    """The data key (SM4, 16 bytes) and digest key (HMAC-SM3, 32 bytes) of one key version."""
+    """The data key (SM4, 16 bytes) and digest key (HMAC-SM3, 32 bytes) of the current key version,
+    with which new records are sealed, and ``older``: the keys of at most one earlier version that
+    records may still be sealed under while a rotation runs (``invoke keys.rotate``) — they open
+    such records, and searches look for both versions' digests."""
     version: int
     data_key: bytes = field(repr=False)
     digest_key: bytes = field(repr=False)
+    older: tuple[KeyRing, ...] = ()
 
     def __post_init__(self):
         if not 1 <= self.version <= 32767:
@@ -64,6 +68,13 @@ class KeyRing:
             raise KeyError_("数据加密密钥（SM4）应为 16 字节（32 位十六进制）")
         if len(self.digest_key) < 32:
             raise KeyError_("检索摘要密钥（HMAC-SM3）应至少 32 字节（64 位十六进制）")
+        if len(self.older) > 1 or any(o.older or o.version == self.version for o in self.older):
+            raise KeyError_("密钥环最多同时包含当前版本和一个旧版本：请先完成上一次轮换（invoke keys.rotate）")
+
+    @property
+    def versions(self) -> tuple[KeyRing, ...]:
+        """The current version first, then the older one (if any)."""
+        return (self, *self.older)
 
     def checks(self) -> tuple[str, str]:
         """The check values the database keeps: HMAC-SM3 of a constant under each key (they tell
@@ -80,8 +91,13 @@ def _hex_key(text: str, what: str) -> bytes:
         raise KeyError_(f"{what}应为十六进制字符串") from None
 
 
+DATA, DIGEST = "EPI_DATA_KEY", "EPI_DIGEST_KEY"   # also the names of a key file's lines
+
+
 def read_key_file(path: Path) -> KeyRing:
-    """A key file of ``invoke keys.new``: lines NAME=VALUE (EPI_KEY_VERSION, EPI_DATA_KEY, EPI_DIGEST_KEY)."""
+    """A key file of ``invoke keys.new``: lines NAME=VALUE — EPI_KEY_VERSION (the current version),
+    EPI_DATA_KEY and EPI_DIGEST_KEY (its keys), and, during a rotation (``invoke keys.add``), the
+    earlier version's keys on lines of the same names with _V<n> appended."""
     try:
         text = path.read_text()
     except OSError as exc:
@@ -92,16 +108,39 @@ def read_key_file(path: Path) -> KeyRing:
         raise KeyError_(f"密钥文件 {path} 缺少 EPI_DATA_KEY 或 EPI_DIGEST_KEY")
     try:
         version = int(values.get("EPI_KEY_VERSION", "1"))
+        olders = sorted({int(k.rsplit("_V", 1)[1]) for k in values if k.startswith((DATA + "_V", DIGEST + "_V"))})
     except ValueError:
-        raise KeyError_(f"密钥文件 {path} 的 EPI_KEY_VERSION 应为整数") from None
+        raise KeyError_(f"密钥文件 {path} 的密钥版本应为整数") from None
+    older = []
+    for v in olders:
+        data, digest = f"{DATA}_V{v}", f"{DIGEST}_V{v}"   # key-file lines of an older version, not variables
+        if not values.get(data) or not values.get(digest):
+            raise KeyError_(f"密钥文件 {path} 缺少版本 {v} 的 {data} 或 {digest}")
+        older.append(KeyRing(v, _hex_key(values[data], data + " "), _hex_key(values[digest], digest + " ")))
     return KeyRing(version, _hex_key(values["EPI_DATA_KEY"], "EPI_DATA_KEY "),
-                   _hex_key(values["EPI_DIGEST_KEY"], "EPI_DIGEST_KEY "))
+                   _hex_key(values["EPI_DIGEST_KEY"], "EPI_DIGEST_KEY "), tuple(older))
+
+
+HEADER = "# 疫情防控监管专区：个人信息加密密钥（invoke keys.new 生成）。妥善保管，丢失即无法解密已存数据。\n"
+
+
+def key_file_text(ring: KeyRing) -> str:
+    lines = [HEADER, f"EPI_KEY_VERSION={ring.version}\n", f"EPI_DATA_KEY={ring.data_key.hex()}\n",
+             f"EPI_DIGEST_KEY={ring.digest_key.hex()}\n"]
+    for o in ring.older:
+        lines += [f"# 旧版本 {o.version}：轮换（invoke keys.rotate）完成后删除以下两行\n",
+                  f"{DATA}_V{o.version}={o.data_key.hex()}\n", f"{DIGEST}_V{o.version}={o.digest_key.hex()}\n"]
+    return "".join(lines)
+
+
+def new_keyring(version: int = 1, older: tuple[KeyRing, ...] = ()) -> KeyRing:
+    """Fresh keys from the operating system's CSPRNG."""
+    return KeyRing(version, secrets.token_bytes(16), secrets.token_bytes(32), older)
 
 
 def new_key_file_text(version: int = 1) -> str:
-    """A fresh key file (random keys from the operating system's CSPRNG)."""
-    return ("# 疫情防控监管专区：个人信息加密密钥（invoke keys.new 生成）。妥善保管，丢失即无法解密已存数据。\n"
-            f"EPI_KEY_VERSION={version}\nEPI_DATA_KEY={secrets.token_hex(16)}\nEPI_DIGEST_KEY={secrets.token_hex(32)}\n")
+    """A fresh key file."""
+    return key_file_text(new_keyring(version))
 
 
 def write_key_file(path: Path, version: int = 1) -> None:
@@ -110,6 +149,19 @@ def write_key_file(path: Path, version: int = 1) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(new_key_file_text(version))
+
+
+def replace_key_file(path: Path, ring: KeyRing) -> None:
+    """Write ``ring`` over a key file, atomically (a new file, mode 0600, renamed over the old one)."""
+    tmp = path.with_name(path.name + ".new")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key_file_text(ring))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def dev_key_path() -> Path:
@@ -225,6 +277,9 @@ class Sealer:
 
     def __init__(self, ring: KeyRing):
         self.ring = ring
+        # the older version's own sealer: it opens its records and makes its digests for searches
+        self.older = [Sealer(KeyRing(o.version, o.data_key, o.digest_key)) for o in ring.older]
+        self.every = [self, *self.older]
         self._base = hmac.new(ring.digest_key, digestmod="sm3")
         self._algorithm = algorithms.SM4(ring.data_key)
         self._cache: dict[tuple[bytes, str], int] = {}
@@ -303,21 +358,34 @@ class Sealer:
 
     def open(self, personal: bytes | None, key_version: int | None, id_digest: int | None,
              phone_digest: int | None) -> tuple[str | None, str | None, str | None]:
-        """(id_card, person_name, phone) of a sealed record. A ciphertext that fails its tag (changed,
-        moved to another record, another key) raises KeyError_; it is never shown."""
+        """(id_card, person_name, phone) of a sealed record, under its key version (the current one
+        or the older one of a rotation). A ciphertext that fails its tag (changed, moved to another
+        record, another key) raises KeyError_; it is never shown."""
         if personal is None:
             return None, None, None
-        if key_version != self.ring.version:
-            raise KeyError_(f"记录使用密钥版本 {key_version} 加密，当前密钥版本为 {self.ring.version}")
+        sealer = next((s for s in self.every if s.ring.version == key_version), None)
+        if sealer is None:
+            raise KeyError_(f"记录使用密钥版本 {key_version} 加密，本进程没有该版本的密钥"
+                            f"（当前版本 {self.ring.version}）：请检查密钥来源后重启")
         personal = bytes(personal)
         nonce, body, tag = personal[:NONCE], personal[NONCE:-TAG], personal[-TAG:]
-        dec = Cipher(self._algorithm, modes.GCM(nonce, tag)).decryptor()
-        dec.authenticate_additional_data(self.aad(id_digest, phone_digest))
+        dec = Cipher(sealer._algorithm, modes.GCM(nonce, tag)).decryptor()
+        dec.authenticate_additional_data(sealer.aad(id_digest, phone_digest))
         try:
             plain = dec.update(body) + dec.finalize()
         except InvalidTag:
             raise KeyError_("个人信息密文校验失败（数据被改动，或密钥不是加密时的密钥），已拒绝显示") from None
         return unpack(plain)
+
+    # what a search looks for: the digests under every version a record may be sealed under
+    def id_digests(self, value: str | None) -> list[int] | None:
+        return None if value is None else [s.id_digest(value) for s in self.every]
+
+    def phone_digests(self, value: str | None) -> list[int] | None:
+        return None if value is None else [s.phone_digest(value) for s in self.every]
+
+    def name_queries(self, text: str | None) -> list[list[int]] | None:
+        return None if text is None else [s.name_query(text) for s in self.every]
 
     def name_query(self, text: str) -> list[int]:
         """The digests a name containing ``text`` holds: the one digest of ``text`` itself when it is at
@@ -336,14 +404,18 @@ _lock = threading.Lock()
 _ring: KeyRing | None = None
 _checked: set[tuple] = set()
 _sealer: Sealer | None = None
+_ring_config: object = None
 
 
 def keyring() -> KeyRing:
-    global _ring, _sealer
+    """The process's key ring, loaded once (again when the configuration changed: tests)."""
+    global _ring, _sealer, _ring_config
     with _lock:
-        if _ring is None:
+        cfg = config.current()
+        if _ring is None or _ring_config is not cfg:
             _ring = load_keyring()
             _sealer = Sealer(_ring)
+            _ring_config = cfg
         return _ring
 
 
@@ -365,18 +437,28 @@ MISMATCH = ("个人信息加密密钥与数据库中的数据不匹配（密钥�
             "（EPI_KEY_FILE、EPI_DATA_KEY/EPI_DIGEST_KEY 或 EPI_KEY_SOURCE），专区拒绝启动")
 
 
+MISSING = ("缺少个人信息加密密钥版本 {versions}：数据库中仍有记录使用它（轮换尚未完成）。请在密钥来源中保留该版本，"
+           "专区拒绝启动")
+
+
 def checked(conn) -> Sealer:
     """The process's sealer, its keys compared with the database's check values first (once per
-    database and process; the first process to use a key version registers its check values,
-    audited). Raises KeyError_ when they differ."""
+    database and process): every version of the ring (the first process to use a version registers
+    its check values, audited), and every version the data still needs (registered, not retired) must
+    be in the ring. Raises KeyError_ otherwise."""
     ring = keyring()
-    where = (conn.info.host, conn.info.port, conn.info.dbname, ring.version)
+    where = (conn.info.host, conn.info.port, conn.info.dbname, tuple(r.version for r in ring.versions))
     if where not in _checked:
-        data_check, digest_check = ring.checks()
-        row = conn.execute("select epi.crypto_key_check(%s, %s, %s)", (ring.version, data_check, digest_check)).fetchone()
-        verdict = row[0] if not isinstance(row, dict) else next(iter(row.values()))
-        if verdict not in ("ok", "registered"):
-            raise KeyError_(MISMATCH.format(version=ring.version))
+        row = conn.execute("select epi.crypto_keys_needed()").fetchone()   # first: a refused process registers nothing
+        needed = row[0] if not isinstance(row, dict) else next(iter(row.values()))
+        missing = sorted(set(needed or ()) - {r.version for r in ring.versions})
+        if missing:
+            raise KeyError_(MISSING.format(versions="、".join(map(str, missing))))
+        for version in ring.versions:
+            row = conn.execute("select epi.crypto_key_check(%s, %s, %s)", (version.version, *version.checks())).fetchone()
+            verdict = row[0] if not isinstance(row, dict) else next(iter(row.values()))
+            if verdict not in ("ok", "registered"):
+                raise KeyError_(MISMATCH.format(version=version.version))
         _checked.add(where)
     return sealer()
 

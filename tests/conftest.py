@@ -38,6 +38,11 @@ def _literal(value) -> str:
     return "'" + str(value).replace("'", "''").replace("%", "%%") + "'"
 
 
+# epi.find_scans with the arguments web.queries.personal_digests makes
+FIND_SCANS = ("epi.find_scans(%(find_id_card)s::bigint[], %(find_phone)s::bigint[], %(find_name)s::bigint[], "
+              "%(find_name_old)s::bigint[], %(find_name_chars)s::integer)")
+
+
 def opened_scans(conn, columns: list[str], *, where: str = "true", order: str = "collected_at, scan_id") -> list[tuple]:
     """Rows of epi.scan (read by ``conn``: the admin, for what is stored) with ``columns``, where
     id_card, person_name and phone are the values decrypted from the stored ciphertext (issue 49)."""

@@ -71,7 +71,8 @@ def scan_filters(args):
     personal = {col: typed(args, col) or None for col in PERSONAL}
     if any(personal.values()):
         conds.append(sql.SQL("(collected_at, scan_id) in (select * from epi.find_scans("
-                             "%(find_id_card)s::bigint, %(find_phone)s::bigint, %(find_name)s::bigint[], %(find_name_chars)s::integer))"))
+                             "%(find_id_card)s::bigint[], %(find_phone)s::bigint[], %(find_name)s::bigint[], %(find_name_old)s::bigint[], "
+                             "%(find_name_chars)s::integer))"))
         params |= personal_digests(personal["id_card"], personal["phone"], personal["person_name"])
     for col in EXACT - set(PERSONAL):
         value = typed(args, col)
@@ -104,10 +105,12 @@ def scan_filters(args):
 
 def personal_digests(id_card: str | None, phone: str | None, name: str | None) -> dict:
     """epi.find_scans' arguments for what was typed: the keyed digests (core/crypto.py; the database
-    never sees the values), and how many characters the name has (its rule: 2 or more)."""
+    never sees the values) under each key version a record may be sealed under (one; two while a
+    rotation runs, issue 50), and how many characters the name has (its rule: 2 or more)."""
     sealer = crypto.sealer()
-    return {"find_id_card": sealer.id_digest(id_card), "find_phone": sealer.phone_digest(phone),
-            "find_name": None if name is None else sealer.name_query(name),
+    names = sealer.name_queries(name)
+    return {"find_id_card": sealer.id_digests(id_card), "find_phone": sealer.phone_digests(phone),
+            "find_name": names and names[0], "find_name_old": names[1] if names and len(names) > 1 else None,
             "find_name_chars": None if name is None else len(crypto.norm_name(name))}
 
 

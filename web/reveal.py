@@ -91,8 +91,8 @@ def export_full():
     conditions, hashes = access_conditions(args)
     with committed() as conn:
         full = conn.execute(SQL["export_scans_full"], {
-            "id_card": crypto.sealer().id_digest(typed(args, "id_card") or None),
-            "phone": crypto.sealer().phone_digest(typed(args, "phone") or None),
+            "id_card": crypto.sealer().id_digests(typed(args, "id_card") or None),
+            "phone": crypto.sealer().phone_digests(typed(args, "phone") or None),
             "venue_id": typed(args, "venue_id") or None, "collected_from": params.get("collected_from"),
             "collected_to": params.get("collected_to"), "reason": (request.form.get("reason") or "")[:1000],
             "conditions": json.dumps(conditions, ensure_ascii=False), "hashes": hashes}).fetchall()

@@ -2,8 +2,9 @@
    visit — so an unmasked export exists, but narrow and accountable (issue 42, point 1; SPEC 3): one
    exact 被采集人身份证 or 联系电话, or one 公共场所ID with a 采集时间 window of at most 24 hours, at most
    5,000 rows (epi.rule_limits), a reason as for a reveal (epi.reveal_reason). The ID number and
-   phone come as their keyed digests (issue 49: the zone's process computes them; the rows come
-   back as ciphertext, which it decrypts after this transaction committed). The condition is
+   phone come as their keyed digests (issue 49: the zone's process computes them, under each key
+   version a record may be sealed under — two during a rotation, issue 50; the rows come back as
+   ciphertext, which it decrypts after this transaction committed). The condition is
    checked and run here, on the rows the caller may see (epi.scan's forced RLS with the caller's
    identity), so no caller can widen it by handing a list of ids; the export is written to the audit
    log in the same transaction as its rows (scan.export, "full": true, every scan_id, the reason,
@@ -11,7 +12,7 @@
    query, so its index answers it (as epi.find_scans). The rows count against the caller's daily
    budget (epi_private.reveal_spend): past it, the refusal is audited, no row is returned and its
    message is left in the transaction's setting epi.refused. Newest first. */
-create or replace function epi.export_scans_full(p_id_card bigint, p_phone bigint, p_venue_id text,
+create or replace function epi.export_scans_full(p_id_card bigint[], p_phone bigint[], p_venue_id text,
                                                  p_from timestamptz, p_to timestamptz, p_reason text,
                                                  p_conditions jsonb default '{}', p_subject_hashes text[] default '{}')
 returns table (scan_id bigint, venue_id text, venue_name text, category text, city text, street text,
@@ -23,8 +24,8 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_id_card bigint := p_id_card;
-  v_phone   bigint := p_phone;
+  v_id_card bigint[] := nullif(p_id_card, '{}');
+  v_phone   bigint[] := nullif(p_phone, '{}');
   v_venue   text := nullif(btrim(coalesce(p_venue_id, '')), '');
   v_cap     bigint := (select l.value from epi.rule_limits() l where l.rule = 'unmasked_export_max_rows');
   v_hours   bigint := (select l.value from epi.rule_limits() l where l.rule = 'unmasked_export_window_hours');
@@ -44,14 +45,14 @@ begin
   if v_id_card is not null then
     select array_agg(x.scan_id) into v_ids from (
       select s.scan_id from epi.scan s
-       where s.id_card_digest = v_id_card and (v_phone is null or s.phone_digest = v_phone)
+       where s.id_card_digest = any (v_id_card) and (v_phone is null or s.phone_digest = any (v_phone))
          and (v_venue is null or s.venue_id = v_venue)
          and (p_from is null or s.collected_at >= p_from) and (p_to is null or s.collected_at < p_to)
        limit v_cap + 1) x;
   elsif v_phone is not null then
     select array_agg(x.scan_id) into v_ids from (
       select s.scan_id from epi.scan s
-       where s.phone_digest = v_phone and (v_venue is null or s.venue_id = v_venue)
+       where s.phone_digest = any (v_phone) and (v_venue is null or s.venue_id = v_venue)
          and (p_from is null or s.collected_at >= p_from) and (p_to is null or s.collected_at < p_to)
        limit v_cap + 1) x;
   else
@@ -88,5 +89,5 @@ begin
      order by s.collected_at desc, s.scan_id desc;
 end
 $$;
-comment on function epi.export_scans_full(bigint, bigint, text, timestamptz, timestamptz, text, jsonb, text[]) is
+comment on function epi.export_scans_full(bigint[], bigint[], text, timestamptz, timestamptz, text, jsonb, text[]) is
   'An unmasked export, narrow: one ID number or phone, or one venue within 24 hours; at most 5,000 rows; a reason; audited (scan.export, full).';

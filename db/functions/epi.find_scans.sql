@@ -6,11 +6,14 @@
    epi.scan's forced RLS still filters by the caller's identity, so a unit finds only scans of its
    own venues. With no condition it finds nothing.
    One static query per leading condition (plpgsql: each keeps its own plan), so each is answered
-   by its index (db/schema/0031_personal_data_encrypted.sql). A name is searched by 2 characters or
+   by its index (db/schema/0031_personal_data_encrypted.sql). While a key rotation runs (issue 50)
+   a record may be sealed under either of two versions: each condition comes as the digests under
+   both (an array: `= any`, still an index condition; the name's two digest sets OR-ed). A name is searched by 2 characters or
    more (p_name_chars: how many were typed): its digests are those of the name itself (up to 6
    characters: an exact "contains") or of its 6-character pieces, which the GIN index answers by
    epi.@> (leakproof, so RLS lets it lead). */
-create or replace function epi.find_scans(p_id_card bigint, p_phone bigint, p_name bigint[], p_name_chars integer)
+create or replace function epi.find_scans(p_id_card bigint[], p_phone bigint[], p_name bigint[], p_name_old bigint[],
+                                          p_name_chars integer)
 returns table (collected_at timestamptz, scan_id bigint)
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
@@ -24,20 +27,26 @@ begin
   if p_id_card is not null then
     return query
       select s.collected_at, s.scan_id from epi.scan s
-       where s.id_card_digest = p_id_card
-         and (p_phone is null or s.phone_digest = p_phone)
-         and (p_name is null or s.name_grams operator(epi.@>) p_name);
+       where s.id_card_digest = any (p_id_card)
+         and (p_phone is null or s.phone_digest = any (p_phone))
+         and (p_name is null or s.name_grams operator(epi.@>) p_name
+              or (p_name_old is not null and s.name_grams operator(epi.@>) p_name_old));
   elsif p_phone is not null then
     return query
       select s.collected_at, s.scan_id from epi.scan s
-       where s.phone_digest = p_phone
-         and (p_name is null or s.name_grams operator(epi.@>) p_name);
-  elsif p_name is not null then
+       where s.phone_digest = any (p_phone)
+         and (p_name is null or s.name_grams operator(epi.@>) p_name
+              or (p_name_old is not null and s.name_grams operator(epi.@>) p_name_old));
+  elsif p_name is not null and p_name_old is null then
     return query
       select s.collected_at, s.scan_id from epi.scan s
        where s.name_grams operator(epi.@>) p_name;
+  elsif p_name is not null then   -- a rotation under way: either version's digests (two index scans, OR-ed)
+    return query
+      select s.collected_at, s.scan_id from epi.scan s
+       where s.name_grams operator(epi.@>) p_name or s.name_grams operator(epi.@>) p_name_old;
   end if;
 end
 $$;
-comment on function epi.find_scans(bigint, bigint, bigint[], integer) is
-  'Scans (collected_at, scan_id) whose 被采集人身份证 / 联系电话 digest equals, or whose 被采集人 digests hold, the given keyed digests (a name of 2 characters or more); visible ones only.';
+comment on function epi.find_scans(bigint[], bigint[], bigint[], bigint[], integer) is
+  'Scans (collected_at, scan_id) whose 被采集人身份证 / 联系电话 digest is one of the given, or whose 被采集人 digests hold the given ones (of the current key version or the older one of a rotation; a name of 2 characters or more); visible ones only.';

@@ -37,9 +37,9 @@ grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(
   epi.data_days(date, date),
   epi.threshold_problems(text, text), epi.frontdb_sync_enabled(),
   epi.mask_id_card(text), epi.mask_phone(text), epi.mask_name(text) to epi_ops, epi_unit, epi_jobs;
-grant execute on function epi.export_scans_full(bigint, bigint, text, timestamptz, timestamptz, text, jsonb, text[]),
+grant execute on function epi.export_scans_full(bigint[], bigint[], text, timestamptz, timestamptz, text, jsonb, text[]),
   epi.reveal_reason(text) to epi_ops, epi_unit;
-grant execute on function epi.find_scans(bigint, bigint, bigint[], integer), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),
+grant execute on function epi.find_scans(bigint[], bigint[], bigint[], bigint[], integer), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),
   epi.audit_scan_access(text, jsonb, bigint, text[]), epi.audit_stats_export(date, date, bigint) to epi_ops, epi_unit;
 grant execute on function epi.sms_resolve(bigint, text) to epi_ops;
 -- the venue form's rules and its writes (issue 47): ops' 场所信息管理
@@ -57,7 +57,7 @@ grant execute on function epi_private.current_kind(), epi_private.current_unit()
   epi.mask_id_card(text), epi.mask_phone(text), epi.mask_name(text), epi.audit_head(),
   epi.audit_log_access(text, jsonb, bigint, text[]) to epi_auditor;
 -- the personal-data keys' check values (issue 49): a process compares its keys with them at start
-grant execute on function epi.crypto_key_check(integer, text, text) to epi_web, epi_jobs, epi_ops;
+grant execute on function epi.crypto_key_check(integer, text, text), epi.crypto_keys_needed() to epi_web, epi_jobs, epi_ops;
 -- the web login itself, before it acts as anyone: records and checks OA sign-on tickets (one use each)
 grant usage on schema epi to epi_web;
 grant execute on function epi.ticket_use(bytea, timestamptz), epi.ticket_used(bytea) to epi_web;

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from core import config, crypto
-from tests.conftest import as_admin, as_auditor, as_ops, as_unit, quiet
+from tests.conftest import FIND_SCANS, as_admin, as_auditor, as_ops, as_unit, quiet
 
 RING = crypto.KeyRing(7, bytes(range(16)), bytes(range(32)))
 OTHER = crypto.KeyRing(7, bytes(range(1, 17)), bytes(range(32)))
@@ -220,11 +220,52 @@ def test_rows_stored_before_encryption_are_encrypted_then_the_plaintext_goes(fre
                 [(v, i, n, p, crypto.mask_id_card(i)) for v, i, n, p in PLAIN]
             build_world(c)
             as_unit(c, "T-A")
-            found = c.execute("""select count(*) from epi.find_scans(%(find_id_card)s, %(find_phone)s, %(find_name)s,
-                                                                       %(find_name_chars)s)""",
-                              personal_digests(None, None, "甲乙")).fetchone()[0]
+            found = c.execute(f"select count(*) from {FIND_SCANS}", personal_digests(None, None, "甲乙")).fetchone()[0]
             assert found == 3
         assert keys.encrypt_existing(old, echo=said.append) == 0   # again: nothing left, nothing done
     finally:
         with psycopg.connect(fresh_db, autocommit=True) as c:
             c.execute(f"drop database if exists {name} with (force)")
+
+
+def test_the_web_app_refuses_to_start_with_other_keys_than_the_datas(fresh_db, monkeypatch, tmp_path):
+    """Point 2: create_app (invoke serve, the WSGI entry) stops with the Chinese message (a
+    ConfigError: `invoke serve` prints it and exits 2)."""
+    from db import database
+    from web import ConfigError, create_app
+
+    web = database.web_url(database.database_name(fresh_db))
+    options = {"TESTING": True, "OA_JWT_SECRET": "x" * 32, "DATABASE_WEB_URL": web, "UPLOAD_DIR": str(tmp_path)}
+    crypto.reset()
+    try:
+        create_app(options).extensions["epi_pool"].close()     # the process's keys: registered for this database
+        monkeypatch.setenv("EPI_DATA_KEY", OTHER.data_key.hex())
+        monkeypatch.setenv("EPI_DIGEST_KEY", OTHER.digest_key.hex())
+        monkeypatch.setenv("EPI_KEY_VERSION", str(crypto.keyring().version))
+        crypto.reset()
+        with pytest.raises(ConfigError) as err:
+            create_app(options)
+        assert str(err.value) == crypto.MISMATCH.format(version=crypto.keyring().version)
+    finally:
+        crypto.reset()
+
+
+def test_a_key_file_holds_the_current_version_and_at_most_one_older(tmp_path):
+    path = tmp_path / "k.key"
+    older = crypto.KeyRing(1, bytes(range(16)), bytes(range(32)))
+    ring = crypto.new_keyring(2, (older,))
+    crypto.replace_key_file(path, ring)
+    assert path.stat().st_mode & 0o777 == 0o600
+    read = crypto.read_key_file(path)
+    assert (read.version, read.data_key, read.older) == (2, ring.data_key, (older,))
+    sealer = crypto.Sealer(read)
+    old = crypto.Sealer(older).seal("00000000000000001X", "测试甲乙", None)
+    assert sealer.open(*old[:4]) == ("00000000000000001X", "测试甲乙", None)          # the older version opens
+    assert sealer.seal("00000000000000001X", None, None)[1] == 2                         # new records: the current
+    assert sealer.id_digests("00000000000000001X") == [sealer.id_digest("00000000000000001X"), old[2]]
+    with pytest.raises(crypto.KeyError_) as err:
+        crypto.KeyRing(3, bytes(16), bytes(32), (older, crypto.KeyRing(2, bytes(16), bytes(32))))
+    assert str(err.value) == "密钥环最多同时包含当前版本和一个旧版本：请先完成上一次轮换（invoke keys.rotate）"
+    with pytest.raises(crypto.KeyError_) as err:
+        crypto.Sealer(crypto.KeyRing(2, bytes(16), bytes(32))).open(*old[:4])
+    assert str(err.value) == "记录使用密钥版本 1 加密，本进程没有该版本的密钥（当前版本 2）：请检查密钥来源后重启"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.conftest import as_jobs, as_oa, as_ops, as_unit, attempt
+from tests.conftest import FIND_SCANS, as_jobs, as_oa, as_ops, as_unit, attempt
 
 WORLD_ID, WORLD_PHONE, WORLD_NAME = "00000000000000000X", "14400009999", "测试人"
 
@@ -60,10 +60,9 @@ def found(conn, id_card, phone, name):
     """oa.scan's rows that epi.find_scans finds for what was typed (its digests, as the web app makes them)."""
     from web.queries import personal_digests
 
-    return conn.execute("""select venue_id, id_card from oa.scan
-                            where (collected_at, scan_id) in (select * from epi.find_scans(
-                                  %(find_id_card)s, %(find_phone)s, %(find_name)s, %(find_name_chars)s))
-                            order by 1""", personal_digests(id_card, phone, name)).fetchall()
+    return conn.execute(f"""select venue_id, id_card from oa.scan
+                             where (collected_at, scan_id) in (select * from {FIND_SCANS})
+                             order by 1""", personal_digests(id_card, phone, name)).fetchall()
 
 
 def test_a_search_by_full_value_finds_the_units_own_scans(conn, world):

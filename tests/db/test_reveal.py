@@ -20,7 +20,7 @@ def opened(row, at: int) -> tuple:
 def digests(id_card, phone, *rest):
     """export_scans_full's arguments as the web app passes them: the ID number and phone as digests."""
     sealer = crypto.sealer()
-    return (sealer.id_digest((id_card and id_card.strip()) or None), sealer.phone_digest((phone and phone.strip()) or None),
+    return (sealer.id_digests((id_card and id_card.strip()) or None), sealer.phone_digests((phone and phone.strip()) or None),
             *rest)
 
 
@@ -64,7 +64,7 @@ def test_only_ops_and_units_may_reveal(conn, world, oa_login_a):
     assert isinstance(attempt(conn, "select * from epi.reveal_scans(%s, 'x事由')", ([own],)), psycopg.errors.InsufficientPrivilege)
 
 
-EXPORT = f"select venue_id, {OPENED}, collected_at from epi.export_scans_full(%s::bigint, %s::bigint, %s, %s, %s, %s)"
+EXPORT = f"select venue_id, {OPENED}, collected_at from epi.export_scans_full(%s::bigint[], %s::bigint[], %s, %s, %s, %s)"
 
 
 def test_an_export_reveals_only_the_visible_records_newest_first(conn, world):
@@ -79,8 +79,8 @@ def test_an_export_reveals_only_the_visible_records_newest_first(conn, world):
 
 def test_an_unmasked_export_records_its_conditions_masked(conn, world):
     as_unit(conn, "T-A", account="a.zhang")
-    conn.execute("select * from epi.export_scans_full(%s, null, 'VA1', null, null, '导出核查', %s, %s)",
-                 (crypto.sealer().id_digest(WORLD_ID), psycopg.types.json.Jsonb({"id_card": WORLD_ID, "venue_id": "VA1"}), ["ab" * 32]))
+    conn.execute("select * from epi.export_scans_full(%s::bigint[], null, 'VA1', null, null, '导出核查', %s, %s)",
+                 (crypto.sealer().id_digests(WORLD_ID), psycopg.types.json.Jsonb({"id_card": WORLD_ID, "venue_id": "VA1"}), ["ab" * 32]))
     as_auditor(conn)
     detail, hashes = conn.execute("select detail, subject_hashes from epi.audit_log where action = 'scan.export'").fetchone()
     assert detail["conditions"] == {"id_card": "000000********000X", "venue_id": "VA1"} and hashes == ["ab" * 32]

@@ -88,8 +88,8 @@ def test_past_the_days_budget_reveals_and_exports_are_refused_until_tomorrow(con
                                       f"{tomorrow} 00:00 重置；如因疫情处置确需更多，请联系运维单位临时提高额度")
     set_use(conn, "a.zhang", 4998)
     as_unit(conn, "T-A", account="a.zhang")
-    rows = conn.execute("select * from epi.export_scans_full(%s, null, null, null, null, '导出核查', %s, %s)",
-                        (crypto.sealer().id_digest(WORLD_ID), psycopg.types.json.Jsonb({"id_card": WORLD_ID}),
+    rows = conn.execute("select * from epi.export_scans_full(%s::bigint[], null, null, null, null, '导出核查', %s, %s)",
+                        (crypto.sealer().id_digests(WORLD_ID), psycopg.types.json.Jsonb({"id_card": WORLD_ID}),
                          ["ab" * 32])).fetchall()
     assert rows == []
     assert conn.execute("select current_setting('epi.refused')").fetchone()[0] == (
@@ -108,8 +108,8 @@ def test_past_the_days_budget_reveals_and_exports_are_refused_until_tomorrow(con
 def test_an_export_counts_its_rows_and_80_percent_is_recorded_once(conn, world):
     set_use(conn, "a.zhang", 3997)
     as_unit(conn, "T-A", account="a.zhang")
-    assert len(conn.execute("select * from epi.export_scans_full(%s, null, null, null, null, '导出核查')",
-                            (crypto.sealer().id_digest(WORLD_ID),)).fetchall()) == 3          # 4,000 of 5,000: 80%
+    assert len(conn.execute("select * from epi.export_scans_full(%s::bigint[], null, null, null, null, '导出核查')",
+                            (crypto.sealer().id_digests(WORLD_ID),)).fetchall()) == 3          # 4,000 of 5,000: 80%
     reveal(conn, scan_ids(conn, "VA1")[0])
     [(account, n, detail, _)] = entries(conn, "reveal.budget_80")
     assert (account, n, detail["used_today"], detail["budget"]) == ("a.zhang", 4000, 4000, 5000)

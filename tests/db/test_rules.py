@@ -125,7 +125,7 @@ def test_the_rules_limits_are_stated_once_and_read_by_the_checks(conn):
     ("select epi.scan_retention_days('13')", "days", "扫码记录保存天数应为不小于 14 的整数天（留空表示一直保存）"),
     ("select epi.scan_retention_days('36501')", "days", "扫码记录保存天数应为不小于 14 的整数天（留空表示一直保存）"),
     ("select epi.scan_retention_days('1.5')", "days", "扫码记录保存天数应为不小于 14 的整数天（留空表示一直保存）"),
-    ("select * from epi.find_scans(null, null, '{1}', 1)", "person_name", "被采集人请至少输入2个字"),
+    ("select * from epi.find_scans(null, null, '{1}', null, 1)", "person_name", "被采集人请至少输入2个字"),
 ])
 def test_a_value_a_rule_refuses_is_ep400_on_its_field(conn, world, statement, field, message):
     """The project's SQLSTATE for a refused value (web.errors.RULE_REFUSED) and the field it concerns."""

@@ -1,0 +1,164 @@
+"""Keys rotated while the zone runs (issue 50, point 2): a new key version added (`invoke keys.add`),
+the zone restarted with both, `invoke keys.rotate` re-encrypting under web traffic — searches by
+ID number, phone and name and reveals answer the same throughout — then every record under the new
+version, the old one retired (audited) and no longer needed; a rotation killed half-way goes on
+when run again; a process without a version the data still needs refuses to start."""
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+
+from admin import keys
+from core import crypto
+from db import database
+from tests.conftest import SEALED_COLUMNS, as_auditor, as_ops, quiet, sealed
+from tests.web.conftest import SECRET, ticket
+
+PERSON = ("00000000000000009X", "测试轮换", "10000000009")
+EXTRA = 240   # the person's scans at VA1 beside the world's (batches of 50: several of them)
+
+
+@pytest.fixture
+def key_file(tmp_path, monkeypatch):
+    """The process's keys (version 1 here) in a key file of the test's, and the environment pointing at it."""
+    path = tmp_path / "personal-data.key"
+    crypto.replace_key_file(path, crypto.keyring())
+    for name in ("EPI_KEY_SOURCE", "EPI_DATA_KEY", "EPI_DIGEST_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("EPI_KEY_FILE", str(path))
+    crypto.reset()
+    yield path
+    crypto.reset()
+
+
+@pytest.fixture
+def rotating_db(seeded_db, key_file):
+    with psycopg.connect(seeded_db) as c:
+        as_ops(c)
+        batch = c.execute("select min(batch_id) from epi.import_batch").fetchone()[0]
+        c.execute(f"""insert into epi.scan (venue_id, {SEALED_COLUMNS}, collected_at, batch_id, imported_by)
+                      select 'VA1', {sealed(*PERSON)}, '2022-03-06 08:00+08'::timestamptz + g * interval '1 minute',
+                             %s, 'ops.tester' from generate_series(1, {EXTRA}) g""", (batch,))
+        c.commit()
+    crypto.check_at_start(database.web_url(database.database_name(seeded_db)), None)   # version 1 registered, as a start does
+    return seeded_db
+
+
+def app_for(url, tmp_path):
+    from web import create_app
+
+    return create_app({"TESTING": True, "OA_JWT_SECRET": SECRET, "SECRET_KEY": "test-session-key",
+                       "DATABASE_WEB_URL": database.web_url(database.database_name(url)),
+                       "UPLOAD_DIR": str(tmp_path / "uploads"), "SESSION_COOKIE_SECURE": False})
+
+
+def search(client, **condition) -> tuple[int, int]:
+    res = client.post("/api/scans/search", json=condition | {"count": True},
+                      headers={"Authorization": "Bearer " + ticket(menus=["scan_query", "scan_reveal"])})
+    return res.status_code, (res.get_json() or {}).get("count", -1)
+
+
+def reveal(client, scan_id) -> tuple[int, str | None]:
+    res = client.post(f"/api/scans/{scan_id}/reveal", json={"reason": "核对轮换"},
+                      headers={"Authorization": "Bearer " + ticket(menus=["scan_query", "scan_reveal"])})
+    return res.status_code, ((res.get_json() or {}).get("scan") or {}).get("id_card")
+
+
+def versions(url) -> dict:
+    with psycopg.connect(url) as c:
+        return dict(c.execute("select key_version, count(*) from epi.scan group by 1").fetchall())
+
+
+def test_a_rotation_under_web_traffic_changes_no_answer(rotating_db, key_file, tmp_path):
+    before = versions(rotating_db)
+    assert before == {1: 7 + EXTRA}
+    with psycopg.connect(rotating_db) as c:
+        scan_id = c.execute("select min(scan_id) from epi.scan where venue_id = 'VA1' and collected_at > '2022-03-06'"
+                            ).fetchone()[0]
+    # a process that lacks the version the data is sealed under refuses to start
+    v1 = crypto.read_key_file(key_file)
+    crypto.replace_key_file(key_file, crypto.new_keyring(2))
+    crypto.reset()
+    with pytest.raises(crypto.KeyError_) as err:
+        app_for(rotating_db, tmp_path)
+    assert str(err.value) == crypto.MISSING.format(versions="1")
+    crypto.replace_key_file(key_file, v1)
+
+    ring = keys.add(key_file, echo=quiet)            # version 2, version 1 kept
+    assert (ring.version, [o.version for o in ring.older]) == (2, [1])
+    with pytest.raises(crypto.KeyError_) as err:      # one rotation at a time
+        keys.add(key_file, echo=quiet)
+    assert str(err.value) == (f"密钥文件 {key_file} 仍含旧版本 1：请先完成上一次轮换（invoke keys.rotate），"
+                              "并删除旧版本的两行")
+    crypto.reset()                                    # the zone restarted with both versions
+    app = app_for(rotating_db, tmp_path)
+    client = app.test_client()
+    expected = {"id_card": (200, EXTRA), "phone": (200, EXTRA), "person_name": (200, EXTRA)}
+    values = dict(zip(("id_card", "person_name", "phone"), PERSON, strict=True))
+    assert {k: search(client, **{k: values[k]}) for k in expected} == expected
+    answers, stop = [], threading.Event()
+
+    def traffic():
+        i = 0
+        while not stop.is_set() or i < 6:
+            key = list(expected)[i % 3]
+            answers.append((key, search(client, **{key: values[key]})))
+            if i % 9 == 0:
+                answers.append(("reveal", reveal(client, scan_id)))
+            i += 1
+
+    worker = threading.Thread(target=traffic)
+    worker.start()
+    said: list[str] = []
+    mixed: list[int] = []
+
+    def between_batches(line: str) -> None:
+        """After each batch, while the records are under both versions, wait for 3 more answers."""
+        said.append(line)
+        seen = len(answers)
+        for _ in range(600):
+            if len(answers) >= seen + 3 or not worker.is_alive():
+                break
+            stop.wait(0.05)
+        mixed.append(len(answers) - seen)
+
+    try:
+        assert keys.rotate(rotating_db, batch=50, echo=between_batches) == 7 + EXTRA
+    finally:
+        stop.set()
+        worker.join(60)
+    app.extensions["epi_pool"].close()
+    assert said[0] == f"共有 {7 + EXTRA:,} 条记录使用旧密钥版本，重新加密为版本 2（每批 50 条）"
+    assert said[-1] == "密钥版本 1 已停用：已没有记录使用它。现在可以从密钥文件（或 KMS）中删除该版本，并重启专区"
+    wrong = [a for a in answers if a[1] != (expected.get(a[0]) or (200, PERSON[0]))]
+    assert wrong == [] and len(mixed) >= 6 and min(mixed[1:-1]) >= 3   # answers between every two batches
+    assert versions(rotating_db) == {2: 7 + EXTRA}
+    with psycopg.connect(rotating_db) as c:
+        as_auditor(c)
+        assert c.execute("select action, detail from epi.audit_log where action like 'crypto_key.%' "
+                         "order by audit_id").fetchall() == [
+            ("crypto_key.register", {"key_version": 1}), ("crypto_key.register", {"key_version": 2}),
+            ("crypto_key.rotate", {"to": 2, "rows": 7 + EXTRA}), ("crypto_key.retire", {"key_version": 1})]
+    # the old key is no longer needed: a process with version 2 alone finds and opens everything
+    crypto.replace_key_file(key_file, crypto.KeyRing(ring.version, ring.data_key, ring.digest_key))
+    crypto.reset()
+    app = app_for(rotating_db, tmp_path)
+    client = app.test_client()
+    assert {k: search(client, **{k: values[k]}) for k in expected} == expected
+    assert reveal(client, scan_id) == (200, PERSON[0])
+    app.extensions["epi_pool"].close()
+
+
+def test_a_rotation_killed_half_way_goes_on_when_run_again(rotating_db, key_file):
+    keys.add(key_file, echo=quiet)
+    crypto.reset()
+    assert keys.rotate(rotating_db, batch=50, limit=100, echo=quiet) == 100      # stopped after 100 rows
+    assert versions(rotating_db) == {1: 7 + EXTRA - 100, 2: 100}
+    with psycopg.connect(rotating_db) as c:                                    # version 1 still needed
+        assert c.execute("select retired_at from epi_private.crypto_key where version = 1").fetchone() == (None,)
+    assert keys.rotate(rotating_db, batch=50, echo=quiet) == 7 + EXTRA - 100
+    assert versions(rotating_db) == {2: 7 + EXTRA}
+    with psycopg.connect(rotating_db) as c:
+        assert c.execute("select version from epi_private.crypto_key where retired_at is not null").fetchall() == [(1,)]

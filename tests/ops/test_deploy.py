@@ -54,7 +54,7 @@ def test_the_templates_values_make_a_production_app(monkeypatch, tmp_path):
     for name in ("EPI_OA_JWT_SECRET", "EPI_SECRET_KEY", "EPI_AUDIT_HMAC_KEY"):
         monkeypatch.setenv(name, "x" * 48)
     monkeypatch.setenv("EPI_VAR_DIR", str(tmp_path))
-    from core import crypto                  # the key file `invoke keys.new` writes where EPI_KEY_FILE says
+    from core import crypto  # the key file `invoke keys.new` writes where EPI_KEY_FILE says
     crypto.write_key_file(tmp_path / "personal-data.key")
     monkeypatch.setenv("EPI_KEY_FILE", str(tmp_path / "personal-data.key"))
     crypto.reset()

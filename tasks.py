@@ -36,10 +36,7 @@ def upgrade(c):
     """Create the roles, apply the migrations, re-apply functions, views and policies."""
     from db import upgrade as up
 
-    try:
-        up.upgrade()
-    except up.UpgradeBlocked as exc:
-        raise Exit(str(exc), code=2) from None
+    up.upgrade()
 
 
 @task(name="grant-oa", help={
@@ -693,7 +690,7 @@ def keys_new(c, file=None, version=1):
 
 @task(name="encrypt-existing", help={"batch": "rows per transaction (default 5000)"})
 def keys_encrypt_existing(c, batch=5000):
-    """Encrypt scans stored before encryption (zone stopped), batch by batch (resumable), then finish db.upgrade."""
+    """Encrypt scans stored before encryption while the zone runs, batch by batch (resumable, progress)."""
     from admin import keys
     from core import crypto
 

@@ -1,13 +1,10 @@
 """The personal-data keys' commands: `invoke keys.new` and `invoke keys.encrypt-existing` (issue 49),
 `invoke keys.add` and `invoke keys.rotate` (issue 50).
 
-encrypt-existing takes a database whose scans were stored before encryption (plaintext 被采集人身份证,
-被采集人, 联系电话) to the encrypted schema: migration 0031 (the sealed columns beside the plaintext
-ones), then the rows in batches, each batch its own short transaction that seals the rows and
-clears their plaintext — a kill loses at most the batch in flight, and running it again goes on
-with the rows still plaintext — then the rest of the migrations (0032 drops the plaintext
-columns). The zone is stopped while it runs (the next 密评 issue makes it online). The masks the
-rows already have are kept (they were computed from the same values by the same rules)."""
+encrypt-existing seals the scans stored before encryption, whose plaintext 被采集人身份证, 被采集人 and
+联系电话 migration 0032 moved into epi_private.scan_plaintext, while the zone runs (issue 50); the
+masks the rows already have are kept (computed from the same values by the same rules). rotate
+re-encrypts records under an older key version."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +14,7 @@ from pathlib import Path
 import psycopg
 
 from core import crypto
-from db import database, upgrade
+from db import database
 
 BATCH = 5_000
 MIN_TIME = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
@@ -49,20 +46,8 @@ def add(path: Path, echo=print) -> crypto.KeyRing:
     return new
 
 
-def has_plaintext_columns(conn) -> bool:
-    return conn.execute("""select exists (select from pg_attribute where attrelid = to_regclass('epi.scan')
-                                             and attname = 'id_card' and not attisdropped)""").fetchone()[0]
-
-
-def plaintext_rows(conn) -> int:
-    """Rows whose personal values are still plaintext (0 once the columns are gone)."""
-    if not has_plaintext_columns(conn):
-        return 0
-    return conn.execute(f"select count(*) from epi.scan where personal is null and ({PLAINTEXT})").fetchone()[0]
-
-
 def _check_keys(conn, ring: crypto.KeyRing) -> None:
-    """As epi.crypto_key_check, for a database between revisions (its functions may not be there yet)."""
+    """As epi.crypto_key_check, as the DBA (a superuser: the function's audit entry is a DBA's)."""
     data_check, digest_check = ring.checks()
     row = conn.execute("select data_check, digest_check from epi_private.crypto_key where version = %s",
                        (ring.version,)).fetchone()
@@ -74,30 +59,28 @@ def _check_keys(conn, ring: crypto.KeyRing) -> None:
 
 
 def encrypt_existing(url: str | None = None, *, batch: int = BATCH, echo=print) -> int:
-    """Seal every plaintext row, then upgrade to the newest schema. Returns the rows sealed."""
+    """Seal every scan stored before encryption (its values wait in epi_private.scan_plaintext since
+    migration 0032), while the zone runs: batches in primary-key order, each its own short
+    transaction that seals the records, writes their ciphertext, digests and (already stored) masks
+    into epi.scan and removes their rows from the waiting table — a search or a reveal finds each
+    record in one place or the other, never in neither; a kill loses one batch, and running it again
+    goes on. Rows of records deleted meanwhile just go. Returns the records sealed."""
     url = url or database.admin_url()
-    with psycopg.connect(url, autocommit=True) as conn:
-        needs_columns = has_plaintext_columns(conn) and not conn.execute(
-            "select exists (select from pg_attribute where attrelid = 'epi.scan'::regclass and attname = 'personal')"
-        ).fetchone()[0]
-    if needs_columns:
-        upgrade.upgrade(url, echo=echo, target=ENCRYPTED_FROM)
-    ring = crypto.keyring()
-    sealer = crypto.Sealer(ring)
+    sealer = crypto.Sealer(crypto.keyring())
     done = 0
     with psycopg.connect(url) as conn:
-        total = plaintext_rows(conn)
+        total = conn.execute("select count(*) from epi_private.scan_plaintext").fetchone()[0]
         if total:
-            _check_keys(conn, ring)
+            _check_keys(conn, sealer.ring)
             conn.commit()
-            echo(f"共有 {total:,} 条扫码记录的个人信息尚未加密，开始加密（每批 {batch:,} 条）")
-        started = time.monotonic()
-        after = (MIN_TIME, 0)   # in primary-key order: a batch never reads the rows done before it
+            echo(f"共有 {total:,} 条扫码记录的个人信息尚未加密，开始加密（每批 {batch:,} 条，专区可照常使用）")
+        started, after = time.monotonic(), (MIN_TIME, 0)
         while total:
-            rows = conn.execute(f"""select collected_at, scan_id, id_card, person_name, phone from epi.scan
-                                     where (collected_at, scan_id) > (%s, %s) and personal is null and ({PLAINTEXT})
-                                     order by collected_at, scan_id
-                                     limit %s for update skip locked""", (*after, batch)).fetchall()
+            rows = conn.execute("""select collected_at, scan_id, id_card, person_name, phone
+                                     from epi_private.scan_plaintext
+                                    where (collected_at, scan_id) > (%s, %s)
+                                    order by collected_at, scan_id
+                                    limit %s for update skip locked""", (*after, batch)).fetchall()
             if not rows:
                 break
             after = rows[-1][:2]
@@ -110,18 +93,18 @@ def encrypt_existing(url: str | None = None, *, batch: int = BATCH, echo=print) 
                     copy.write_row([when, scan_id, *sealer.seal(id_card, name, phone)[:5]])
             conn.execute("""update epi.scan s
                                set personal = r.personal, key_version = r.key_version, id_card_digest = r.id_card_digest,
-                                   phone_digest = r.phone_digest, name_grams = r.name_grams,
-                                   id_card = null, person_name = null, phone = null
+                                   phone_digest = r.phone_digest, name_grams = r.name_grams
                               from pg_temp.sealed_rows r
                              where s.collected_at = r.collected_at and s.scan_id = r.scan_id""")
+            conn.execute("""delete from epi_private.scan_plaintext p using pg_temp.sealed_rows r
+                             where p.collected_at = r.collected_at and p.scan_id = r.scan_id""")
             conn.commit()
             done += len(rows)
             rate = done / max(time.monotonic() - started, 1e-6)
             echo(f"  已加密 {done:,} / {total:,} 条（{rate:,.0f} 条/秒）")
     if done:
-        echo(f"已加密 {done:,} 条。旧的明文仍可能留在已删除的行版本和 WAL 中：请随后执行 "
-             "VACUUM FULL epi.scan 并做一次新的完整备份，删除旧备份")
-    upgrade.upgrade(url, echo=echo)
+        echo(f"已加密 {done:,} 条。旧的明文仍可能留在已删除的行版本、WAL 和旧备份中：请随后执行 "
+             "VACUUM FULL epi_private.scan_plaintext 与 VACUUM epi.scan，做一次新的完整备份，并销毁旧备份")
     return done
 
 

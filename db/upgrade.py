@@ -156,24 +156,10 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
-class UpgradeBlocked(RuntimeError):
-    """The upgrade stopped before a revision that needs a command run first (the message says which)."""
-
-
-ENCRYPTED_FROM = "0031"   # issue 49: the sealed columns; 0032 drops the plaintext ones
-
-
-def plaintext_scans(conn) -> int:
-    """Scans whose personal values are stored in plaintext (written before issue 49), while the
-    plaintext columns exist: 0032 would drop them."""
-    has = conn.execute("""select exists (select from pg_attribute where attrelid = to_regclass('epi.scan')
-                                            and attname = 'id_card' and not attisdropped)""").fetchone()[0]
-    if not has:
-        return 0
-    sealed = conn.execute("""select exists (select from pg_attribute where attrelid = 'epi.scan'::regclass
-                                               and attname = 'personal')""").fetchone()[0]
-    return conn.execute("select count(*) from epi.scan where " + ("personal is null and " if sealed else "")
-                        + "(id_card is not null or person_name is not null or phone is not null)").fetchone()[0]
+def plaintext_waiting(url: str) -> int:
+    """Scans stored before encryption whose values wait in epi_private.scan_plaintext (issue 50)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("select count(*) from epi_private.scan_plaintext").fetchone()[0]
 
 
 def upgrade(url: str | None = None, *, create: bool = True, echo=print, target: str = "head") -> str:
@@ -185,7 +171,6 @@ def upgrade(url: str | None = None, *, create: bool = True, echo=print, target: 
 
     url = url or database.admin_url()
     dbname = database.database_name(url)
-    blocked = 0
     if create and database.ensure_database(url):
         echo(f"已创建数据库 {dbname}")
     with psycopg.connect(url, autocommit=True) as conn:
@@ -205,20 +190,18 @@ def upgrade(url: str | None = None, *, create: bool = True, echo=print, target: 
             conn.execute(sql.SQL("set local role {}").format(sql.Identifier(database.OWNER)))
             conn.execute(database.SQL["owner_search_path"])
             cfg.attributes["connection"] = sa_conn
-            if target == "head" and (left := plaintext_scans(conn)):
-                target, blocked = ENCRYPTED_FROM, left   # 0032 drops the plaintext: not while rows hold it
             command.upgrade(cfg, target)
             if target == "head":  # the repeatable SQL is written for the newest schema
                 apply_repeatables(conn)
             head = conn.execute(database.SQL["schema_head"]).fetchone()[0]
     finally:
         engine.dispose()
-    if blocked:
-        raise UpgradeBlocked(f"数据库 {dbname} 已升级到版本 {head}；仍有 {blocked:,} 条扫码记录的个人信息是明文，"
-                             "请先运行 invoke keys.encrypt-existing（加密后它会完成其余升级），专区在此之前不能启动")
     if target == "head":
         join_reader_groups(url, echo)
     echo(f"数据库 {dbname} 已升级到版本 {head}，视图、函数和权限已重新应用")
+    if target == "head" and (waiting := plaintext_waiting(url)):
+        echo(f"有 {waiting:,} 条扫码记录是加密之前存入的（个人信息仍为明文，已移入 epi_private.scan_plaintext）："
+             "请运行 invoke keys.encrypt-existing（专区可照常运行）")
     return head
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import time
 from dataclasses import dataclass
 
+from flask import current_app
 from psycopg import sql
 from psycopg.rows import tuple_row
+from psycopg.types.json import Jsonb
 from werkzeug.exceptions import BadRequest
 
 from core import crypto
 from core.common import BadTime, parse_collected_at, range_end
 from db import audit_hmac
 from db.vocabulary import SCAN, SCAN_IMPORT, SCAN_LIST, SHANGHAI
-from web.db import tx, write_access_entry
+from web.db import one, tx, write_access_entry
 from web.errors import rules_as_conditions
 
 SCAN_COLUMNS = list(SCAN_LIST.items())  # (column, label) of the scan list, pages and exports
@@ -72,8 +75,9 @@ def scan_filters(args):
     if any(personal.values()):
         conds.append(sql.SQL("(collected_at, scan_id) in (select * from epi.find_scans("
                              "%(find_id_card)s::bigint[], %(find_phone)s::bigint[], %(find_name)s::bigint[], %(find_name_old)s::bigint[], "
-                             "%(find_name_chars)s::integer))"))
-        params |= personal_digests(personal["id_card"], personal["phone"], personal["person_name"])
+                             "%(find_name_chars)s::integer, %(find_plain)s::jsonb))"))
+        params |= personal_digests(personal["id_card"], personal["phone"], personal["person_name"],
+                                   plain=plaintext_pending())
     for col in EXACT - set(PERSONAL):
         value = typed(args, col)
         if value:
@@ -103,15 +107,33 @@ def scan_filters(args):
     return conds, params
 
 
-def personal_digests(id_card: str | None, phone: str | None, name: str | None) -> dict:
+def personal_digests(id_card: str | None, phone: str | None, name: str | None, *, plain: bool = False) -> dict:
     """epi.find_scans' arguments for what was typed: the keyed digests (core/crypto.py; the database
     never sees the values) under each key version a record may be sealed under (one; two while a
-    rotation runs, issue 50), and how many characters the name has (its rule: 2 or more)."""
+    rotation runs, issue 50), and how many characters the name has (its rule: 2 or more). With
+    ``plain`` (records stored before encryption still wait to be sealed: plaintext_pending), the
+    typed values too, which the database matches against those records only."""
     sealer = crypto.sealer()
     names = sealer.name_queries(name)
+    typed_values = {"id_card": id_card, "phone": phone, "person_name": name}
     return {"find_id_card": sealer.id_digests(id_card), "find_phone": sealer.phone_digests(phone),
             "find_name": names and names[0], "find_name_old": names[1] if names and len(names) > 1 else None,
-            "find_name_chars": None if name is None else len(crypto.norm_name(name))}
+            "find_name_chars": None if name is None else len(crypto.norm_name(name)),
+            "find_plain": Jsonb(typed_values) if plain and any(typed_values.values()) else None}
+
+
+PENDING_SECONDS = 30.0
+
+
+def plaintext_pending() -> bool:
+    """Whether records stored before encryption still wait to be sealed (`invoke keys.encrypt-existing`
+    runs online, issue 50), asked at most every PENDING_SECONDS: a stale yes only passes typed values
+    that are not needed; the answer turns yes only at an upgrade, after which processes restart."""
+    pending = current_app.extensions.setdefault("epi_plaintext_pending", [-PENDING_SECONDS, True])
+    now = time.monotonic()
+    if now - pending[0] >= PENDING_SECONDS:
+        pending[:] = [now, bool(one("plaintext_pending")["pending"])]
+    return pending[1]
 
 
 CONDITIONS = sorted(EXACT | CONTAINS | {f"{name}_{side}" for name in RANGES for side in ("from", "to")}

@@ -15,7 +15,7 @@ from web.auth import requires
 from web.db import SQL, committed, one
 from web.errors import BudgetRefused, rule_refusal
 from web.exports import fields_workbook, xlsx_response
-from web.queries import CONDITIONS, SCAN_COLUMNS, access_conditions, scan_filters, typed
+from web.queries import CONDITIONS, SCAN_COLUMNS, access_conditions, plaintext_pending, scan_filters, typed
 
 # the only conditions an unmasked export takes (epi.export_scans_full checks them)
 FULL_EXPORT_CONDITIONS = {"id_card", "phone", "venue_id", "collected_from", "collected_to"}
@@ -26,6 +26,7 @@ REASON_HINT = "请填写查看事由（2–200 个字，其中至少 2 个汉字
 
 
 SEALED = ("personal", "key_version", "id_card_digest", "phone_digest")
+PLAIN = ("plain_id_card", "plain_person_name", "plain_phone")   # a record not sealed yet (issue 50)
 
 
 def opened(rows: list[dict]) -> list[dict]:
@@ -34,13 +35,16 @@ def opened(rows: list[dict]) -> list[dict]:
     sealer = crypto.sealer()
     out = []
     for row in rows:
-        id_card, name, phone = sealer.open(row["personal"], row["key_version"], row["id_card_digest"],
-                                           row["phone_digest"])
+        if row["personal"] is None and any(row.get(k) is not None for k in PLAIN):
+            id_card, name, phone = (row.get(k) for k in PLAIN)   # stored before encryption, not sealed yet
+        else:
+            id_card, name, phone = sealer.open(row["personal"], row["key_version"], row["id_card_digest"],
+                                               row["phone_digest"])
         record = {}
         for key, value in row.items():   # the three in the place of the ciphertext: the fields' order
             if key == "personal":
                 record |= {"id_card": id_card, "person_name": name, "phone": phone}
-            elif key not in SEALED:
+            elif key not in SEALED + PLAIN:
                 record[key] = value
         out.append(record)
     return out
@@ -95,7 +99,9 @@ def export_full():
             "phone": crypto.sealer().phone_digests(typed(args, "phone") or None),
             "venue_id": typed(args, "venue_id") or None, "collected_from": params.get("collected_from"),
             "collected_to": params.get("collected_to"), "reason": (request.form.get("reason") or "")[:1000],
-            "conditions": json.dumps(conditions, ensure_ascii=False), "hashes": hashes}).fetchall()
+            "conditions": json.dumps(conditions, ensure_ascii=False), "hashes": hashes,
+            "plain": json.dumps({"id_card": typed(args, "id_card") or None, "phone": typed(args, "phone") or None})
+            if plaintext_pending() else None}).fetchall()
         refused = refusal(conn, full)
     if refused:
         raise BudgetRefused(refused)

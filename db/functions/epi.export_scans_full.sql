@@ -14,12 +14,14 @@
    message is left in the transaction's setting epi.refused. Newest first. */
 create or replace function epi.export_scans_full(p_id_card bigint[], p_phone bigint[], p_venue_id text,
                                                  p_from timestamptz, p_to timestamptz, p_reason text,
-                                                 p_conditions jsonb default '{}', p_subject_hashes text[] default '{}')
+                                                 p_conditions jsonb default '{}', p_subject_hashes text[] default '{}',
+                                                 p_plain jsonb default null)
 returns table (scan_id bigint, venue_id text, venue_name text, category text, city text, street text,
                venue_admin text, personal bytea, key_version smallint, id_card_digest bigint, phone_digest bigint,
                collect_result text,
                nat_result text, nat_result_time text, health_code text, collector_location text,
-               collected_at timestamptz, imported_by text, imported_at timestamptz, unit_name text)
+               collected_at timestamptz, imported_by text, imported_at timestamptz, unit_name text,
+               plain_id_card text, plain_person_name text, plain_phone text)
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
@@ -30,6 +32,9 @@ declare
   v_cap     bigint := (select l.value from epi.rule_limits() l where l.rule = 'unmasked_export_max_rows');
   v_hours   bigint := (select l.value from epi.rule_limits() l where l.rule = 'unmasked_export_window_hours');
   v_reason  text;
+  v_plain_id    text := nullif(btrim(coalesce(p_plain ->> 'id_card', '')), '');
+  v_plain_phone text := nullif(btrim(coalesce(p_plain ->> 'phone', '')), '');
+  v_waiting boolean := p_plain is not null and exists (select from epi_private.scan_plaintext);
   v_ids     bigint[];
   v_refused text;
 begin
@@ -48,11 +53,24 @@ begin
        where s.id_card_digest = any (v_id_card) and (v_phone is null or s.phone_digest = any (v_phone))
          and (v_venue is null or s.venue_id = v_venue)
          and (p_from is null or s.collected_at >= p_from) and (p_to is null or s.collected_at < p_to)
+      union all   -- records stored before encryption, not sealed yet (issue 50): their stored values
+      select s.scan_id from epi.scan s
+       where v_waiting and (s.collected_at, s.scan_id) in (
+             select p.collected_at, p.scan_id from epi_private.scan_plaintext p
+              where p.id_card = v_plain_id and (v_plain_phone is null or p.phone = v_plain_phone))
+         and (v_venue is null or s.venue_id = v_venue)
+         and (p_from is null or s.collected_at >= p_from) and (p_to is null or s.collected_at < p_to)
        limit v_cap + 1) x;
   elsif v_phone is not null then
     select array_agg(x.scan_id) into v_ids from (
       select s.scan_id from epi.scan s
        where s.phone_digest = any (v_phone) and (v_venue is null or s.venue_id = v_venue)
+         and (p_from is null or s.collected_at >= p_from) and (p_to is null or s.collected_at < p_to)
+      union all
+      select s.scan_id from epi.scan s
+       where v_waiting and (s.collected_at, s.scan_id) in (
+             select p.collected_at, p.scan_id from epi_private.scan_plaintext p where p.phone = v_plain_phone)
+         and (v_venue is null or s.venue_id = v_venue)
          and (p_from is null or s.collected_at >= p_from) and (p_to is null or s.collected_at < p_to)
        limit v_cap + 1) x;
   else
@@ -81,13 +99,15 @@ begin
   return query
     select s.scan_id, s.venue_id, s.venue_name, s.category, s.city, s.street, s.venue_admin, s.personal,
            s.key_version, s.id_card_digest, s.phone_digest, s.collect_result, s.nat_result, s.nat_result_time, s.health_code,
-           s.collector_location, s.collected_at, s.imported_by, s.imported_at, u.unit_name
+           s.collector_location, s.collected_at, s.imported_by, s.imported_at, u.unit_name,
+           p.id_card, p.person_name, p.phone
       from epi.scan s
       left join epi.venue v on v.venue_id = s.venue_id
       left join epi.unit u on u.unit_code = v.unit_code
+      left join epi_private.scan_plaintext p on p.collected_at = s.collected_at and p.scan_id = s.scan_id
      where s.scan_id = any (v_ids)
      order by s.collected_at desc, s.scan_id desc;
 end
 $$;
-comment on function epi.export_scans_full(bigint[], bigint[], text, timestamptz, timestamptz, text, jsonb, text[]) is
+comment on function epi.export_scans_full(bigint[], bigint[], text, timestamptz, timestamptz, text, jsonb, text[], jsonb) is
   'An unmasked export, narrow: one ID number or phone, or one venue within 24 hours; at most 5,000 rows; a reason; audited (scan.export, full).';

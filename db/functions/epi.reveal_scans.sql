@@ -2,7 +2,8 @@
    联系电话 after giving a reason (SPEC section 3): one record on the query page or through the API,
    or the records of a query as an unmasked export. Nothing else reads the ciphertext (issue 49):
    this returns it with its key version and the digests its tag is bound to, and the zone's
-   process decrypts it (core/crypto.py) after this transaction, with its audit entry, committed. Records are
+   process decrypts it (core/crypto.py) after this transaction, with its audit entry, committed; a
+   record stored before encryption and not sealed yet comes with its stored values (plain_*, issue 50). Records are
    looked up under epi.scan's forced RLS with the caller's identity (another unit's record does not
    exist: no row, nothing revealed, nothing audited), the reason is checked (2–200 characters),
    and the reveal — which records, why — is written to the audit log in the same transaction as
@@ -19,7 +20,8 @@ returns table (scan_id bigint, venue_id text, venue_name text, category text, ci
                venue_admin text, personal bytea, key_version smallint, id_card_digest bigint, phone_digest bigint,
                collect_result text,
                nat_result text, nat_result_time text, health_code text, collector_location text,
-               collected_at timestamptz, imported_by text, imported_at timestamptz)
+               collected_at timestamptz, imported_by text, imported_at timestamptz,
+               plain_id_card text, plain_person_name text, plain_phone text)
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
@@ -59,8 +61,10 @@ begin
   return query
     select s.scan_id, s.venue_id, s.venue_name, s.category, s.city, s.street, s.venue_admin, s.personal,
            s.key_version, s.id_card_digest, s.phone_digest, s.collect_result, s.nat_result, s.nat_result_time, s.health_code,
-           s.collector_location, s.collected_at, s.imported_by, s.imported_at
+           s.collector_location, s.collected_at, s.imported_by, s.imported_at,
+           p.id_card, p.person_name, p.phone
       from epi.scan s
+      left join epi_private.scan_plaintext p on p.collected_at = s.collected_at and p.scan_id = s.scan_id
      where s.scan_id = any (v_ids)
      order by s.collected_at desc, s.scan_id desc;
 end

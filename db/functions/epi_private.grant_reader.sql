@@ -25,7 +25,7 @@ begin
   execute format('grant execute on function epi_private.current_kind(), epi_private.caller_is(text[]),
                     epi_private.current_unit(),
                     epi_private.current_account(), epi_private.supervised_venues(), epi_private.visible_alerts(),
-                    epi_private.visible_daily_counts(), epi.find_scans(bigint[], bigint[], bigint[], bigint[], integer) to %I', p_login);
+                    epi_private.visible_daily_counts(), epi.find_scans(bigint[], bigint[], bigint[], bigint[], integer, jsonb) to %I', p_login);
   -- the sealed personal data (issue 49) is no OA login's, whatever an earlier version granted
   execute format('revoke select (personal, key_version, id_card_digest, phone_digest, name_grams) on epi.scan from %I', p_login);
   if p_is_ops then

@@ -7,3 +7,9 @@ comment on column epi_private.crypto_key.retired_at is 'When no record was seale
 
 drop function if exists epi.find_scans(bigint, bigint, bigint[], integer);
 drop function if exists epi.export_scans_full(bigint, bigint, text, timestamptz, timestamptz, text, jsonb, text[]);
+
+-- issue 50, point 1: the reveal functions also answer records not sealed yet (epi_private.scan_plaintext),
+-- and the search and the unmasked export also take the typed values for them
+drop function if exists epi.reveal_scans(bigint[], text, boolean, jsonb, text[]);
+drop function if exists epi.find_scans(bigint[], bigint[], bigint[], bigint[], integer);
+drop function if exists epi.export_scans_full(bigint[], bigint[], text, timestamptz, timestamptz, text, jsonb, text[]);

@@ -37,9 +37,9 @@ grant execute on function epi.sms_text(), epi.is_mobile(text), epi.daily_counts(
   epi.data_days(date, date),
   epi.threshold_problems(text, text), epi.frontdb_sync_enabled(),
   epi.mask_id_card(text), epi.mask_phone(text), epi.mask_name(text) to epi_ops, epi_unit, epi_jobs;
-grant execute on function epi.export_scans_full(bigint[], bigint[], text, timestamptz, timestamptz, text, jsonb, text[]),
+grant execute on function epi.export_scans_full(bigint[], bigint[], text, timestamptz, timestamptz, text, jsonb, text[], jsonb),
   epi.reveal_reason(text) to epi_ops, epi_unit;
-grant execute on function epi.find_scans(bigint[], bigint[], bigint[], bigint[], integer), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),
+grant execute on function epi.find_scans(bigint[], bigint[], bigint[], bigint[], integer, jsonb), epi.plaintext_pending(), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),
   epi.audit_scan_access(text, jsonb, bigint, text[]), epi.audit_stats_export(date, date, bigint) to epi_ops, epi_unit;
 grant execute on function epi.sms_resolve(bigint, text) to epi_ops;
 -- the venue form's rules and its writes (issue 47): ops' 场所信息管理

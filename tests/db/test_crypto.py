@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import random
 
-import psycopg
 import pytest
 
 from core import config, crypto
-from tests.conftest import FIND_SCANS, as_admin, as_auditor, as_ops, as_unit, quiet
+from tests.conftest import as_admin, as_auditor, as_ops, quiet
 
 RING = crypto.KeyRing(7, bytes(range(16)), bytes(range(32)))
 OTHER = crypto.KeyRing(7, bytes(range(1, 17)), bytes(range(32)))
@@ -172,60 +171,6 @@ def test_a_key_file_and_a_key_source_give_the_keys(tmp_path, monkeypatch):
 def kms_stand_in() -> crypto.KeyRing:
     """What a deployment's adapter returns (EPI_KEY_SOURCE=module:callable)."""
     return RING
-
-
-PLAIN = [("VA1", "00000000000000001X", "测试甲乙", "10000000001"), ("VA2", "00000000000000002X", "测试丙", None),
-         ("VB1", None, None, None)]
-
-
-def test_rows_stored_before_encryption_are_encrypted_then_the_plaintext_goes(fresh_db):
-    """Point 4: a database at 0030 with plaintext scans. db.upgrade stops at 0031 and says what to
-    run; keys.encrypt-existing seals them batch by batch and finishes the upgrade (0032 drops the
-    plaintext columns); the search finds them and a reveal opens them."""
-    from admin import keys
-    from db import database, upgrade
-    from tests.conftest import build_world
-    from web.queries import personal_digests
-
-    with psycopg.connect(fresh_db, autocommit=True) as c:   # back to before issue 49: a new database at 0030
-        name = database.database_name(fresh_db) + "_old"
-        c.execute(f"create database {name}")
-    old = database.with_params(fresh_db, dbname=name)
-    try:
-        upgrade.upgrade(old, echo=quiet, target="0030")
-        with psycopg.connect(old) as c:
-            c.execute("set role epi_owner")   # as the partitions' maker would (epi.ensure_scan_partitions)
-            c.execute("create table epi.scan_y2022m03 partition of epi.scan "
-                      "for values from ('2022-03-01 00:00+08') to ('2022-04-01 00:00+08')")
-            batch = c.execute("insert into epi.import_batch (file_name, imported_by) values ('旧.xlsx', 'o') "
-                              "returning batch_id").fetchone()[0]
-            for venue, id_card, name_, phone in PLAIN * 3:
-                c.execute("""insert into epi.scan (venue_id, id_card, person_name, phone, collected_at, batch_id, imported_by)
-                             values (%s, %s, %s, %s, '2022-03-05 10:00+08', %s, 'o')""", (venue, id_card, name_, phone, batch))
-        with pytest.raises(upgrade.UpgradeBlocked) as blocked:
-            upgrade.upgrade(old, echo=quiet)
-        assert str(blocked.value) == (f"数据库 {name} 已升级到版本 0031；仍有 6 条扫码记录的个人信息是明文，请先运行 "
-                                      "invoke keys.encrypt-existing（加密后它会完成其余升级），专区在此之前不能启动")
-        said = []
-        assert keys.encrypt_existing(old, batch=4, echo=said.append) == 6
-        assert said[0] == "共有 6 条扫码记录的个人信息尚未加密，开始加密（每批 4 条）"
-        assert [s.split("（")[0] for s in said[1:3]] == ["  已加密 4 / 6 条", "  已加密 6 / 6 条"]
-        with psycopg.connect(old) as c:
-            assert c.execute("select version_num from epi_private.alembic_version").fetchone()[0] == upgrade.head_revision()
-            assert c.execute("select count(*) from pg_attribute where attrelid = 'epi.scan'::regclass "
-                             "and attname in ('id_card', 'person_name', 'phone') and not attisdropped").fetchone()[0] == 0
-            rows = c.execute("select venue_id, personal, key_version, id_card_digest, phone_digest, id_card_masked "
-                             "from epi.scan order by venue_id, scan_id").fetchall()
-            assert [(r[0], *crypto.sealer().open(*r[1:5]), r[5]) for r in rows][::3] == \
-                [(v, i, n, p, crypto.mask_id_card(i)) for v, i, n, p in PLAIN]
-            build_world(c)
-            as_unit(c, "T-A")
-            found = c.execute(f"select count(*) from {FIND_SCANS}", personal_digests(None, None, "甲乙")).fetchone()[0]
-            assert found == 3
-        assert keys.encrypt_existing(old, echo=said.append) == 0   # again: nothing left, nothing done
-    finally:
-        with psycopg.connect(fresh_db, autocommit=True) as c:
-            c.execute(f"drop database if exists {name} with (force)")
 
 
 def test_the_web_app_refuses_to_start_with_other_keys_than_the_datas(fresh_db, monkeypatch, tmp_path):

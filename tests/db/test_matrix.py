@@ -97,6 +97,7 @@ SELECTS = {
     "epi_private.menu_grant": ("select grantee from epi_private.menu_grant", {k: DENIED for k in IDENTITIES}),
     "epi_private.sso_handoff": ("select method from epi_private.sso_handoff", {k: DENIED for k in IDENTITIES}),
     "epi_private.crypto_key": ("select version from epi_private.crypto_key", {k: DENIED for k in IDENTITIES}),
+    "epi_private.scan_plaintext": ("select scan_id from epi_private.scan_plaintext", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_use": ("select account from epi_private.reveal_use", {k: DENIED for k in IDENTITIES}),
     "epi_private.reveal_raise": ("select account from epi_private.reveal_raise", {k: DENIED for k in IDENTITIES}),
     "epi_private.frontdb_watermark": ("select last_key from epi_private.frontdb_watermark",
@@ -254,6 +255,12 @@ WRITES = {
                                      {"ops": OK, "nobody": OK}),
     "replace a key version's check values directly": ("update epi_private.crypto_key set data_check = repeat('c', 64)",
                                                        None, {}),
+    # issue 50: whether records stored before encryption wait (a search then passes the typed values)
+    "ask whether records wait to be sealed": ("select epi.plaintext_pending()", None,
+                                              {"ops": OK, "unit_a": OK, "unit_b": OK, "no_unit": OK}),
+    "put a plaintext record aside directly": (
+        "insert into epi_private.scan_plaintext values ('2022-03-05 10:00+08', 1, '00000000000000000X', null, null)",
+        None, {}),
     # the web login itself (before it acts as anyone) keeps the sessions: 退出 is its call
     "end someone's web session": ("select epi.session_end(sha256('x'))", None, {"nobody": OK}),
     "set the reveal limits": ("select epi.set_reveal_limits('6000', '20')", None, {"ops": OK}),

@@ -1,10 +1,14 @@
-"""Keys rotated while the zone runs (issue 50, point 2): a new key version added (`invoke keys.add`),
-the zone restarted with both, `invoke keys.rotate` re-encrypting under web traffic — searches by
-ID number, phone and name and reveals answer the same throughout — then every record under the new
-version, the old one retired (audited) and no longer needed; a rotation killed half-way goes on
-when run again; a process without a version the data still needs refuses to start."""
+"""Encryption while the zone runs (issue 50). Point 1: scans stored before encryption — moved by
+db.upgrade into epi_private.scan_plaintext — sealed by `invoke keys.encrypt-existing` under web
+traffic: searches by ID number, phone and name and reveals answer the same throughout, whether a
+record is sealed yet or not. Point 2: a new key version added (`invoke keys.add`), the zone
+restarted with both, `invoke keys.rotate` re-encrypting under web traffic — the same answers —
+then every record under the new version, the old one retired (audited) and no longer needed; a
+rotation killed half-way goes on when run again; a process without a version the data still needs
+refuses to start."""
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import psycopg
@@ -13,7 +17,7 @@ import pytest
 from admin import keys
 from core import crypto
 from db import database
-from tests.conftest import SEALED_COLUMNS, as_auditor, as_ops, quiet, sealed
+from tests.conftest import SEALED_COLUMNS, as_auditor, as_ops, build_world, quiet, sealed
 from tests.web.conftest import SECRET, ticket
 
 PERSON = ("00000000000000009X", "测试轮换", "10000000009")
@@ -162,3 +166,104 @@ def test_a_rotation_killed_half_way_goes_on_when_run_again(rotating_db, key_file
     assert versions(rotating_db) == {2: 7 + EXTRA}
     with psycopg.connect(rotating_db) as c:
         assert c.execute("select version from epi_private.crypto_key where retired_at is not null").fetchall() == [(1,)]
+
+
+PLAIN = [("VA1", "00000000000000001X", "测试甲乙", "10000000001"), ("VA2", "00000000000000002X", "测试丙", None),
+         ("VB1", None, None, None)]
+
+
+@contextlib.contextmanager
+def database_from_before_encryption(fresh_db):
+    """A new database at revision 0030 (before issue 49) holding scans stored in plaintext."""
+    from db import upgrade
+
+    name = database.database_name(fresh_db) + "_old"
+    with psycopg.connect(fresh_db, autocommit=True) as c:
+        c.execute(f"create database {name}")
+    old = database.with_params(fresh_db, dbname=name)
+    try:
+        upgrade.upgrade(old, echo=quiet, target="0030")
+        with psycopg.connect(old) as c:
+            c.execute("set role epi_owner")   # as the partitions' maker would (epi.ensure_scan_partitions)
+            c.execute("create table epi.scan_y2022m03 partition of epi.scan "
+                      "for values from ('2022-03-01 00:00+08') to ('2022-04-01 00:00+08')")
+            batch = c.execute("insert into epi.import_batch (file_name, imported_by) values ('旧.xlsx', 'o') "
+                              "returning batch_id").fetchone()[0]
+            for i, (venue, id_card, name_, phone) in enumerate(PLAIN * 3):
+                c.execute("""insert into epi.scan (venue_id, id_card, person_name, phone, collected_at, batch_id, imported_by)
+                             values (%s, %s, %s, %s, '2022-03-05 10:00+08'::timestamptz + %s * interval '1 minute', %s, 'o')""",
+                          (venue, id_card, name_, phone, i, batch))
+        yield old
+    finally:
+        with psycopg.connect(fresh_db, autocommit=True) as c:
+            c.execute(f"drop database if exists {name} with (force)")
+
+
+def test_scans_stored_before_encryption_are_sealed_while_the_zone_answers(fresh_db, key_file, tmp_path):
+    from db import upgrade
+
+    with database_from_before_encryption(fresh_db) as old:
+        said: list[str] = []
+        upgrade.upgrade(old, echo=said.append)          # no stop: the plaintext waits aside, the zone may run
+        assert said[-1] == ("有 6 条扫码记录是加密之前存入的（个人信息仍为明文，已移入 epi_private.scan_plaintext）："
+                            "请运行 invoke keys.encrypt-existing（专区可照常运行）")
+        with psycopg.connect(old) as c:
+            assert c.execute("select version_num from epi_private.alembic_version").fetchone()[0] == upgrade.head_revision()
+            assert c.execute("select count(*) from pg_attribute where attrelid = 'epi.scan'::regclass "
+                             "and attname in ('id_card', 'person_name', 'phone') and not attisdropped").fetchone()[0] == 0
+            build_world(c)                               # units T-A (VA1, VA2) and T-B, and scans sealed since
+            c.commit()
+            legacy = c.execute("select min(scan_id) from epi.scan where venue_id = 'VA1' and personal is null"
+                               ).fetchone()[0]
+        crypto.check_at_start(database.web_url(database.database_name(old)), None)
+        app = app_for(old, tmp_path)
+        client = app.test_client()
+        values = {"id_card": PLAIN[0][1], "phone": PLAIN[0][3], "person_name": "甲乙"}
+        expected = {k: (200, 3) for k in values}
+        assert {k: search(client, **{k: v}) for k, v in values.items()} == expected
+        assert reveal(client, legacy) == (200, PLAIN[0][1])
+        answers, stop, mixed = [], threading.Event(), []
+
+        def traffic():
+            i = 0
+            while not stop.is_set() or i < 6:
+                key = list(values)[i % 3]
+                answers.append((key, search(client, **{key: values[key]})))
+                if i % 9 == 0:
+                    answers.append(("reveal", reveal(client, legacy)))
+                i += 1
+
+        worker = threading.Thread(target=traffic)
+        worker.start()
+
+        def between_batches(line: str) -> None:
+            seen = len(answers)
+            for _ in range(600):
+                if len(answers) >= seen + 3 or not worker.is_alive():
+                    break
+                stop.wait(0.05)
+            mixed.append(len(answers) - seen)
+
+        try:
+            assert crypto_done(old, between_batches) == 6
+        finally:
+            stop.set()
+            worker.join(60)
+        wrong = [a for a in answers if a[1] != (expected.get(a[0]) or (200, PLAIN[0][1]))]
+        assert wrong == [] and len(mixed) >= 4 and min(mixed[1:-1]) >= 3   # answers between every two batches
+        with psycopg.connect(old) as c:
+            assert c.execute("select count(*) from epi_private.scan_plaintext").fetchone()[0] == 0
+            rows = c.execute("select venue_id, personal, key_version, id_card_digest, phone_digest, id_card_masked "
+                             "from epi.scan where batch_id = (select min(batch_id) from epi.import_batch) "
+                             "order by collected_at").fetchall()
+            assert [(r[0], *crypto.sealer().open(*r[1:5]), r[5]) for r in rows][:3] == \
+                [(v, i, n, p, crypto.mask_id_card(i)) for v, i, n, p in PLAIN]
+        app.extensions["epi_plaintext_pending"] = [-1e9, True]   # as after its 30 s: asked again
+        assert {k: search(client, **{k: v}) for k, v in values.items()} == expected
+        assert reveal(client, legacy) == (200, PLAIN[0][1])
+        assert keys.encrypt_existing(old, echo=quiet) == 0       # again: nothing left, nothing done
+        app.extensions["epi_pool"].close()
+
+
+def crypto_done(url, echo) -> int:
+    return keys.encrypt_existing(url, batch=2, echo=echo)

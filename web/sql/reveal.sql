@@ -10,7 +10,7 @@ select * from epi.reveal_scans(%(scan_ids)s, %(reason)s, %(export)s, %(condition
 -- An export with full personal data, narrow (one ID number or phone, or one venue within 24 hours;
 -- at most 5,000 rows), its condition checked and run by the database; audited there.
 select * from epi.export_scans_full(%(id_card)s::bigint[], %(phone)s::bigint[], %(venue_id)s, %(collected_from)s, %(collected_to)s,
-                                    %(reason)s, %(conditions)s::jsonb, %(hashes)s::text[]);
+                                    %(reason)s, %(conditions)s::jsonb, %(hashes)s::text[], %(plain)s::jsonb);
 
 -- name: scan_visible
 select 1 from oa.scan where scan_id = %(scan_id)s;

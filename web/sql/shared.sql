@@ -38,3 +38,8 @@ select epi.audit_log_access(%(action)s, %(conditions)s::jsonb, %(rows)s, %(hashe
 -- the days in a range with any data in the whole city (the others are 无数据, not 0): the home
 -- chart, 扫码统计查询 and its export
 select day from epi.data_days(%(from)s, %(to)s);
+
+-- name: plaintext_pending
+-- Whether records stored before encryption still wait to be sealed (issue 50): a search then also
+-- passes the typed values (web.queries.personal_digests).
+select epi.plaintext_pending() as pending;

@@ -1,4 +1,4 @@
-"""The plaintext personal columns dropped once every row is encrypted (issue 49, point 4).
+"""The plaintext personal columns leave epi.scan; records stored before encryption wait in epi_private.scan_plaintext (issues 49 and 50).
 
 Revision ID: 0032
 Revises: 0031

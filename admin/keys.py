@@ -46,6 +46,23 @@ def add(path: Path, echo=print) -> crypto.KeyRing:
     return new
 
 
+def write_sealed(conn, sealed) -> None:
+    """Into epi.scan, in the caller's transaction: each (collected_at, scan_id, Sealer.seal's columns)
+    record's ciphertext, key version and digests (its masks stay: the same values, the same rules)."""
+    conn.execute("""create temp table if not exists sealed_rows (
+                      collected_at timestamptz, scan_id bigint, personal bytea, key_version smallint,
+                      id_card_digest bigint, phone_digest bigint, name_grams bigint[]) on commit drop""")
+    with conn.cursor().copy("copy pg_temp.sealed_rows from stdin (format binary)") as copy:
+        copy.set_types(["timestamptz", "int8", "bytea", "int2", "int8", "int8", "int8[]"])
+        for when, scan_id, columns in sealed:
+            copy.write_row([when, scan_id, *columns[:5]])
+    conn.execute("""update epi.scan s
+                       set personal = r.personal, key_version = r.key_version, id_card_digest = r.id_card_digest,
+                           phone_digest = r.phone_digest, name_grams = r.name_grams
+                      from pg_temp.sealed_rows r
+                     where s.collected_at = r.collected_at and s.scan_id = r.scan_id""")
+
+
 def _check_keys(conn, ring: crypto.KeyRing) -> None:
     """As epi.crypto_key_check, as the DBA (a superuser: the function's audit entry is a DBA's)."""
     data_check, digest_check = ring.checks()
@@ -84,18 +101,8 @@ def encrypt_existing(url: str | None = None, *, batch: int = BATCH, echo=print) 
             if not rows:
                 break
             after = rows[-1][:2]
-            conn.execute("""create temp table if not exists sealed_rows (
-                              collected_at timestamptz, scan_id bigint, personal bytea, key_version smallint,
-                              id_card_digest bigint, phone_digest bigint, name_grams bigint[]) on commit drop""")
-            with conn.cursor().copy("copy pg_temp.sealed_rows from stdin (format binary)") as copy:
-                copy.set_types(["timestamptz", "int8", "bytea", "int2", "int8", "int8", "int8[]"])
-                for when, scan_id, id_card, name, phone in rows:
-                    copy.write_row([when, scan_id, *sealer.seal(id_card, name, phone)[:5]])
-            conn.execute("""update epi.scan s
-                               set personal = r.personal, key_version = r.key_version, id_card_digest = r.id_card_digest,
-                                   phone_digest = r.phone_digest, name_grams = r.name_grams
-                              from pg_temp.sealed_rows r
-                             where s.collected_at = r.collected_at and s.scan_id = r.scan_id""")
+            write_sealed(conn, ((when, scan_id, sealer.seal(id_card, name, phone))
+                                for when, scan_id, id_card, name, phone in rows))
             conn.execute("""delete from epi_private.scan_plaintext p using pg_temp.sealed_rows r
                              where p.collected_at = r.collected_at and p.scan_id = r.scan_id""")
             conn.commit()
@@ -140,18 +147,7 @@ def rotate(url: str | None = None, *, batch: int = BATCH, limit: int | None = No
             if not rows:
                 break
             after = rows[-1][:2]
-            conn.execute("""create temp table if not exists sealed_rows (
-                              collected_at timestamptz, scan_id bigint, personal bytea, key_version smallint,
-                              id_card_digest bigint, phone_digest bigint, name_grams bigint[]) on commit drop""")
-            with conn.cursor().copy("copy pg_temp.sealed_rows from stdin (format binary)") as copy:
-                copy.set_types(["timestamptz", "int8", "bytea", "int2", "int8", "int8", "int8[]"])
-                for when, scan_id, *stored in rows:
-                    copy.write_row([when, scan_id, *sealer.seal(*sealer.open(*stored))[:5]])
-            conn.execute("""update epi.scan s
-                               set personal = r.personal, key_version = r.key_version, id_card_digest = r.id_card_digest,
-                                   phone_digest = r.phone_digest, name_grams = r.name_grams
-                              from pg_temp.sealed_rows r
-                             where s.collected_at = r.collected_at and s.scan_id = r.scan_id""")
+            write_sealed(conn, ((when, scan_id, sealer.seal(*sealer.open(*stored))) for when, scan_id, *stored in rows))
             conn.commit()
             done += len(rows)
             rate = done / max(time.monotonic() - started, 1e-6)

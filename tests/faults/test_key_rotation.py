@@ -70,6 +70,55 @@ def reveal(client, scan_id) -> tuple[int, str | None]:
     return res.status_code, ((res.get_json() or {}).get("scan") or {}).get("id_card")
 
 
+class Traffic:
+    """Web traffic while a command re-encrypts: searches by each condition in turn and, every ninth,
+    a reveal, until the command ends (and at least 6 requests); its progress line after each batch
+    waits for 3 more answers, so requests come while the records are half done."""
+
+    def __init__(self, client, values: dict, scan_id: int):
+        self.client, self.values, self.scan_id = client, values, scan_id
+        self.answers: list = []
+        self.after_batch: list[int] = []
+        self.stop = threading.Event()
+        self.worker = threading.Thread(target=self.run)
+
+    def run(self):
+        i = 0
+        while not self.stop.is_set() or i < 6:
+            key = list(self.values)[i % len(self.values)]
+            self.answers.append((key, search(self.client, **{key: self.values[key]})))
+            if i % 9 == 0:
+                self.answers.append(("reveal", reveal(self.client, self.scan_id)))
+            i += 1
+
+    def __enter__(self):
+        self.worker.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.stop.set()
+        self.worker.join(60)
+
+    def between_batches(self, say=None):
+        def echo(line: str) -> None:
+            if say:
+                say(line)
+            seen = len(self.answers)
+            for _ in range(600):
+                if len(self.answers) >= seen + 3 or not self.worker.is_alive():
+                    break
+                self.stop.wait(0.05)
+            self.after_batch.append(len(self.answers) - seen)
+        return echo
+
+    def wrong(self, expected: dict, id_card: str) -> list:
+        """The answers that differ from the expected ones (a reveal: 200 with the person's ID number)."""
+        return [a for a in self.answers if a[1] != (expected.get(a[0]) or (200, id_card))]
+
+    def between_every_two_batches(self, lines: int) -> bool:
+        return len(self.after_batch) >= lines and min(self.after_batch[1:-1]) >= 3
+
+
 def versions(url) -> dict:
     with psycopg.connect(url) as c:
         return dict(c.execute("select key_version, count(*) from epi.scan group by 1").fetchall())
@@ -102,42 +151,13 @@ def test_a_rotation_under_web_traffic_changes_no_answer(rotating_db, key_file, t
     expected = {"id_card": (200, EXTRA), "phone": (200, EXTRA), "person_name": (200, EXTRA)}
     values = dict(zip(("id_card", "person_name", "phone"), PERSON, strict=True))
     assert {k: search(client, **{k: values[k]}) for k in expected} == expected
-    answers, stop = [], threading.Event()
-
-    def traffic():
-        i = 0
-        while not stop.is_set() or i < 6:
-            key = list(expected)[i % 3]
-            answers.append((key, search(client, **{key: values[key]})))
-            if i % 9 == 0:
-                answers.append(("reveal", reveal(client, scan_id)))
-            i += 1
-
-    worker = threading.Thread(target=traffic)
-    worker.start()
-    said: list[str] = []
-    mixed: list[int] = []
-
-    def between_batches(line: str) -> None:
-        """After each batch, while the records are under both versions, wait for 3 more answers."""
-        said.append(line)
-        seen = len(answers)
-        for _ in range(600):
-            if len(answers) >= seen + 3 or not worker.is_alive():
-                break
-            stop.wait(0.05)
-        mixed.append(len(answers) - seen)
-
-    try:
-        assert keys.rotate(rotating_db, batch=50, echo=between_batches) == 7 + EXTRA
-    finally:
-        stop.set()
-        worker.join(60)
+    traffic, said = Traffic(client, values, scan_id), []
+    with traffic:
+        assert keys.rotate(rotating_db, batch=50, echo=traffic.between_batches(said.append)) == 7 + EXTRA
     app.extensions["epi_pool"].close()
     assert said[0] == f"共有 {7 + EXTRA:,} 条记录使用旧密钥版本，重新加密为版本 2（每批 50 条）"
     assert said[-1] == "密钥版本 1 已停用：已没有记录使用它。现在可以从密钥文件（或 KMS）中删除该版本，并重启专区"
-    wrong = [a for a in answers if a[1] != (expected.get(a[0]) or (200, PERSON[0]))]
-    assert wrong == [] and len(mixed) >= 6 and min(mixed[1:-1]) >= 3   # answers between every two batches
+    assert traffic.wrong(expected, PERSON[0]) == [] and traffic.between_every_two_batches(6)
     assert versions(rotating_db) == {2: 7 + EXTRA}
     with psycopg.connect(rotating_db) as c:
         as_auditor(c)
@@ -222,35 +242,10 @@ def test_scans_stored_before_encryption_are_sealed_while_the_zone_answers(fresh_
         expected = {k: (200, 3) for k in values}
         assert {k: search(client, **{k: v}) for k, v in values.items()} == expected
         assert reveal(client, legacy) == (200, PLAIN[0][1])
-        answers, stop, mixed = [], threading.Event(), []
-
-        def traffic():
-            i = 0
-            while not stop.is_set() or i < 6:
-                key = list(values)[i % 3]
-                answers.append((key, search(client, **{key: values[key]})))
-                if i % 9 == 0:
-                    answers.append(("reveal", reveal(client, legacy)))
-                i += 1
-
-        worker = threading.Thread(target=traffic)
-        worker.start()
-
-        def between_batches(line: str) -> None:
-            seen = len(answers)
-            for _ in range(600):
-                if len(answers) >= seen + 3 or not worker.is_alive():
-                    break
-                stop.wait(0.05)
-            mixed.append(len(answers) - seen)
-
-        try:
-            assert crypto_done(old, between_batches) == 6
-        finally:
-            stop.set()
-            worker.join(60)
-        wrong = [a for a in answers if a[1] != (expected.get(a[0]) or (200, PLAIN[0][1]))]
-        assert wrong == [] and len(mixed) >= 4 and min(mixed[1:-1]) >= 3   # answers between every two batches
+        traffic = Traffic(client, values, legacy)
+        with traffic:
+            assert keys.encrypt_existing(old, batch=2, echo=traffic.between_batches()) == 6
+        assert traffic.wrong(expected, PLAIN[0][1]) == [] and traffic.between_every_two_batches(4)
         with psycopg.connect(old) as c:
             assert c.execute("select count(*) from epi_private.scan_plaintext").fetchone()[0] == 0
             rows = c.execute("select venue_id, personal, key_version, id_card_digest, phone_digest, id_card_masked "
@@ -263,7 +258,3 @@ def test_scans_stored_before_encryption_are_sealed_while_the_zone_answers(fresh_
         assert reveal(client, legacy) == (200, PLAIN[0][1])
         assert keys.encrypt_existing(old, echo=quiet) == 0       # again: nothing left, nothing done
         app.extensions["epi_pool"].close()
-
-
-def crypto_done(url, echo) -> int:
-    return keys.encrypt_existing(url, batch=2, echo=echo)

@@ -24,7 +24,9 @@ begin
             where a.datname = current_database()
               and a.xact_start < clock_timestamp() - make_interval(secs => v_limit)
   loop
-    if pg_catalog.pg_terminate_backend(r.pid) then
+    -- waits (up to 5 s) until the backend is gone: a backend still exiting would otherwise be found,
+    -- ended and audited again by the next run (CI under load found it twice in a row)
+    if pg_catalog.pg_terminate_backend(r.pid, 5000) then
       n := n + 1;
       perform epi_private.write_audit('oa.transaction_ended',
         jsonb_build_object('login', r.login, 'pid', r.pid, 'xact_start', r.xact_start,

@@ -63,18 +63,6 @@ def write_sealed(conn, sealed) -> None:
                      where s.collected_at = r.collected_at and s.scan_id = r.scan_id""")
 
 
-def _check_keys(conn, ring: crypto.KeyRing) -> None:
-    """As epi.crypto_key_check, as the DBA (a superuser: the function's audit entry is a DBA's)."""
-    data_check, digest_check = ring.checks()
-    row = conn.execute("select data_check, digest_check from epi_private.crypto_key where version = %s",
-                       (ring.version,)).fetchone()
-    if row is None:
-        conn.execute("insert into epi_private.crypto_key (version, data_check, digest_check) values (%s, %s, %s)",
-                     (ring.version, data_check, digest_check))
-    elif row != (data_check, digest_check):
-        raise crypto.KeyError_(crypto.MISMATCH.format(version=ring.version))
-
-
 def encrypt_existing(url: str | None = None, *, batch: int = BATCH, echo=print) -> int:
     """Seal every scan stored before encryption (its values wait in epi_private.scan_plaintext since
     migration 0032), while the zone runs: batches in primary-key order, each its own short
@@ -83,12 +71,11 @@ def encrypt_existing(url: str | None = None, *, batch: int = BATCH, echo=print) 
     record in one place or the other, never in neither; a kill loses one batch, and running it again
     goes on. Rows of records deleted meanwhile just go. Returns the records sealed."""
     url = url or database.admin_url()
-    sealer = crypto.Sealer(crypto.keyring())
     done = 0
     with psycopg.connect(url) as conn:
         total = conn.execute("select count(*) from epi_private.scan_plaintext").fetchone()[0]
         if total:
-            _check_keys(conn, sealer.ring)
+            sealer = crypto.checked(conn)   # the keys are the data's, as every process checks them
             conn.commit()
             echo(f"共有 {total:,} 条扫码记录的个人信息尚未加密，开始加密（每批 {batch:,} 条，专区可照常使用）")
         started, after = time.monotonic(), (MIN_TIME, 0)
@@ -124,12 +111,10 @@ def rotate(url: str | None = None, *, batch: int = BATCH, limit: int | None = No
     When no record is left under an older version, that version is retired (audited): its keys are
     no longer needed. ``limit``: stop after that many rows (the bench). Returns the rows re-encrypted."""
     url = url or database.admin_url()
-    ring = crypto.keyring()
-    sealer = crypto.Sealer(ring)
     done = 0
     with psycopg.connect(url) as conn:
-        for version in ring.versions:
-            _check_keys(conn, version)
+        sealer = crypto.checked(conn)   # both versions are the data's, and no other version is needed
+        ring = sealer.ring
         conn.execute("set local epi.account = 'keys.rotate'")
         total = conn.execute("select count(*) from epi.scan where key_version <> %s", (ring.version,)).fetchone()[0]
         conn.execute("select epi_private.write_audit('crypto_key.rotate', jsonb_build_object('to', %s::int, 'rows', %s::bigint))",

@@ -30,7 +30,7 @@ import os
 import secrets
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -441,6 +441,11 @@ MISSING = ("缺少个人信息加密密钥版本 {versions}：数据库中仍有
            "专区拒绝启动")
 
 
+def _value(row):
+    """The one value of a row, whichever row factory the connection has (tuples, or the web pool's dicts)."""
+    return next(iter(row.values())) if isinstance(row, dict) else row[0]
+
+
 def checked(conn) -> Sealer:
     """The process's sealer, its keys compared with the database's check values first (once per
     database and process): every version of the ring (the first process to use a version registers
@@ -449,14 +454,13 @@ def checked(conn) -> Sealer:
     ring = keyring()
     where = (conn.info.host, conn.info.port, conn.info.dbname, tuple(r.version for r in ring.versions))
     if where not in _checked:
-        row = conn.execute("select epi.crypto_keys_needed()").fetchone()   # first: a refused process registers nothing
-        needed = row[0] if not isinstance(row, dict) else next(iter(row.values()))
+        needed = _value(conn.execute("select epi.crypto_keys_needed()").fetchone())   # first: a refused process registers nothing
         missing = sorted(set(needed or ()) - {r.version for r in ring.versions})
         if missing:
             raise KeyError_(MISSING.format(versions="、".join(map(str, missing))))
         for version in ring.versions:
-            row = conn.execute("select epi.crypto_key_check(%s, %s, %s)", (version.version, *version.checks())).fetchone()
-            verdict = row[0] if not isinstance(row, dict) else next(iter(row.values()))
+            verdict = _value(conn.execute("select epi.crypto_key_check(%s, %s, %s)",
+                                          (version.version, *version.checks())).fetchone())
             if verdict not in ("ok", "registered"):
                 raise KeyError_(MISMATCH.format(version=version.version))
         _checked.add(where)
@@ -476,10 +480,3 @@ def check_at_start(url: str, log) -> None:
             checked(conn)
     except psycopg.Error as exc:
         log.warning("启动时无法核对个人信息加密密钥：%s", type(exc).__name__)
-
-
-def seal_rows(rows: Iterable[list], sealer_: Sealer, id_at: int, name_at: int, phone_at: int) -> Iterable[list]:
-    """Rows with their three personal values replaced by the sealed columns (see Sealer.seal)."""
-    for row in rows:
-        sealed = sealer_.seal(row[id_at], row[name_at], row[phone_at])
-        yield [v for i, v in enumerate(row) if i not in (id_at, name_at, phone_at)] + list(sealed)

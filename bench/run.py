@@ -64,7 +64,7 @@ def fresh_database(name: str) -> str:
 def import_in_child(path: Path, web_url: str) -> dict:
     code = ("import json, sys\nfrom loaders import scans\n"
             f"r = scans.import_scans({str(path)!r}, by='bench', force=True, url={web_url!r})\n"
-            "print(json.dumps({'rows': r.rows, 'seconds': r.seconds}))\n")
+            "print(json.dumps({'rows': r.rows, 'seconds': r.seconds, 'spent': r.spent}))\n")
     began = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read()
@@ -126,9 +126,14 @@ def versus_plain_load(url: str, path: Path, web: str) -> dict:
     """The import and the plain load of the same file, one after the other in the same run: the
     import's end-to-end rate ÷ the plain load's (≥ 1 is the goal), and the two bounds beside it
     (READ_ALONE, BULK_FLOOR) ÷ the same plain load."""
+    from bench import importspeed
+
     plain = min((plain_load_rate(url, path) for _ in range(2)), key=lambda r: r["wall_seconds"])  # warm: its best
+    peer = importspeed.peer(url, path)   # the same work done plainly (issue 51)
     ours = import_with_counts(path, url, web)
     ours["plain_load"] = plain
+    ours["peer"] = peer
+    ours["ratio_to_peer"] = round(peer["wall_seconds"] / ours["wall_seconds"], 2)
     ours["ratio_to_plain_load"] = round(plain["wall_seconds"] / ours["wall_seconds"], 2)
     for name, code in (("read_alone", READ_ALONE), ("bulk_floor", BULK_FLOOR)):
         bound = child_wall(code, path, url, name)
@@ -461,6 +466,9 @@ def import_with_counts(path: Path, url: str, web: str) -> dict:
     return result
 
 
+STEP_LABELS = {"checks": "checks", "read": "read", "duplicates": "duplicate check", "encryption": "encryption (beside COPY)",
+               "copy": "COPY and insert", "counts": "counts", "index_merge": "name index merge", "commit": "commit"}
+
 TRACING_LABELS = {"id_card": "被采集人身份证 = one person", "phone": "联系电话 = one person",
                   "name_nobody": "被采集人 contains a name nobody has", "name_person": "被采集人 contains one person's name",
                   "venue_7_days": "公共场所ID + 7-day 采集时间", "id_nobody": "被采集人身份证 nobody has"}
@@ -484,6 +492,14 @@ def table(results: dict) -> str:
         f"({results['import_empty']['wall_seconds']} / {results['import_empty']['plain_load']['wall_seconds']} s) / "
         f"{results['import_full']['ratio_to_plain_load']} ({results['import_full']['wall_seconds']} / "
         f"{results['import_full']['plain_load']['wall_seconds']} s) | ≥ 1 |"),
+        (f"| import ÷ same-work peer (the same read, SM4/SM3 sealing, ADBC into LIKE epi.scan with its indexes; "
+         f"bench/peer.py; same run): empty / {results['scans_before_second_import']:,} scans | "
+         f"{results['import_empty']['ratio_to_peer']} ({results['import_empty']['wall_seconds']} / "
+         f"{results['import_empty']['peer']['wall_seconds']} s) / {results['import_full']['ratio_to_peer']} "
+         f"({results['import_full']['wall_seconds']} / {results['import_full']['peer']['wall_seconds']} s) | ≥ 1 |"),
+        *(f"| … the import's {label}: empty / {results['scans_before_second_import']:,} scans | "
+          f"{results['import_empty']['spent'].get(step, '—')} / {results['import_full']['spent'].get(step, '—')} s | — |"
+          for step, label in STEP_LABELS.items()),
         (f"| bounds, ÷ the same plain load: reading and checking the file alone (no database) / that read, then "
         f"COPY into a fresh table, daily counts and every index of epi.scan built after the load | "
         f"{results['import_empty']['read_alone']['ratio_to_plain_load']} / {results['import_empty']['bulk_floor']['ratio_to_plain_load']} "
@@ -609,8 +625,10 @@ def run(scale: str = "city", echo=print, keep: bool = False, rows: int | None = 
     echo(f"  {results['nightly_warmup']}")
     with psycopg.connect(url) as c:
         results["scans_before_second_import"] = c.execute("select count(*) from epi.scan").fetchone()[0]
-    echo("导入到已有数据的数据库 …")
-    results["import_full"] = versus_plain_load(url, path, web)
+    echo("导入到已有数据的数据库（次日导出的文件）…")
+    from bench.importspeed import files
+
+    results["import_full"] = versus_plain_load(url, files(rows, echo)[1], web)
     echo(f"  {results['import_full']}")
     # the nightly runs at 02:00, hours after the day's imports: first the figure right after the
     # import (autovacuum still busy on both cores), then the one the database gives at 02:00 —

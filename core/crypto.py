@@ -285,6 +285,7 @@ class Sealer:
         self._cache: dict[tuple[bytes, str], int] = {}
         self._grams: dict[str, list[int]] = {}
         self._raw: dict[tuple[str, str], int] = {}
+        self._csv: dict[tuple, tuple] = {}
 
     def digest(self, domain: bytes, text: str) -> int:
         key = (domain, text)
@@ -346,15 +347,29 @@ class Sealer:
         return (nonce + body + enc.tag, self.ring.version, id_digest, phone_digest, self.name_digests(name),
                 mask_id_card(id_card), mask_name(name), mask_phone(phone))
 
-    def seal_csv(self, id_card: str | None, name: str | None, phone: str | None) -> tuple:
+    def seal_csv(self, id_card: str | None, name: str | None, phone: str | None, nonce: bytes | None = None
+                 ) -> tuple:
         """The same columns as text for a CSV COPY: bytea as \\x hex, the digests as decimal, the
-        name's digests as an array literal."""
-        sealed = self.seal(id_card, name, phone)
-        if sealed[0] is None:
-            return sealed
-        grams = sealed[4]
-        return ("\\x" + sealed[0].hex(), str(sealed[1]), _text(sealed[2]), _text(sealed[3]),
-                None if grams is None else "{" + ",".join(map(str, grams)) + "}", *sealed[5:])
+        name's digests as an array literal. All but the ciphertext is kept per person (a person
+        scans many times): the plaintext, its associated data and the other columns. ``nonce``:
+        this record's (random, from the caller's batch of os.urandom; made here when None)."""
+        if id_card is None and name is None and phone is None:
+            return (None,) * 8
+        person = (id_card, name, phone)
+        kept = self._csv.get(person)
+        if kept is None:
+            id_digest, phone_digest, grams = self.id_digest(id_card), self.phone_digest(phone), self.name_digests(name)
+            if len(self._csv) >= self.CACHE:
+                self._csv.clear()
+            kept = self._csv[person] = (
+                pack(*person), self.aad(id_digest, phone_digest), str(self.ring.version), _text(id_digest),
+                _text(phone_digest), None if grams is None else "{" + ",".join(map(str, grams)) + "}",
+                mask_id_card(id_card), mask_name(name), mask_phone(phone))
+        nonce = nonce or os.urandom(NONCE)
+        enc = Cipher(self._algorithm, modes.GCM(nonce)).encryptor()
+        enc.authenticate_additional_data(kept[1])
+        body = enc.update(kept[0]) + enc.finalize()
+        return ("\\x" + (nonce + body + enc.tag).hex(), *kept[2:])
 
     def open(self, personal: bytes | None, key_version: int | None, id_digest: int | None,
              phone_digest: int | None) -> tuple[str | None, str | None, str | None]:

@@ -7,10 +7,13 @@ temporary stage, moved into epi.scan chunk by chunk while the next chunk is read
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import operator
 import queue
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,8 +37,13 @@ SQL = queries.load(Path(__file__).with_name("sql") / "scans.sql")
 CHUNK = 25_000
 # the Arrow path has the whole sheet in memory already: larger chunks mean fewer statements, each
 # with its own trigger work (the daily and month counts of every venue-day a chunk touches: a
-# 200,000-row import's count triggers 0.34-0.38 s in 100,000-row chunks, 0.73-0.91 s in 25,000)
+# 200,000-row import's count triggers 0.34-0.38 s in 100,000-row chunks, 0.73-0.91 s in 25,000).
+# Its chunks are sealed by a thread while the last is written (issue 51): the first is small, so
+# that the database starts soon, and they double up to ARROW_CHUNK, each sealed in about the time
+# the database takes to write the one before
 ARROW_CHUNK = 100_000
+ARROW_FIRST_CHUNK = 12_500
+SEALED_AHEAD = 1   # chunks sealed and waiting for the writer, at most (one more is being sealed)
 
 # progress reports: {"phase": "reading"|"writing"|"done"|"failed", "read": rows read, "written": rows
 # written, "total": rows expected (estimate until done)}
@@ -52,14 +60,42 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
     skipped_sheets: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # seconds per step (STEPS). encryption runs beside copy (a thread), so they overlap; copy
+    # includes counts when the database tracks them (track_functions), and counts is then shown apart
+    spent: dict = field(default_factory=dict)
 
 
-class DuplicateFile(LoadError):
+class NeedsConfirmation(LoadError):
+    """Refused until the importer confirms (the page's 确认仍要导入, the command's --force): the
+    file, or records of it, were imported before. Nothing was written."""
+
+
+class DuplicateFile(NeedsConfirmation):
     def __init__(self, file_name, imported_by, imported_at, earlier_name):
         when = imported_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
         super().__init__(file_name, [Problem(None, None, None,
                          f"内容与 {when} 由 {imported_by} 导入的文件“{earlier_name}”完全相同。"
                          "如确需再次导入，请确认后强制导入。")], title="已导入过")
+
+
+def _when(value: dt.datetime) -> str:
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class DuplicateRows(NeedsConfirmation):
+    """Records of the file are stored already (the same 公共场所ID, 采集时间 and 被采集人身份证:
+    epi.import_duplicates), though the file itself is new (saved again, re-zipped, an overlapping
+    export). The requirements forbid cleansing: no record is dropped, the importer decides."""
+
+    def __init__(self, file_name, total: int, found: int, earliest: dt.datetime, latest: dt.datetime):
+        self.found = found
+        super().__init__(file_name, [Problem(None, None, None,
+                         f"本文件 {total:,} 条中有 {found:,} 条与已导入记录相同（最早 {_when(earliest)}，"
+                         f"最晚 {_when(latest)}），仍要导入吗？")], title="含已导入过的记录")
+
+
+# the seconds of an import's steps (ImportResult.spent; `invoke bench` prints each on its own line)
+STEPS = ("checks", "read", "duplicates", "encryption", "copy", "counts", "index_merge", "commit")
 
 
 def _header_map(sheet, problems: ProblemList):
@@ -97,8 +133,10 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
     if not by or not by.strip():
         raise ValueError("必须指定数据导入人（登录账号）")
     report = progress or (lambda _info: None)
+    spent: dict = {}
     file_type = check_file(path, name)
     digest = file_digest(path)
+    spent["checks"] = time.monotonic() - started
 
     try:
         conn = database.connect_loader(url)
@@ -113,9 +151,15 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
             if prev and not force:
                 raise DuplicateFile(name, prev[0], prev[1], prev[2])
             stage = ScanStage(conn, source="file", file_name=name, imported_by=by, file_hash=digest,
-                              forced=bool(prev))
-            result = _stream(path, file_type, name, stage, report)
+                              forced=bool(prev), spent=spent)
+            result = _stream(path, file_type, name, stage, report, force)
             stage.finish()  # the batch's trigger writes the audit entry (scan.import)
+            counts = stage.counts_seconds()
+            if counts is not None:
+                spent["counts"] = counts
+                spent["copy"] = spent.get("copy", 0.0) - counts
+            committing = time.monotonic()
+        spent["commit"] = time.monotonic() - committing
     except psycopg.errors.LockNotAvailable:
         report({"phase": "failed"})
         raise LoadError(name, IMPORT_LOCK_TIMEOUT) from None
@@ -125,6 +169,7 @@ def import_scans(path: str | Path, *, by: str, force: bool = False, file_name: s
     finally:
         conn.close()
     result.seconds = time.monotonic() - started
+    result.spent = {step: round(spent[step], 3) for step in STEPS if step in spent}
     report({"phase": "done", "read": result.rows, "written": result.rows, "total": result.rows,
             "batch_id": result.batch_id})
     return result
@@ -134,14 +179,18 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def _stream(path, file_type, name, stage: ScanStage, report) -> ImportResult:
-    """Read every sheet, hand chunks of converted rows to a writer thread, collect problems. An
-    .xlsx file whose every cell is as expected goes by the Arrow path (loaders.fastxlsx)."""
+def _stream(path, file_type, name, stage: ScanStage, report, force: bool) -> ImportResult:
+    """Read every sheet, write the records, collect problems. An .xlsx file whose every cell is as
+    expected goes by the Arrow path (loaders.fastxlsx); any other is read row by row, a writer
+    thread staging chunks of converted rows while the reader goes on. Either way the file's records
+    are checked against those stored (epi.import_duplicates) before any is written into epi.scan."""
     if file_type == "xlsx":
         report({"phase": "reading", "read": 0, "total": 0})
-        checked = fastxlsx.read(path)
+        checked = fastxlsx.read(path, stage.spent)
         if checked is not None:
-            return _write_arrow(*checked, stage, report)
+            return _write_arrow(*checked, stage, report, name, force)
+    began = time.perf_counter()
+    stage.deferred = True   # nothing moves into epi.scan before the whole file is read and checked
     problems = ProblemList()
     chunks: queue.Queue = queue.Queue(maxsize=3)
     writer = _Writer(stage, chunks, report)
@@ -165,27 +214,154 @@ def _stream(path, file_type, name, stage: ScanStage, report) -> ImportResult:
     finally:
         chunks.put(None)
         writer.join()
+    stage.spent["read"] = time.perf_counter() - began   # with the checks of each cell, and sealing beside it
     if writer.error is not None:
         raise writer.error
     problems.raise_for(name)
+    began = time.perf_counter()
+    _confirm_duplicates(stage.duplicates(), stage, name, result.rows, force)
+    stage.spent["duplicates"] = time.perf_counter() - began
+    stage.move_all()
     result.collected_min, result.collected_max = stage.collected_min, stage.collected_max
     return result
 
 
-def _write_arrow(sheets: list[fastxlsx.ArrowSheet], skipped: list[str], stage: ScanStage, report) -> ImportResult:
-    """The checked sheets of the Arrow path into the stage, chunk by chunk."""
+def _confirm_duplicates(found, stage: ScanStage, name: str, total: int, force: bool) -> None:
+    """Refuse a file with records stored already (DuplicateRows), unless the importer confirmed."""
+    count, earliest, latest = found
+    if count:
+        if not force:
+            raise DuplicateRows(name, total, count, earliest, latest)
+        stage.forced = True
+
+
+def _arrow_duplicates(sheets: list[fastxlsx.ArrowSheet], stage: ScanStage):
+    """epi.import_duplicates of the Arrow path's records: their keys from the checked tables, as
+    CSV written by Arrow (the ID numbers' digests are the sealer's, kept in its cache for the
+    sealing that follows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    sealer = stage.sealer
+    older = sealer.older[0] if sealer.older else None
+    id_at, time_at = SCAN_COLUMNS.index("id_card"), len(SCAN_COLUMNS) - 1
+    # first the venue-days that hold scans already (none: nothing more to ask)
+    days = [pa.table({"v": s.table.column(0), "d": _local_days(s.table.column(time_at))}) for s in sheets]
+    pairs = pa.concat_tables(days).group_by(["v", "d"]).aggregate([])
+    stored = stage.conn.execute(SQL["stored_days"], {"venue_id": pairs.column("v").to_pylist(),
+                                                     "day": pairs.column("d").to_pylist()}).fetchall()
+    if not stored:
+        return 0, None, None
+    stored_keys = pa.array([f"{venue}\0{day.isoformat()}" for venue, day in stored])
+    out = io.BytesIO()
+    for sheet, day in zip(sheets, days, strict=True):
+        key = pc.binary_join_element_wise(day.column("v"), pc.cast(day.column("d"), pa.string()), "\0")
+        table = sheet.table.filter(pc.is_in(key, value_set=stored_keys))
+        ids = table.column(id_at).to_pylist()
+        keys = pa.table([table.column(0), table.column(time_at),
+                         pa.array(map(sealer.id_digest, ids), pa.int64(), size=len(ids)),
+                         pa.array(map(older.id_digest, ids), pa.int64(), size=len(ids)) if older is not None
+                         else pa.nulls(len(ids), pa.int64())], names=["v", "t", "d", "o"])
+        pcsv.write_csv(keys, out, pcsv.WriteOptions(include_header=False))
+    return stage.duplicates_of(out.getvalue())
+
+
+def _local_days(when):
+    """The Asia/Shanghai dates of an Arrow column of 采集时间 (the daily counts' days)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.cast(pc.local_timestamp(when), pa.date32())   # the column is zoned Asia/Shanghai
+
+
+def _write_arrow(sheets: list[fastxlsx.ArrowSheet], skipped: list[str], stage: ScanStage, report, name: str,
+                 force: bool) -> ImportResult:
+    """The checked sheets of the Arrow path, checked against the records stored, then written chunk
+    by chunk: a thread seals the next chunk (core.crypto, in this process) while this one COPYs
+    the last into the stage and moves it into epi.scan (in the database's)."""
     total = sum(sheet.rows for sheet in sheets)
     result = ImportResult(stage.batch_id, total, None, None, skipped_sheets=skipped)
     report({"phase": "reading", "read": total, "total": total})
     for sheet in sheets:
         result.sheets.append((sheet.name, sheet.rows))
         result.ignored_columns += [c for c in sheet.ignored if c not in result.ignored_columns]
-        for data, rows, lo, hi in sheet.csv_chunks(ARROW_CHUNK, stage.sealer):
-            stage.write_csv(data, rows, lo, hi)
-            report({"phase": "writing", "written": stage.rows})
-        sheet.table = None   # its memory goes before the next sheet's rows are written
+    began = time.perf_counter()
+    _confirm_duplicates(_arrow_duplicates(sheets, stage), stage, name, total, force)
+    stage.spent["duplicates"] = time.perf_counter() - began
+    chunks: queue.Queue = queue.Queue(maxsize=SEALED_AHEAD)
+    sealer = _Sealing(sheets, stage, chunks)
+    with _prompt_switches():
+        sealer.start()
+        try:
+            while (chunk := chunks.get()) is not None:
+                stage.write_csv(*chunk)
+                report({"phase": "writing", "written": stage.rows})
+        finally:
+            sealer.stop()
+    if sealer.error is not None:
+        raise sealer.error
     result.collected_min, result.collected_max = stage.collected_min, stage.collected_max
     return result
+
+
+# The sealing thread is pure Python and holds the interpreter lock; the writer gets it back after
+# each wait on the database only when the sealer yields it — every 5 ms by default, an eternity for a
+# writer that waits dozens of times a chunk. While an import pipelines, the interpreter switches
+# every 0.2 ms (measured on the city file into 9.6M scans: the writer's time 6.0-6.1 s at 5 ms,
+# 5.3-5.4 s at 0.1 ms). Process-wide (sys.setswitchinterval): the first import to start sets it,
+# the last to end restores it.
+SWITCH_INTERVAL = 0.0002
+_switching = {"imports": 0, "before": None}
+_switching_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _prompt_switches():
+    with _switching_lock:
+        if _switching["imports"] == 0:
+            _switching["before"] = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        _switching["imports"] += 1
+    try:
+        yield
+    finally:
+        with _switching_lock:
+            _switching["imports"] -= 1
+            if _switching["imports"] == 0:
+                sys.setswitchinterval(_switching["before"])
+
+
+class _Sealing(threading.Thread):
+    """Seals the Arrow path's chunks (loaders.fastxlsx.ArrowSheet.csv_chunks) ahead of the writer:
+    at most two wait in the queue; None ends it (after the last, or an error)."""
+
+    def __init__(self, sheets, stage: ScanStage, chunks: queue.Queue):
+        super().__init__(name="scan-sealer", daemon=True)
+        self.sheets, self.stage, self.chunks = sheets, stage, chunks
+        self.error: BaseException | None = None
+        self.stopping = threading.Event()
+
+    def run(self):
+        try:
+            for sheet in self.sheets:
+                for chunk in sheet.csv_chunks(ARROW_CHUNK, self.stage.sealer, self.stage.spent, ARROW_FIRST_CHUNK):
+                    if self.stopping.is_set():
+                        return
+                    self.chunks.put(chunk)
+                sheet.table = None   # its memory goes before the next sheet's rows are sealed
+        except BaseException as exc:  # handed to the writer (the importing thread)
+            self.error = exc
+        finally:
+            self.chunks.put(None)
+
+    def stop(self):
+        """Wait for the thread; when the writer failed, let it end early (its queue drained)."""
+        self.stopping.set()
+        while self.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self.chunks.get(timeout=0.05)
+        self.join()
 
 
 # 公共场所ID, 被采集人身份证 and 联系电话 are identifiers the province writes as text; a spreadsheet

@@ -178,7 +178,7 @@ class ImportJobs:
                 outcome = {"state": "done", "batch_id": result.batch_id, "written": result.rows,
                            "message": f"导入完成：共 {result.rows} 条，批次 {result.batch_id}"}
                 done(True, result.rows)
-            except scans.DuplicateFile as exc:
+            except scans.NeedsConfirmation as exc:   # the same file, or records of it, imported before
                 outcome = {"state": "failed", "message": str(exc), "duplicate": True,
                            "digest": file_digest(upload.path)}
             except LoadError as exc:

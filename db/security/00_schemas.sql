@@ -42,6 +42,9 @@ grant execute on function epi.export_scans_full(bigint[], bigint[], text, timest
 grant execute on function epi.find_scans(bigint[], bigint[], bigint[], bigint[], integer, jsonb), epi.plaintext_pending(), epi.reveal_scans(bigint[], text, boolean, jsonb, text[]),
   epi.audit_scan_access(text, jsonb, bigint, text[]), epi.audit_stats_export(date, date, bigint) to epi_ops, epi_unit;
 grant execute on function epi.sms_resolve(bigint, text) to epi_ops;
+-- an import's records already stored (issue 51): only ops import files
+grant execute on function epi.import_duplicates(text[], timestamptz[], bigint[], smallint, bigint[], smallint),
+  epi.import_stored_days(text[], date[]) to epi_ops;
 -- the venue form's rules and its writes (issue 47): ops' 场所信息管理
 grant execute on function epi.venue_form_problems(boolean, text, text, text, text, text, text, text),
   epi.venue_form_save(boolean, text, text, text, text, text, text, text, text) to epi_ops;

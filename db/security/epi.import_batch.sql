@@ -15,5 +15,5 @@ create policy "Ops and the sync complete imports" on epi.import_batch for update
 
 grant select on epi.import_batch to epi_ops, epi_jobs;
 grant insert (source, file_name, file_hash, row_count, collected_min, collected_max, forced, imported_by, imported_at),
-      update (row_count, collected_min, collected_max)
+      update (row_count, collected_min, collected_max, forced)
   on epi.import_batch to epi_ops, epi_jobs;

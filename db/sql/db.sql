@@ -131,4 +131,6 @@ select exists (select from pg_settings where name = 'pgaudit.log');
 select set_config('client_connection_check_interval', '2000', false), set_config('epi.os_user', %(os_user)s, false);
 
 -- name: no_statement_timeout
-select set_config('statement_timeout', '0', false);
+-- (and room for an import's stage in memory: temp_buffers counts only before the session's first
+-- temporary table; a 50,000-record chunk of the stage is about 25 MB, the default 8 MB)
+select set_config('statement_timeout', '0', false), set_config('temp_buffers', '64MB', false);

@@ -19,3 +19,8 @@ set local lock_timeout = '30s';
 -- Imports share this lock; a batch delete takes it exclusively (admin/sql/scans.sql), so the rows it counted in its
 -- preview cannot change under it.
 select pg_advisory_xact_lock_shared(hashtext('epi.scan writes'));
+
+
+-- name: stored_days
+-- The file's venue-days that hold scans already (the duplicate check's first step, issue 51).
+select venue_id, day from epi.import_stored_days(%(venue_id)s::text[], %(day)s::date[]);

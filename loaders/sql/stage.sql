@@ -12,13 +12,15 @@ create temp table if not exists scan_stage (
   venue_id text, venue_name text, category text, city text, street text, venue_admin text,
   collect_result text, nat_result text, nat_result_time text, health_code text, collector_location text,
   collected_at timestamptz, personal bytea, key_version smallint, id_card_digest bigint, phone_digest bigint,
-  name_grams bigint[], id_card_masked text, person_name_masked text, phone_masked text
+  name_grams bigint[], id_card_masked text, person_name_masked text, phone_masked text,
+  older_id_digest bigint   -- the duplicate check's (epi.import_duplicates), not stored
 ) on commit drop;
 
 -- name: copy_stage
 copy pg_temp.scan_stage (venue_id, venue_name, category, city, street, venue_admin, collect_result, nat_result,
                          nat_result_time, health_code, collector_location, collected_at, personal, key_version,
-                         id_card_digest, phone_digest, name_grams, id_card_masked, person_name_masked, phone_masked)
+                         id_card_digest, phone_digest, name_grams, id_card_masked, person_name_masked, phone_masked,
+                         older_id_digest)
 from stdin (format binary);
 
 -- name: copy_stage_csv
@@ -27,6 +29,10 @@ copy pg_temp.scan_stage (venue_id, venue_name, category, city, street, venue_adm
                          nat_result_time, health_code, collector_location, collected_at, personal, key_version,
                          id_card_digest, phone_digest, name_grams, id_card_masked, person_name_masked, phone_masked)
 from stdin (format csv);
+
+-- name: copy_keys_csv
+-- Only the keys of the duplicate check (loaders.scans, the Arrow path; cleared after it).
+copy pg_temp.scan_stage (venue_id, collected_at, id_card_digest, older_id_digest) from stdin (format csv);
 
 -- name: move_stage
 insert into epi.scan (venue_id, venue_name, category, city, street, venue_admin, collect_result, nat_result,
@@ -47,9 +53,24 @@ truncate pg_temp.scan_stage;
 select epi.ensure_scan_partitions(array(select min(collected_at) from pg_temp.scan_stage
                                           group by date_trunc('month', collected_at at time zone 'Asia/Shanghai')));
 
+-- name: stage_duplicates
+-- How many staged records are stored already (the row-by-row import stages a whole file before it
+-- moves any record: loaders/scans.py).
+select d.duplicates, d.earliest, d.latest
+  from (select array_agg(venue_id) as v, array_agg(collected_at) as t, array_agg(id_card_digest) as i,
+               array_agg(older_id_digest) as o
+          from pg_temp.scan_stage) a,
+       epi.import_duplicates(a.v, a.t, a.i, %(version)s::smallint, a.o, %(older_version)s::smallint) d;
+
+-- name: function_seconds
+-- Milliseconds a function took in this transaction (a row only when track_functions counts it).
+select total_time from pg_stat_xact_user_functions where schemaname = %(schema)s and funcname = %(name)s;
+
 -- name: finish_batch
+-- forced: the importer confirmed a repeat (an identical file, or records stored already)
 update epi.import_batch
-   set row_count = %(rows)s, collected_min = %(collected_min)s, collected_max = %(collected_max)s
+   set row_count = %(rows)s, collected_min = %(collected_min)s, collected_max = %(collected_max)s,
+       forced = %(forced)s
  where batch_id = %(batch_id)s;
 
 -- name: merge_name_pending

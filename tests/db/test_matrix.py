@@ -261,6 +261,13 @@ WRITES = {
     "put a plaintext record aside directly": (
         "insert into epi_private.scan_plaintext values ('2022-03-05 10:00+08', 1, '00000000000000000X', null, null)",
         None, {}),
+    # issue 51: an import asks which of its records are stored (ops import files; to a unit, an oracle)
+    "ask which of a file's records are stored": (
+        "select * from epi.import_duplicates(array['VA1'], array['2022-03-05 10:00+08'::timestamptz], array[1]::bigint[], "
+        "1::smallint)", None, {"ops": OK}),
+    "ask which of a file's venue-days hold scans": (
+        "select * from epi.import_stored_days(array['VA1', 'VB1'], array['2022-03-01'::date, '2022-03-05'::date])",
+        None, {"ops": OK}),
     # the web login itself (before it acts as anyone) keeps the sessions: 退出 is its call
     "end someone's web session": ("select epi.session_end(sha256('x'))", None, {"nobody": OK}),
     "set the reveal limits": ("select epi.set_reveal_limits('6000', '20')", None, {"ops": OK}),

@@ -31,7 +31,7 @@ def both_ways(path, web, admin, monkeypatch):
     assert fastxlsx.read(path) is not None, "the Arrow path should take this file"
     fast = scans.import_scans(path, by="ops.fast", url=web)
     with monkeypatch.context() as m:
-        m.setattr(fastxlsx, "read", lambda _path: None)
+        m.setattr(fastxlsx, "read", lambda _path, _spent=None: None)
         slow = scans.import_scans(path, by="ops.slow", force=True, url=web)
     return fast, slow, rows_of(admin, fast.batch_id), rows_of(admin, slow.batch_id)
 

@@ -127,6 +127,34 @@ def test_upload_runs_in_the_background_and_reports_progress(ops, seeded_db, tmp_
         assert c.execute("select count(*) from epi.scan where collected_at >= '2022-03-09'").fetchone()[0] == 4
 
 
+def test_an_upload_with_records_imported_before_asks_before_it_imports(ops, seeded_db, tmp_path):
+    """Issue 51, point 2: another file with records stored already (an overlapping export) is refused
+    with how many and when; the page asks, and the same file chosen again imports every record."""
+    client, token = ops
+    first = wbk.csv_file(tmp_path / "day.csv", wbk.rows_with_times(["2022-03-09 08:00", "2022-03-09 09:00"]))
+    res = client.post("/scan-admin/upload", data={"csrf_token": token, "file": (first.open("rb"), "day.csv")})
+    assert wait_job(client, res.headers["Location"].split("job=")[1])["state"] == "done"
+    overlap = wbk.csv_file(tmp_path / "next.csv", wbk.rows_with_times(["2022-03-09 09:00", "2022-03-09 10:00",
+                                                                        "2022-03-09 11:00"]))
+    res = client.post("/scan-admin/upload", data={"csrf_token": token, "file": (overlap.open("rb"), "next.csv")})
+    job_id = res.headers["Location"].split("job=")[1]
+    job = wait_job(client, job_id)
+    assert job["state"] == "failed" and job["duplicate"]
+    assert job["message"] == ("文件“next.csv”含已导入过的记录，没有写入任何数据：\n"
+                              "  本文件 3 条中有 1 条与已导入记录相同（最早 2022-03-09 09:00:00，最晚 2022-03-09 09:00:00），"
+                              "仍要导入吗？")
+    page = text(client.get(f"/scan-admin?job={job_id}"))
+    assert 'data-confirm="该文件（或其中的记录）已导入过，再次导入会使这些记录重复。确认仍要导入吗？"' in page
+    with psycopg.connect(seeded_db) as c:
+        assert c.execute("select count(*) from epi.scan where collected_at >= '2022-03-09'").fetchone()[0] == 2
+    res = client.post("/scan-admin/upload", data={"csrf_token": token, "force_of": job_id,
+                                                  "file": (overlap.open("rb"), "next.csv")})
+    assert wait_job(client, res.headers["Location"].split("job=")[1])["state"] == "done"
+    with psycopg.connect(seeded_db) as c:
+        assert c.execute("select count(*) from epi.scan where collected_at >= '2022-03-09'").fetchone()[0] == 5
+        assert c.execute("select forced from epi.import_batch order by batch_id desc limit 1").fetchone()[0] is True
+
+
 def test_bad_upload_reports_the_rows(ops, tmp_path):
     client, token = ops
     path = wbk.csv_file(tmp_path / "bad.csv", wbk.rows_with_times(["不是时间"]))

@@ -6,31 +6,46 @@
    one too. A file record is "already imported" when a stored record has the same venue, the same
    采集时间 instant and the same ID number (both without one counts as the same). Answered: how many
    of the given records are, and their earliest and latest 采集时间.
-   Cheap when nothing overlaps (the common case, a new day's export): the venue-days of the file
-   are looked up in the daily counts first, and only records of venue-days that hold scans are
-   matched one by one, each by the (venue_id, collected_at) index. Owner rights to read the digest
-   column; the caller must be ops (only ops import files), and epi.scan's forced RLS still applies
-   by the caller's identity (ops see every scan). Nothing is written. */
+   Cheap when nothing overlaps (the common case, a new day's export): the records of venue-days
+   without scans (the daily counts say, one probe each) are left out first; the rest go into a
+   temporary table of the session, analysed, so that the planner knows how many: a few are matched
+   one by one by the (venue_id, collected_at) index, many by one hash join with the stored scans of
+   their 采集时间 range (a whole stored file of 200,000 records into 9.6M scans: 0.9 s, against 4.9 s
+   probing each). Owner rights to read the digest column; the caller must be ops (only ops import
+   files), and epi.scan's forced RLS still applies by the caller's identity (ops see every scan).
+   Nothing of the zone's is written. */
 create or replace function epi.import_duplicates(p_venue_id text[], p_collected_at timestamptz[], p_id_digest bigint[],
                                                  p_key_version smallint, p_older_digest bigint[] default null,
                                                  p_older_version smallint default null)
 returns table (duplicates bigint, earliest timestamptz, latest timestamptz)
-language plpgsql stable security definer
+language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_lo timestamptz;
+  v_hi timestamptz;
 begin
   perform epi_private.require_kind('只有运维人员可以检查导入文件的重复记录', 'ops');
-  return query
-  select count(*), min(k.collected_at), max(k.collected_at)
+  create temp table if not exists import_key (venue_id text, collected_at timestamptz, digest bigint, older bigint)
+    on commit drop;
+  truncate pg_temp.import_key;
+  insert into pg_temp.import_key
+  select k.venue_id, k.collected_at, k.digest, k.older
     from unnest(p_venue_id, p_collected_at, p_id_digest,
                 coalesce(p_older_digest, array_fill(null::bigint, array[coalesce(cardinality(p_venue_id), 0)])))
          as k(venue_id, collected_at, digest, older)
    where exists (select from epi_private.daily_count c   -- a venue-day with scans (one probe each)
                   where c.venue_id = k.venue_id and c.day = (k.collected_at at time zone 'Asia/Shanghai')::date
                     and c.n > 0
-                 offset 0)
-     and exists (select from epi.scan s
-                  where s.venue_id = k.venue_id and s.collected_at = k.collected_at
+                 offset 0);
+  analyze pg_temp.import_key;
+  select min(k.collected_at), max(k.collected_at) into v_lo, v_hi from pg_temp.import_key k;
+  return query
+  select count(*), min(k.collected_at), max(k.collected_at)
+    from pg_temp.import_key k
+   where exists (select from epi.scan s
+                  where s.collected_at between v_lo and v_hi   -- the partitions of the range, and no other
+                    and s.venue_id = k.venue_id and s.collected_at = k.collected_at
                     and ((s.id_card_digest is null and k.digest is null)
                          or (s.key_version = p_key_version and s.id_card_digest = k.digest)
                          or (s.key_version = p_older_version and s.id_card_digest = k.older)));

@@ -64,7 +64,8 @@ class ArrowSheet:
     def csv_chunks(self, size: int, sealer, spent: dict | None = None, first: int | None = None
                    ) -> Iterator[tuple[bytes, int, object, object]]:
         """(CSV bytes, rows, earliest, latest 采集时间) per chunk of ``size`` rows (``first``: the
-        first chunks grow from this size, doubling up to ``size``), in the scan stage's
+        first chunks grow from this size, doubling up to ``size``; a rest of less than half a chunk
+        goes with the last), in the scan stage's
         columns (loaders/sql/stage.sql): the 11 other text columns, 采集时间, then 被采集人身份证,
         被采集人 and 联系电话 sealed by ``sealer`` (core/crypto.py: ciphertext, key version, digests,
         masks). NULL is an empty field, an empty text never occurs (made NULL, as the row-by-row
@@ -76,9 +77,11 @@ class ArrowSheet:
         options = pcsv.WriteOptions(include_header=False)
         personal = [SCAN_COLUMNS.index(c) for c in PERSONAL]
         kept = [i for i in range(len(SCAN_COLUMNS)) if i not in personal]
-        start, step = 0, min(first or size, size)
-        while start < self.table.num_rows:
+        start, step, total = 0, min(first or size, size), self.table.num_rows
+        while start < total:
             began = time.perf_counter()
+            if total - start - step < step // 2:   # a small rest goes with this chunk (one statement less)
+                step = total - start
             part = self.table.slice(start, step)
             start, step = start + step, min(step * 2, size)
             lo, hi = pc.min_max(part.column(len(SCAN_COLUMNS) - 1)).values()

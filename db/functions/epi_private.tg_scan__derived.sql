@@ -16,20 +16,26 @@ declare
   v_month date[];
   v_bn    bigint[];
 begin
+  -- the transition table is read once (it holds whole rows: a chunk of an import spills to disk),
+  -- grouped by venue, day and batch; both deltas are sums of that
   if tg_op = 'INSERT' then
-    select array_agg(venue_id), array_agg(day), array_agg(n) into v_venue, v_day, v_n
-      from (select venue_id, (collected_at at time zone 'Asia/Shanghai')::date as day, count(*) as n
-              from new_rows group by 1, 2) g;
-    select array_agg(batch_id), array_agg(month), array_agg(n) into v_batch, v_month, v_bn
-      from (select batch_id, date_trunc('month', collected_at at time zone 'Asia/Shanghai')::date as month, count(*) as n
-              from new_rows group by 1, 2) g;
+    with g as materialized (
+      select venue_id, batch_id, (collected_at at time zone 'Asia/Shanghai')::date as day, count(*) as n
+        from new_rows group by 1, 2, 3)
+    select d.venue, d.day, d.n, b.batch, b.month, b.n into v_venue, v_day, v_n, v_batch, v_month, v_bn
+      from (select array_agg(venue_id) as venue, array_agg(day) as day, array_agg(n) as n
+              from (select venue_id, day, sum(n)::bigint as n from g group by 1, 2) x) d,
+           (select array_agg(batch_id) as batch, array_agg(month) as month, array_agg(n) as n
+              from (select batch_id, date_trunc('month', day)::date as month, sum(n)::bigint as n from g group by 1, 2) y) b;
   else
-    select array_agg(venue_id), array_agg(day), array_agg(-n) into v_venue, v_day, v_n
-      from (select venue_id, (collected_at at time zone 'Asia/Shanghai')::date as day, count(*) as n
-              from old_rows group by 1, 2) g;
-    select array_agg(batch_id), array_agg(month), array_agg(-n) into v_batch, v_month, v_bn
-      from (select batch_id, date_trunc('month', collected_at at time zone 'Asia/Shanghai')::date as month, count(*) as n
-              from old_rows group by 1, 2) g;
+    with g as materialized (
+      select venue_id, batch_id, (collected_at at time zone 'Asia/Shanghai')::date as day, count(*) as n
+        from old_rows group by 1, 2, 3)
+    select d.venue, d.day, d.n, b.batch, b.month, b.n into v_venue, v_day, v_n, v_batch, v_month, v_bn
+      from (select array_agg(venue_id) as venue, array_agg(day) as day, array_agg(-n) as n
+              from (select venue_id, day, sum(n)::bigint as n from g group by 1, 2) x) d,
+           (select array_agg(batch_id) as batch, array_agg(month) as month, array_agg(-n) as n
+              from (select batch_id, date_trunc('month', day)::date as month, sum(n)::bigint as n from g group by 1, 2) y) b;
   end if;
   if v_venue is not null then
     perform epi_private.apply_scan_delta(v_venue, v_day, v_n, v_batch, v_month, v_bn);

@@ -128,13 +128,14 @@ def test_repeated_or_missing_headers_are_named_as_before(tmp_path, web):
 def test_the_arrow_path_reports_progress_to_the_end(tmp_path, web):
     path = wbk.xlsxwriter_book(tmp_path / "进度.xlsx", {"扫码": wbk.rows_with_times([T] * 60)})
     seen = []
-    scans.ARROW_CHUNK, chunk = 25, scans.ARROW_CHUNK
+    (scans.ARROW_CHUNK, scans.ARROW_FIRST_CHUNK), chunks = (25, 10), (scans.ARROW_CHUNK, scans.ARROW_FIRST_CHUNK)
     try:
         scans.import_scans(path, by="ops", url=web, progress=seen.append)
     finally:
-        scans.ARROW_CHUNK = chunk
+        scans.ARROW_CHUNK, scans.ARROW_FIRST_CHUNK = chunks
     written = [p["written"] for p in seen if p["phase"] == "writing"]
-    assert written == [25, 50, 60]
+    # chunks of 10, then 20 (doubling up to 25), then the last 30: a rest of 5 goes with the last chunk
+    assert written == [10, 30, 60]
     assert seen[-1] == {"phase": "done", "read": 60, "written": 60, "total": 60, "batch_id": seen[-1]["batch_id"]}
 
 

@@ -228,6 +228,31 @@ def test_the_import_page_shows_progress_and_refreshes_without_a_reload(server, p
     assert page.locator(".job").count() == 0  # closed stays closed
 
 
+def test_an_overlapping_export_is_refused_with_its_count_and_imported_after_the_dialog(server, page, tmp_path):
+    """Issue 51, point 2: the records of another file stored already are named (how many, from when
+    to when); the same file chosen again and confirmed in the page's dialog imports every record."""
+    first = wbk.csv_file(tmp_path / "上午.csv", wbk.rows_with_times(["2022-03-09 08:00", "2022-03-09 09:15"]))
+    page.goto(f"{server}/scan-admin?ticket={ticket(**OPS)}")
+    page.locator('input[type="file"]').set_input_files(str(first))
+    page.get_by_role("button", name="上传并导入").click()
+    page.locator('.job[data-state="done"]').first.wait_for(timeout=60_000)
+    overlap = wbk.csv_file(tmp_path / "全天.csv", wbk.rows_with_times(["2022-03-09 09:15", "2022-03-09 17:30"]))
+    page.locator('#upload input[type="file"], form.upload input[type="file"]').first.set_input_files(str(overlap))
+    page.get_by_role("button", name="上传并导入").click()
+    refused = page.locator('.job[data-state="failed"]').first
+    refused.wait_for(timeout=60_000)
+    assert "本文件 2 条中有 1 条与已导入记录相同（最早 2022-03-09 09:15:00，最晚 2022-03-09 09:15:00），仍要导入吗？" \
+        in refused.inner_text()
+    shot(page, "lists-import-duplicates")
+    refused.locator('input[type="file"]').set_input_files(str(overlap))
+    refused.get_by_role("button", name="确认仍要导入").click()
+    dialog = page.locator("dialog#confirm-dialog")
+    dialog.get_by_text("该文件（或其中的记录）已导入过，再次导入会使这些记录重复。确认仍要导入吗？").wait_for()
+    dialog.get_by_role("button", name="确认").click()
+    page.locator('.job[data-state="done"]', has_text="全天.csv").first.wait_for(timeout=60_000)
+    page.locator("#history", has_text="全天.csv（确认后重复导入）").wait_for()
+
+
 UNIT_PAGES = ["/", "/thresholds?tab=set", "/thresholds/VA1", "/scans", "/stats?from=2022-03-01&to=2022-03-31",
               "/stats/VA1?from=2022-03-01&to=2022-03-31", "/alerts", "/alerts?status=已接收"]
 OPS_PAGES = ["/", "/venues?tab=set", "/venues/new", "/venues/VA1/edit", "/scan-admin", "/scan-admin/scans"]

@@ -63,6 +63,25 @@ def test_the_same_records_in_another_file_are_refused_until_confirmed(tmp_path, 
     assert audit["forced"] is True and audit["rows"] == 2
 
 
+def test_the_same_workbook_re_zipped_is_recognised_by_its_records(tmp_path, web, admin):
+    """The case of the issue: one workbook re-zipped (other bytes, the same cells) went in three times."""
+    import zipfile
+
+    original = xlsx(tmp_path / "导出.xlsx", wbk.rows_with_times([T, T + HOUR, T + 2 * HOUR]))
+    scans.import_scans(original, by="ops", url=web)
+    for n, level in enumerate((1, 9)):
+        again = tmp_path / f"导出-{n}.xlsx"
+        with zipfile.ZipFile(original) as src, zipfile.ZipFile(again, "w", zipfile.ZIP_DEFLATED,
+                                                                compresslevel=level) as dst:
+            for item in src.infolist():
+                dst.writestr(item.filename, src.read(item.filename))
+        assert again.read_bytes() != original.read_bytes()
+        with pytest.raises(scans.DuplicateRows) as info:
+            scans.import_scans(again, by="ops", url=web)
+        assert info.value.found == 3
+    assert admin.execute("select count(*) from epi.scan").fetchone()[0] == 3
+
+
 @WRITERS
 def test_an_overlapping_export_names_how_many_and_when(tmp_path, web, admin, write):
     scans.import_scans(xlsx(tmp_path / "day1.xlsx", wbk.rows_with_times([T, T + HOUR, T + 2 * HOUR])), by="ops",

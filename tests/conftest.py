@@ -299,3 +299,19 @@ def seeded_db(fresh_db):
         build_world(c)
         c.commit()
     return fresh_db
+
+
+@pytest.fixture
+def key_file(tmp_path, monkeypatch):
+    """The process's keys (version 1 here) in a key file of the test's, and the environment pointing
+    at it (a rotation adds a version to it: admin.keys.add)."""
+    from core import crypto
+
+    path = tmp_path / "personal-data.key"
+    crypto.replace_key_file(path, crypto.keyring())
+    for name in ("EPI_KEY_SOURCE", "EPI_DATA_KEY", "EPI_DIGEST_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("EPI_KEY_FILE", str(path))
+    crypto.reset()
+    yield path
+    crypto.reset()

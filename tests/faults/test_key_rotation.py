@@ -25,19 +25,6 @@ EXTRA = 240   # the person's scans at VA1 beside the world's (batches of 50: sev
 
 
 @pytest.fixture
-def key_file(tmp_path, monkeypatch):
-    """The process's keys (version 1 here) in a key file of the test's, and the environment pointing at it."""
-    path = tmp_path / "personal-data.key"
-    crypto.replace_key_file(path, crypto.keyring())
-    for name in ("EPI_KEY_SOURCE", "EPI_DATA_KEY", "EPI_DIGEST_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("EPI_KEY_FILE", str(path))
-    crypto.reset()
-    yield path
-    crypto.reset()
-
-
-@pytest.fixture
 def rotating_db(seeded_db, key_file):
     with psycopg.connect(seeded_db) as c:
         as_ops(c)

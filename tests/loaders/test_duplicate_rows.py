@@ -125,27 +125,18 @@ def test_records_without_an_id_number_match_on_venue_and_instant(tmp_path, web, 
     assert info.value.found == 1     # the one without an ID number; the one with it is another record
 
 
-def test_records_sealed_under_the_older_key_are_recognised_during_a_rotation(tmp_path, web, admin, monkeypatch):
-    key_file = tmp_path / "personal-data.key"
-    crypto.replace_key_file(key_file, crypto.keyring())
-    for name in ("EPI_KEY_SOURCE", "EPI_DATA_KEY", "EPI_DIGEST_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("EPI_KEY_FILE", str(key_file))
+def test_records_sealed_under_the_older_key_are_recognised_during_a_rotation(tmp_path, web, admin, key_file):
+    rows = wbk.rows_with_times([T, T + HOUR])
+    scans.import_scans(xlsx(tmp_path / "v1.xlsx", rows), by="ops", url=web)
+    ring = keys.add(key_file, echo=quiet)          # version 2 seals; version 1 kept until the rotation ends
+    assert (ring.version, [o.version for o in ring.older]) == (2, [1])
     crypto.reset()
-    try:
-        rows = wbk.rows_with_times([T, T + HOUR])
-        scans.import_scans(xlsx(tmp_path / "v1.xlsx", rows), by="ops", url=web)
-        ring = keys.add(key_file, echo=quiet)          # version 2 seals; version 1 kept until the rotation ends
-        assert (ring.version, [o.version for o in ring.older]) == (2, [crypto.read_key_file(key_file).older[0].version])
-        crypto.reset()
-        for write, name in ((xlsx, "v2.xlsx"), (csv, "v2.csv")):
-            with pytest.raises(scans.DuplicateRows) as info:
-                scans.import_scans(write(tmp_path / name, [*rows, *wbk.rows_with_times([T + 2 * HOUR])]), by="ops",
-                                   url=web)
-            assert info.value.found == 2
-        assert admin.execute("select key_version, count(*) from epi.scan group by 1").fetchall() == [(1, 2)]
-    finally:
-        crypto.reset()
+    for write, name in ((xlsx, "v2.xlsx"), (csv, "v2.csv")):
+        with pytest.raises(scans.DuplicateRows) as info:
+            scans.import_scans(write(tmp_path / name, [*rows, *wbk.rows_with_times([T + 2 * HOUR])]), by="ops",
+                               url=web)
+        assert info.value.found == 2
+    assert admin.execute("select key_version, count(*) from epi.scan group by 1").fetchall() == [(1, 2)]
 
 
 def test_the_command_line_refuses_without_force_and_says_the_same(tmp_path, web, admin):

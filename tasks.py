@@ -699,12 +699,17 @@ def keys_new(c, file=None, version=1):
 @task(name="encrypt-existing", help={"batch": "rows per transaction (default 5000)"})
 def keys_encrypt_existing(c, batch=5000):
     """Encrypt scans stored before encryption while the zone runs, batch by batch (resumable, progress)."""
+    _rewrite_sealed("keys.encrypt-existing", "encrypt_existing", batch)
+
+
+def _rewrite_sealed(command: str, step: str, batch) -> None:
+    """keys.encrypt-existing and keys.rotate: admin.keys' step, batch by batch, a key problem said plainly."""
     from admin import keys
     from core import crypto
 
-    _command("keys.encrypt-existing")
+    _command(command)
     try:
-        keys.encrypt_existing(batch=int(batch))
+        getattr(keys, step)(batch=int(batch))
     except crypto.KeyError_ as exc:
         raise _fail(exc) from None
 
@@ -726,14 +731,7 @@ def keys_add(c, file=None):
 @task(name="rotate", help={"batch": "rows per transaction (default 5000)"})
 def keys_rotate(c, batch=5000):
     """Re-encrypt every record under an older key version with the current one, while the zone runs; then retire the old version."""
-    from admin import keys
-    from core import crypto
-
-    _command("keys.rotate")
-    try:
-        keys.rotate(batch=int(batch))
-    except crypto.KeyError_ as exc:
-        raise _fail(exc) from None
+    _rewrite_sealed("keys.rotate", "rotate", batch)
 
 
 db = Collection("db", upgrade, grant_oa, backup, restore, backup_key, url, stop, reset)

@@ -26,28 +26,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import psycopg
 
-from bench.run import PLAIN_LOAD, ROOT, fresh_database, libpq_uri
+from bench.run import child, fresh_database, import_in_child, libpq_uri, plain_load_rate
 from db import database
 
 # a new day's export for the full database: days after the city fill's last (2022-03-02)
 NEXT_START = dt.date(2022, 3, 5)
 NEXT_DAYS = 2
-
-IMPORT = """
-import json, sys
-from loaders import scans
-r = scans.import_scans(sys.argv[1], by='bench', force=sys.argv[3] == 'force', url=sys.argv[2])
-print(json.dumps({'rows': r.rows, 'seconds': r.seconds, 'spent': r.spent}))
-"""
 
 CALAMINE_READ = """
 import sys
@@ -60,54 +49,25 @@ for name in wb.sheet_names:
 print(rows - 1)
 """
 
-
-def timed_child(code: str, args: list[str], label: str) -> dict:
-    """A child running ``code`` with ``args``, timed start to exit, with its peak memory."""
-    began = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - began
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"{label} failed: {err[-800:]}")
-    return {"out": out.strip().splitlines()[-1] if out.strip() else "", "wall_seconds": round(wall, 3),
-            "peak_mb": round(usage.ru_maxrss / 1024)}
-
-
-def plain(url: str, path: Path) -> dict:
-    r = timed_child(PLAIN_LOAD, [str(path), libpq_uri(url)], "plain load")
-    with psycopg.connect(url, autocommit=True) as c:
-        c.execute("drop table if exists public.plain_load")
-    return {"rows": int(r["out"]), "wall_seconds": r["wall_seconds"], "peak_mb": r["peak_mb"]}
-
-
 PEER = "import runpy, sys\nsys.argv = ['bench.peer', *sys.argv[1:]]\nrunpy.run_module('bench.peer', run_name='__main__')\n"
 
 
 def peer(url: str, path: Path) -> dict:
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("drop table if exists public.peer")
-    r = timed_child(PEER, [str(path), libpq_uri(url), "public.peer"], "same-work peer")
+    out, wall, peak = child(PEER, [str(path), libpq_uri(url), "public.peer"], "same-work peer")
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("drop table public.peer")
-    return {"rows": int(r["out"]), "wall_seconds": r["wall_seconds"], "peak_mb": r["peak_mb"]}
+    return {"rows": int(out), "wall_seconds": round(wall, 3), "peak_mb": peak}
 
 
 def import_(url: str, path: Path) -> dict:
-    """The import with --force: each run imports the same file again (its digest is recorded),
-    and --force only lets a confirmed repeat through — the duplicate check runs all the same."""
-    web = database.web_url(database.database_name(url))
-    r = timed_child(IMPORT, [str(path), web, "force"], "import")
-    result = json.loads(r["out"])
-    result.update(wall_seconds=r["wall_seconds"], peak_mb=r["peak_mb"])
-    return result
+    return import_in_child(path, database.web_url(database.database_name(url)))
 
 
 def calamine_read(path: Path) -> dict:
-    r = timed_child(CALAMINE_READ, [str(path)], "python-calamine read")
-    return {"rows": int(r["out"]), "wall_seconds": r["wall_seconds"], "peak_mb": r["peak_mb"]}
+    out, wall, peak = child(CALAMINE_READ, [str(path)], "python-calamine read")
+    return {"rows": int(out), "wall_seconds": round(wall, 3), "peak_mb": peak}
 
 
 def forget(url: str, lo: dt.date, hi: dt.date) -> None:
@@ -127,7 +87,7 @@ def forget(url: str, lo: dt.date, hi: dt.date) -> None:
 
 def one_run(url: str, path: Path) -> dict:
     """Plain load, peer and import of ``path`` into ``url``, in this order; the ratios."""
-    p = plain(url, path)
+    p = plain_load_rate(url, path)
     q = peer(url, path)
     i = import_(url, path)
     return {"plain": p, "peer": q, "import": i,

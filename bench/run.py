@@ -61,22 +61,37 @@ def fresh_database(name: str) -> str:
     return url
 
 
-def import_in_child(path: Path, web_url: str) -> dict:
-    code = ("import json, sys\nfrom loaders import scans\n"
-            f"r = scans.import_scans({str(path)!r}, by='bench', force=True, url={web_url!r})\n"
-            "print(json.dumps({'rows': r.rows, 'seconds': r.seconds, 'spent': r.spent}))\n")
+def child(code: str, args: list[str], label: str) -> tuple[str, float, int]:
+    """Run ``code`` in a child process with ``args``: (its last output line, its seconds from start
+    to exit, its peak memory in MB, read with wait4)."""
     began = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    out, err = proc.stdout.read(), proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - began
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise SystemExit(f"import failed ({proc.returncode})")
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{label} failed: {err[-800:]}")
+    lines = out.strip().splitlines()
+    return (lines[-1] if lines else ""), wall, round(usage.ru_maxrss / 1024)
+
+
+IMPORT = """
+import json, sys
+from loaders import scans
+r = scans.import_scans(sys.argv[1], by='bench', force=True, url=sys.argv[2])
+print(json.dumps({'rows': r.rows, 'seconds': r.seconds, 'spent': r.spent}))
+"""
+
+
+def import_in_child(path: Path, web_url: str) -> dict:
+    """The import with --force (a bench imports the same file again: its digest is recorded; --force
+    only lets a confirmed repeat through, the duplicate check runs all the same)."""
+    out, wall, peak = child(IMPORT, [str(path), web_url], "import")
     result = json.loads(out)
     result["rows_per_s"] = round(result["rows"] / result["seconds"])
     result["wall_seconds"] = round(wall, 3)   # process start to exit, as the plain load is timed
-    result["peak_mb"] = round(usage.ru_maxrss / 1024)
+    result["peak_mb"] = peak
     return result
 
 
@@ -191,14 +206,8 @@ print(sum(s.rows for s in sheets))
 def child_wall(code: str, path: Path, url: str, label: str) -> dict:
     """A child process running ``code`` on the file and a database URL, timed start to exit; its
     last output line is the rows it handled."""
-    began = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", code, str(path), url], cwd=ROOT, capture_output=True, text=True,
-                          check=False)
-    wall = time.monotonic() - began
-    if proc.returncode:
-        raise SystemExit(f"{label} failed: {proc.stderr[-500:]}")
-    rows = int(proc.stdout.split()[-1])
-    return {"rows": rows, "wall_seconds": round(wall, 3)}
+    out, wall, peak = child(code, [str(path), url], label)
+    return {"rows": int(out), "wall_seconds": round(wall, 3), "peak_mb": peak}
 
 
 # the tracing indexes (db/schema/0013_tracing_indexes.sql) are built after the bulk fill, as a DBA

@@ -339,13 +339,17 @@ class Sealer:
         if id_card is None and name is None and phone is None:
             return (None,) * 8
         id_digest, phone_digest = self.id_digest(id_card), self.phone_digest(phone)
-        nonce = os.urandom(NONCE)
+        return (self._encrypt(pack(id_card, name, phone), self.aad(id_digest, phone_digest)), self.ring.version,
+                id_digest, phone_digest, self.name_digests(name), mask_id_card(id_card), mask_name(name),
+                mask_phone(phone))
+
+    def _encrypt(self, plain: bytes, aad: bytes, nonce: bytes | None = None) -> bytes:
+        """nonce ‖ SM4-GCM ciphertext ‖ tag (a random nonce when none is given)."""
+        nonce = nonce or os.urandom(NONCE)
         enc = Cipher(self._algorithm, modes.GCM(nonce)).encryptor()
-        enc.authenticate_additional_data(self.aad(id_digest, phone_digest))
-        body = enc.update(pack(id_card, name, phone))
-        body += enc.finalize()
-        return (nonce + body + enc.tag, self.ring.version, id_digest, phone_digest, self.name_digests(name),
-                mask_id_card(id_card), mask_name(name), mask_phone(phone))
+        enc.authenticate_additional_data(aad)
+        body = enc.update(plain) + enc.finalize()
+        return nonce + body + enc.tag
 
     def seal_csv(self, id_card: str | None, name: str | None, phone: str | None, nonce: bytes | None = None
                  ) -> tuple:
@@ -365,11 +369,7 @@ class Sealer:
                 pack(*person), self.aad(id_digest, phone_digest), str(self.ring.version), _text(id_digest),
                 _text(phone_digest), None if grams is None else "{" + ",".join(map(str, grams)) + "}",
                 mask_id_card(id_card), mask_name(name), mask_phone(phone))
-        nonce = nonce or os.urandom(NONCE)
-        enc = Cipher(self._algorithm, modes.GCM(nonce)).encryptor()
-        enc.authenticate_additional_data(kept[1])
-        body = enc.update(kept[0]) + enc.finalize()
-        return ("\\x" + (nonce + body + enc.tag).hex(), *kept[2:])
+        return ("\\x" + self._encrypt(kept[0], kept[1], nonce).hex(), *kept[2:])
 
     def open(self, personal: bytes | None, key_version: int | None, id_digest: int | None,
              phone_digest: int | None) -> tuple[str | None, str | None, str | None]:

@@ -100,11 +100,10 @@ def _size_embedded(server) -> bool:
     """Set embedded_settings() on the server (ALTER SYSTEM); True when it must restart for them."""
     wanted = embedded_settings()
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as c:
-        current = dict(c.execute("select name, pg_size_pretty(setting::bigint * pg_size_bytes('1' || "
-                                 "coalesce(nullif(unit, '8kB'), '8kB'))) from pg_settings where name = any(%s)",
-                                 (list(wanted),)).fetchall())
-        changed = [name for name, value in wanted.items()
-                   if c.execute("select pg_size_bytes(%s) <> pg_size_bytes(%s)", (value, current[name])).fetchone()[0]]
+        changed = [name for (name,) in c.execute(
+            "select name from unnest(%s::text[], %s::text[]) w(name, value) "
+            "where pg_size_bytes(current_setting(name)) <> pg_size_bytes(value)",
+            (list(wanted), list(wanted.values()))).fetchall()]
         for name in changed:
             c.execute(sql.SQL("alter system set {} = {}").format(sql.Identifier(name), sql.Literal(wanted[name])))
     return bool(changed)

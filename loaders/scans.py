@@ -70,16 +70,15 @@ class NeedsConfirmation(LoadError):
     file, or records of it, were imported before. Nothing was written."""
 
 
-class DuplicateFile(NeedsConfirmation):
-    def __init__(self, file_name, imported_by, imported_at, earlier_name):
-        when = imported_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
-        super().__init__(file_name, [Problem(None, None, None,
-                         f"内容与 {when} 由 {imported_by} 导入的文件“{earlier_name}”完全相同。"
-                         "如确需再次导入，请确认后强制导入。")], title="已导入过")
-
-
 def _when(value: dt.datetime) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class DuplicateFile(NeedsConfirmation):
+    def __init__(self, file_name, imported_by, imported_at, earlier_name):
+        super().__init__(file_name, [Problem(None, None, None,
+                         f"内容与 {_when(imported_at)} 由 {imported_by} 导入的文件“{earlier_name}”完全相同。"
+                         "如确需再次导入，请确认后强制导入。")], title="已导入过")
 
 
 class DuplicateRows(NeedsConfirmation):
@@ -236,9 +235,10 @@ def _confirm_duplicates(found, stage: ScanStage, name: str, total: int, force: b
 
 
 def _arrow_duplicates(sheets: list[fastxlsx.ArrowSheet], stage: ScanStage):
-    """epi.import_duplicates of the Arrow path's records: their keys from the checked tables, as
-    CSV written by Arrow (the ID numbers' digests are the sealer's, kept in its cache for the
-    sealing that follows)."""
+    """The duplicate check of the Arrow path's records: first the file's venue-days that hold scans
+    (none, the common case: nothing more is sent), then the keys of those venue-days' records, as
+    CSV written by Arrow, through the stage (ScanStage.duplicates_of: the row-by-row path's check).
+    The ID numbers' digests are the sealer's, kept in its cache for the sealing that follows."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
@@ -334,7 +334,7 @@ def _prompt_switches():
 
 class _Sealing(threading.Thread):
     """Seals the Arrow path's chunks (loaders.fastxlsx.ArrowSheet.csv_chunks) ahead of the writer:
-    at most two wait in the queue; None ends it (after the last, or an error)."""
+    at most SEALED_AHEAD wait in the queue; None ends it (after the last, or an error)."""
 
     def __init__(self, sheets, stage: ScanStage, chunks: queue.Queue):
         super().__init__(name="scan-sealer", daemon=True)

@@ -46,11 +46,10 @@ class ScanStage:
     daily-count trigger, when track_functions lets the database say)."""
 
     def __init__(self, conn: psycopg.Connection, *, source: str, file_name: str | None, imported_by: str,
-                 file_hash: str | None = None, forced: bool = False, deferred: bool = False,
-                 spent: dict | None = None):
+                 file_hash: str | None = None, forced: bool = False, spent: dict | None = None):
         self.conn = conn
         self.forced = forced   # set by the importer too, when it imports records stored already
-        self.deferred = deferred
+        self.deferred = False   # set by the importer before it writes (the row-by-row path)
         self.spent = {} if spent is None else spent
         self.sealer = crypto.checked(conn)   # the keys are the data's (or the import stops here)
         self.batch_id, self.imported_at = conn.execute(SQL["start_batch"], {

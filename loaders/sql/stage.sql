@@ -55,11 +55,19 @@ select epi.ensure_scan_partitions(array(select min(collected_at) from pg_temp.sc
 
 -- name: stage_duplicates
 -- How many staged records are stored already (the row-by-row import stages a whole file before it
--- moves any record: loaders/scans.py).
+-- moves any record: loaders/scans.py): those of venue-days that hold scans (epi.import_stored_days),
+-- matched by epi.import_duplicates.
+with days as (select distinct venue_id, (collected_at at time zone 'Asia/Shanghai')::date as day from pg_temp.scan_stage),
+     stored as (select s.venue_id, s.day
+                  from (select array_agg(venue_id) as v, array_agg(day) as d from days) p,
+                       epi.import_stored_days(p.v, p.d) s),
+     candidate as (select k.venue_id, k.collected_at, k.id_card_digest, k.older_id_digest
+                     from pg_temp.scan_stage k
+                    where (k.venue_id, (k.collected_at at time zone 'Asia/Shanghai')::date) in (select * from stored))
 select d.duplicates, d.earliest, d.latest
   from (select array_agg(venue_id) as v, array_agg(collected_at) as t, array_agg(id_card_digest) as i,
                array_agg(older_id_digest) as o
-          from pg_temp.scan_stage) a,
+          from candidate) a,
        epi.import_duplicates(a.v, a.t, a.i, %(version)s::smallint, a.o, %(older_version)s::smallint) d;
 
 -- name: function_seconds

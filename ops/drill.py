@@ -354,7 +354,10 @@ def _drill(c: ha.Cluster, work: Path, echo) -> dict:
         "import_job": job, "import_batches": batches, "import_whole_or_absent": whole, "import_again": again,
         "text_calls": len(gateway.calls), "text_interrupted": gateway.error is not None, "text_state": text_state,
         "text_in_doubt_after": again_texts.in_doubt,
-        "job_interrupted": "error" in job_outcome, "job_runs": job_runs, "job_rerun_ok": all(r.get("ok") for r in rerun),
+        # the runner's connection can die after the run's own record committed (ok, synchronously
+        # replicated): then the run was not interrupted, only its caller's answer was lost
+        "job_interrupted": "error" in job_outcome and not (job_runs and job_runs[0][0]),
+        "job_answer_lost": "error" in job_outcome and bool(job_runs and job_runs[0][0]), "job_runs": job_runs, "job_rerun_ok": all(r.get("ok") for r in rerun),
         "texts_sent_twice": texts_twice, "audit_verified": verdict.ok, "audit_message": verdict.message,
         "switchover_s": switch_s, "switchover_requests_failed": traffic2.failed(t1),
         "switchover_requests": len(traffic2.answers), "defects": sorted(set(traffic.defects() + traffic2.defects())),
@@ -408,7 +411,7 @@ def describe(f: dict) -> str:
         f"已确认写入 {f['acknowledged_writes']}，库中审计条目 {f['acknowledged_entries']}，丢失 {f['committed_rows_lost']}",
         f"中断的页面导入：{job['state']}（{job.get('message', '')}）；批次 {f['import_batches'] or '无'}；"
         f"重新导入：{f['import_again']['state']}",
-        f"任务（日扫码量全量核对）：{'切换时被中断' if f['job_interrupted'] else '在切换前已完成'}；"
+        f"任务（日扫码量全量核对）：{'切换时被中断' if f['job_interrupted'] else '在切换前已提交（之后连接中断）' if f.get('job_answer_lost') else '在切换前已完成'}；"
         f"运行记录 {f['job_runs']}；切换后重跑{'成功' if f['job_rerun_ok'] else '失败'}",
         f"切换中的短信：网关调用 {f['text_calls']} 次，{'发送时被中断' if f['text_interrupted'] else '在切换前已完成'}，"
         f"之后状态 {f['text_state']}（结果未知、未重发）；短信重复发送 {f['texts_sent_twice']}；"
